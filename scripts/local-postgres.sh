@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts a private PostgreSQL cluster for this repo in .local/postgres (git-ignored), on its own
+# port, as a non-root user (PostgreSQL refuses to run as root). Safe to call again: a running
+# cluster is left alone. Prints nothing but progress on stderr; `--print-url` echoes DATABASE_URL.
+#   BILLING_PG_PORT  port (default 54329)     BILLING_PG_DIR  folder (default .local/postgres)
+#   BILLING_PG_FAST=1  fsync off, for throwaway test clusters only
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+port="${BILLING_PG_PORT:-54329}"
+dir="${BILLING_PG_DIR:-$repo/.local/postgres}"
+db="${BILLING_PG_DB:-billing}"
+
+bindir=""
+for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  [ -x "$d/initdb" ] && { bindir="$d"; break; }
+done
+if [ -z "$bindir" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "local-postgres: installing Debian's postgresql package" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) >&2
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+      [ -x "$d/initdb" ] && { bindir="$d"; break; }
+    done
+  fi
+  [ -n "$bindir" ] || { echo "local-postgres: no PostgreSQL binaries found (apt-get install postgresql)" >&2; exit 1; }
+fi
+
+# Run the server as 'postgres' when we are root; as ourselves otherwise.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+mkdir -p "$dir"
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$dir"
+  # The server must be able to walk into the repo to reach its data folder.
+  p="$dir"; while [ "$p" != "/" ]; do p="$(dirname "$p")"; chmod o+x "$p" 2>/dev/null || true; done
+fi
+
+if [ ! -s "$dir/data/PG_VERSION" ]; then
+  echo "local-postgres: creating cluster in $dir/data" >&2
+  as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+fi
+
+if as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+  echo "local-postgres: already running on port $port" >&2
+else
+  opts="-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=400 -c shared_buffers=256MB"
+  [ "${BILLING_PG_FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  echo "local-postgres: starting on 127.0.0.1:$port" >&2
+  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
+fi
+
+psql_pg() { as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+if [ "$(psql_pg -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
+  psql_pg -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
+fi
+
+if [ "${1:-}" = "--print-url" ]; then
+  echo "postgres://postgres@127.0.0.1:$port/$db"
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Stops the cluster started by local-postgres.sh (data is kept).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+dir="${BILLING_PG_DIR:-$repo/.local/postgres}"
+bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V -r | head -n1)"
+if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" -D "$dir/data" -m fast stop; else "$bindir/pg_ctl" -D "$dir/data" -m fast stop; fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The README's test command: starts the local PostgreSQL (unless DATABASE_URL points elsewhere),
+# builds, runs every test project, and ends with one line "N passed, M failed".
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  url="$DATABASE_URL"
+else
+  url="$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)"
+fi
+export BILLING_TEST_DATABASE_URL="$url"
+
+# Drop databases left behind by an interrupted earlier run.
+admin_url="${url%/*}/postgres"
+for d in $(psql "$admin_url" -qtAc "SELECT datname FROM pg_database WHERE datname ~ '^(t|e|tpl)_'" 2>/dev/null || true); do
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1 || true
+done
+
+results="$repo/.local/test-results"
+rm -rf "$results"; mkdir -p "$results"
+
+dotnet build BillingCycle.sln -c Release -nologo -v quiet
+set +e
+dotnet test BillingCycle.sln -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results" "$@"
+status=$?
+set -e
+
+passed=0; failed=0
+for f in "$results"/*.trx; do
+  [ -f "$f" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$f" | head -n1)"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  fl="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0}))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the run itself broke (build, crash, no results): never report it green
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

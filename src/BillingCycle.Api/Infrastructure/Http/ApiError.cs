@@ -1,0 +1,25 @@
+namespace BillingCycle.Api.Infrastructure.Http;
+
+/// <summary>Every error answer: a human message and a stable code (SPEC §5).</summary>
+public sealed record ApiError(string Error, string Code);
+
+/// <summary>The stable codes clients rely on.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidAmount = "INVALID_AMOUNT";
+    public const string InvalidJson = "INVALID_JSON";
+    public const string InvalidRequest = "INVALID_REQUEST";
+    public const string Unauthorized = "UNAUTHORIZED";
+    public const string Forbidden = "FORBIDDEN";
+    public const string NotFound = "NOT_FOUND";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string InsufficientCredits = "INSUFFICIENT_CREDITS";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+    public const string JobAlreadyRunning = "JOB_ALREADY_RUNNING";
+    public const string InvalidSignature = "INVALID_SIGNATURE";
+    public const string InvalidCallback = "INVALID_CALLBACK";
+    public const string ClockBackwards = "CLOCK_BACKWARDS";
+    public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
+    public const string InternalError = "INTERNAL_ERROR";
+}

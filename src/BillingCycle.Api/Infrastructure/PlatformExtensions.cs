@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.Infrastructure.Time;
+using Microsoft.AspNetCore.Diagnostics;
+using Scalar.AspNetCore;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace BillingCycle.Api.Infrastructure;
+
+public static class PlatformExtensions
+{
+    /// <summary>Cross-cutting pieces every feature relies on.</summary>
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((_, lc) =>
+        {
+            lc.ReadFrom.Configuration(builder.Configuration)
+              .MinimumLevel.Information()
+              .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("Microsoft.Extensions.Http", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
+              .MinimumLevel.Override("Npgsql", Serilog.Events.LogEventLevel.Warning)
+              .Enrich.FromLogContext()
+              // Start-up failures an operator can fix are printed as one line by Program; the
+              // host's own multi-line report of them would only bury that line.
+              .Filter.ByExcluding(e => e.Exception is StartupException
+                  or Microsoft.Extensions.Options.OptionsValidationException);
+            if (development)
+            {
+                lc.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                lc.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        });
+
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.AddClock();
+        return builder;
+    }
+
+    public static void Configure(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.DictionaryKeyPolicy = null;
+        o.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    }
+
+    public static WebApplication UsePlatform(this WebApplication app)
+    {
+        // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace.
+        app.UseExceptionHandler(errorApp => errorApp.Run(async ctx =>
+        {
+            var feature = ctx.Features.Get<IExceptionHandlerFeature>();
+            var (status, error) = feature?.Error switch
+            {
+                BadHttpRequestException { StatusCode: 413 } =>
+                    (413, new ApiError("Request body too large", ErrorCodes.PayloadTooLarge)),
+                BadHttpRequestException b when b.InnerException is JsonException =>
+                    (400, new ApiError("Malformed JSON body", ErrorCodes.InvalidJson)),
+                BadHttpRequestException b => (b.StatusCode, new ApiError("Bad request", ErrorCodes.InvalidRequest)),
+                _ => (500, new ApiError("Internal server error", ErrorCodes.InternalError)),
+            };
+            ctx.Response.StatusCode = status;
+            await ctx.Response.WriteAsJsonAsync(error);
+        }));
+        app.UseStatusCodePages(async ctx =>
+        {
+            var res = ctx.HttpContext.Response;
+            if (res.HasStarted || res.ContentLength > 0 || res.ContentType is not null)
+            {
+                return;
+            }
+            var error = res.StatusCode switch
+            {
+                404 => new ApiError("Not found", ErrorCodes.NotFound),
+                405 => new ApiError("Method not allowed", ErrorCodes.InvalidRequest),
+                415 => new ApiError("Unsupported content type", ErrorCodes.UnsupportedMediaType),
+                413 => new ApiError("Request body too large", ErrorCodes.PayloadTooLarge),
+                _ => new ApiError("Request failed", ErrorCodes.InvalidRequest),
+            };
+            await res.WriteAsJsonAsync(error);
+        });
+        app.UseSerilogRequestLogging(o =>
+            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs");
+        return app;
+    }
+}

@@ -1,0 +1,33 @@
+namespace BillingCycle.Api.Infrastructure.Time;
+
+public static class ClockExtensions
+{
+    /// <summary>
+    /// One TimeProvider for every billing decision (SPEC §6.9): the system clock, or a frozen
+    /// movable clock when BILLING_TEST_CLOCK is set (refused in Production).
+    /// </summary>
+    public static IHostApplicationBuilder AddClock(this IHostApplicationBuilder builder)
+    {
+        var start = builder.Configuration["BILLING_TEST_CLOCK"];
+        if (string.IsNullOrWhiteSpace(start))
+        {
+            builder.Services.AddSingleton(new BillingClock(TimeProvider.System));
+            return builder;
+        }
+
+        if (builder.Environment.IsProduction())
+        {
+            throw new StartupException("BILLING_TEST_CLOCK is refused when ASPNETCORE_ENVIRONMENT=Production");
+        }
+        if (!DateTimeOffset.TryParse(start, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            throw new StartupException("BILLING_TEST_CLOCK is not an ISO-8601 instant");
+        }
+
+        var clock = new TestClock(at.ToUniversalTime());
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(new BillingClock(clock));
+        return builder;
+    }
+}
