@@ -1,3 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.MapGet("/", () => "iPaymu stand-in");
-app.Run();
+using BillingCycle.IPaymu.StandIn;
+
+var app = StandInApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,22 @@
+namespace BillingCycle.IPaymu.StandIn;
+
+public sealed class StandInOptions
+{
+    /// <summary>The merchant VA the stand-in accepts (STANDIN_VA).</summary>
+    public string Va { get; set; } = "1179000899";
+
+    /// <summary>The API key it checks signatures with (STANDIN_API_KEY).</summary>
+    public string ApiKey { get; set; } = "QbGcoO0Qds9sQFDmY0MWg1Tq.xtuh1";
+
+    /// <summary>Public base URL of the stand-in, for payment page links; from the request when unset.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>form (iPaymu's default) or json.</summary>
+    public string CallbackFormat { get; set; } = "form";
+
+    /// <summary>history answer shape: "transaction" (Transaction[] + Pagination) or "results" (Results[]).</summary>
+    public string HistoryShape { get; set; } = "transaction";
+
+    /// <summary>Fee the stand-in charges per payment, in rupiah.</summary>
+    public long Fee { get; set; } = 4_000;
+}

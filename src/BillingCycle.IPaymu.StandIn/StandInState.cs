@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+
+namespace BillingCycle.IPaymu.StandIn;
+
+/// <summary>One payment the stand-in knows: a redirect session, and its transaction once there is one.</summary>
+public sealed class StandInPayment
+{
+    public required string SessionId { get; init; }
+    public required string ReferenceId { get; init; }
+    public required long Amount { get; init; }
+    public required string NotifyUrl { get; init; }
+    public string? ReturnUrl { get; init; }
+    public string BuyerName { get; init; } = "";
+    public string BuyerEmail { get; init; } = "";
+    public string BuyerPhone { get; init; } = "";
+    public string Product { get; init; } = "";
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public string Kind { get; init; } = "redirect";
+    public string? TransactionId { get; set; }
+    /// <summary>iPaymu status code: 0 pending, 1 success, -2 expired, 5 failed, 2 cancelled.</summary>
+    public int Status { get; set; }
+    public DateTimeOffset? PaidAt { get; set; }
+    public long Fee { get; init; }
+    public string Via { get; set; } = "va";
+    public string Channel { get; set; } = "bca";
+}
+
+/// <summary>Fault injection for the API endpoints (not the control endpoints).</summary>
+public sealed class StandInFaults
+{
+    public int LatencyMs { get; set; }
+    /// <summary>none, http500, reset, garbage, truncated, slow_drip, rejected, timeout.</summary>
+    public string Mode { get; set; } = "none";
+    /// <summary>How many more requests get the fault; negative means all.</summary>
+    public int Remaining { get; set; } = -1;
+    /// <summary>Only requests to this API path prefix get the fault (null: all).</summary>
+    public string? PathPrefix { get; set; }
+}
+
+/// <summary>A request the stand-in accepted, for tests that count gateway calls.</summary>
+public sealed record StandInRequest(string Path, string Body, DateTimeOffset At);
+
+public sealed class StandInState
+{
+    private long _nextTransaction = 100_000;
+    private readonly Lock _faultGate = new();
+
+    public ConcurrentDictionary<string, StandInPayment> BySession { get; } = new();
+    public ConcurrentDictionary<string, StandInPayment> ByTransaction { get; } = new();
+    public ConcurrentQueue<StandInRequest> Requests { get; } = new();
+    public StandInFaults Faults { get; private set; } = new();
+
+    public string NewTransactionId() => Interlocked.Increment(ref _nextTransaction).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public void SetFaults(StandInFaults faults)
+    {
+        lock (_faultGate)
+        {
+            Faults = faults;
+        }
+    }
+
+    /// <summary>The fault to apply to this request, consuming one of a limited count.</summary>
+    public (int LatencyMs, string Mode) TakeFault(string path)
+    {
+        lock (_faultGate)
+        {
+            var f = Faults;
+            if (f.PathPrefix is not null && !path.StartsWith(f.PathPrefix, StringComparison.Ordinal))
+            {
+                return (0, "none");
+            }
+            if (f.Mode == "none" || f.Remaining == 0)
+            {
+                return (f.LatencyMs, "none");
+            }
+            if (f.Remaining > 0)
+            {
+                f.Remaining--;
+            }
+            return (f.LatencyMs, f.Mode);
+        }
+    }
+
+    public void AssignTransaction(StandInPayment p)
+    {
+        if (p.TransactionId is null)
+        {
+            p.TransactionId = NewTransactionId();
+            ByTransaction[p.TransactionId] = p;
+        }
+    }
+}
