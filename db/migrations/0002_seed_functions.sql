@@ -9,17 +9,18 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- One credit change, atomically: the balance row is locked, the ledger row written with the
--- balance after the change. A repeated (user, type, kind, reference) returns the first row's id
--- and changes nothing. Consuming more than the balance raises SQLSTATE BC409.
-CREATE OR REPLACE FUNCTION apply_credit_change(
+-- balance after the change. A repeated (user, type, kind, reference) returns the first row and
+-- changes nothing (created = false). Consuming more than the balance raises SQLSTATE BC409.
+CREATE OR REPLACE FUNCTION apply_credit_change_ex(
     p_user_id text, p_credit_type text, p_kind text, p_amount bigint,
     p_reference_id text, p_description text, p_now timestamptz DEFAULT now())
-RETURNS uuid
+RETURNS TABLE (transaction_id uuid, created boolean, balance_after bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_old bigint;
     v_new bigint;
     v_id  uuid;
+    v_after bigint;
 BEGIN
     IF p_amount IS NULL OR p_amount < 0 THEN
         RAISE EXCEPTION 'credit amount must be a non-negative whole number' USING ERRCODE = '22023';
@@ -29,17 +30,18 @@ BEGIN
     VALUES (p_user_id, p_credit_type, 0, p_now)
     ON CONFLICT (user_id, credit_type) DO NOTHING;
 
-    SELECT balance INTO v_old FROM credit_balances
-     WHERE user_id = p_user_id AND credit_type = p_credit_type
+    SELECT b.balance INTO v_old FROM credit_balances b
+     WHERE b.user_id = p_user_id AND b.credit_type = p_credit_type
        FOR UPDATE;
 
     -- Checked under the balance lock, so two concurrent repeats cannot both pass.
     IF p_reference_id IS NOT NULL THEN
-        SELECT id INTO v_id FROM credit_transactions
-         WHERE user_id = p_user_id AND credit_type = p_credit_type
-           AND kind = p_kind AND reference_id = p_reference_id;
+        SELECT t.id, t.balance_after INTO v_id, v_after FROM credit_transactions t
+         WHERE t.user_id = p_user_id AND t.credit_type = p_credit_type
+           AND t.kind = p_kind AND t.reference_id = p_reference_id;
         IF FOUND THEN
-            RETURN v_id;
+            RETURN QUERY SELECT v_id, false, v_after;
+            RETURN;
         END IF;
     END IF;
 
@@ -63,8 +65,17 @@ BEGIN
         (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at)
     VALUES (p_user_id, p_credit_type, p_kind, v_new - v_old, v_new, p_reference_id, p_description, p_now)
     RETURNING id INTO v_id;
-    RETURN v_id;
+    RETURN QUERY SELECT v_id, true, v_new;
 END $$;
+
+CREATE OR REPLACE FUNCTION apply_credit_change(
+    p_user_id text, p_credit_type text, p_kind text, p_amount bigint,
+    p_reference_id text, p_description text, p_now timestamptz DEFAULT now())
+RETURNS uuid
+LANGUAGE sql AS $$
+    SELECT transaction_id FROM apply_credit_change_ex(p_user_id, p_credit_type, p_kind, p_amount,
+                                                      p_reference_id, p_description, p_now)
+$$;
 
 -- Sets the interaction balance to p_amount (interaction credits reset each period).
 CREATE OR REPLACE FUNCTION reset_interaction_credits(

@@ -1,4 +1,10 @@
-using BillingCycle.IPaymu.StandIn;
+namespace BillingCycle.IPaymu.StandIn;
 
-var app = StandInApp.Build(args);
-await app.RunAsync();
+public static class StandInProgram
+{
+    public static async Task Main(string[] args)
+    {
+        var app = StandInApp.Build(args);
+        await app.RunAsync();
+    }
+}

@@ -1,8 +1,47 @@
+using BillingCycle.Api.Infrastructure.Http;
+
 namespace BillingCycle.Api.Credits;
 
 public static class CreditsApi
 {
-    public static IHostApplicationBuilder AddCredits(this IHostApplicationBuilder builder) => builder;
+    public static IHostApplicationBuilder AddCredits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(new CreditsOptions
+        {
+            SelfService = string.Equals(builder.Configuration["CREDITS_SELF_SERVICE"], "true", StringComparison.OrdinalIgnoreCase),
+        });
+        builder.Services.AddSingleton<CreditStore>();
+        return builder;
+    }
 
-    public static IEndpointRouteBuilder MapCreditsApi(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapCreditsApi(this IEndpointRouteBuilder app)
+    {
+        // Clerk session token required on every credit endpoint.
+        var credits = app.MapGroup("/api/credits").WithTags("Credits").RequireAuthorization();
+
+        credits.MapPost("/interaction/reset", CreditHandlers.ResetInteraction)
+            .WithSummary("Set a user's interaction credits to an amount (admin, or self with CREDITS_SELF_SERVICE).")
+            .Accepts<CreditChangeBody>("application/json")
+            .ProducesErrors(400, 401, 403, 409, 413, 415);
+        credits.MapPost("/scraper/add", CreditHandlers.AddScraper)
+            .WithSummary("Add scraper credits to a user (admin, or self with CREDITS_SELF_SERVICE).")
+            .Accepts<CreditChangeBody>("application/json")
+            .ProducesErrors(400, 401, 403, 409, 413, 415);
+        credits.MapGet("/balance", CreditHandlers.Balance)
+            .WithSummary("The caller's interaction and scraper balances.")
+            .ProducesErrors(401);
+        credits.MapGet("/transactions", CreditHandlers.Transactions)
+            .WithSummary("The caller's credit ledger, newest first; pass next_cursor as before for the next page.")
+            .ProducesErrors(400, 401);
+        credits.MapPost("/{creditType}/consume", CreditHandlers.Consume)
+            .WithSummary("Spend the caller's credits; a repeated reference_id is applied once.")
+            .Accepts<CreditConsumeBody>("application/json")
+            .ProducesErrors(400, 401, 409, 413, 415);
+        return app;
+    }
+
+    /// <summary>Request shape of reset/add, for the OpenAPI document (the body is validated by hand).</summary>
+    public sealed record CreditChangeBody(long Amount, string? ReferenceId, string? Description, string? UserId);
+
+    public sealed record CreditConsumeBody(long Amount, string ReferenceId);
 }

@@ -23,3 +23,20 @@ public static class ErrorCodes
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string InternalError = "INTERNAL_ERROR";
 }
+
+/// <summary>Error answers: always JSON {error, code} with the given status.</summary>
+public static class Fail
+{
+    public static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ApiError> With(int status, string message, string code) =>
+        TypedResults.Json(new ApiError(message, code), statusCode: status);
+
+    /// <summary>Declares the error answers an endpoint may give, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder b, params int[] statuses)
+    {
+        foreach (var s in statuses)
+        {
+            b.Produces<ApiError>(s, "application/json");
+        }
+        return b;
+    }
+}

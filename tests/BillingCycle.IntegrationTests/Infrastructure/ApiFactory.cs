@@ -1,0 +1,66 @@
+using System.Net.Http.Headers;
+using BillingCycle.Api.Infrastructure.Time;
+using BillingCycle.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BillingCycle.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real app (Program) in-process on a real database, with real Clerk-style tokens, iPaymu
+/// pointed at the stand-in when one is given, and the billing clock replaced by a fake clock.
+/// </summary>
+public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<string, string?>? settings = null,
+    FakeTimeProvider? clock = null) : WebApplicationFactory<Program>
+{
+    public const string CronSecret = "test-cron-secret-0123456789";
+
+    public FakeTimeProvider Clock { get; } = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero));
+
+    public ClerkTokens Tokens => tokens;
+
+    public TestDatabase Db => db;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = db.ConnectionString,
+            ["CLERK_JWT_KEY"] = tokens.PublicKeyPem,
+            ["BILLING_CRON_SECRET"] = CronSecret,
+            ["BILLING_SCHEDULER_ENABLED"] = "false",
+            ["IPAYMU_VA"] = StandInHost.Va,
+            ["IPAYMU_API_KEY"] = StandInHost.ApiKey,
+            ["IPAYMU_BASE_URL"] = "http://127.0.0.1:9",
+            ["PUBLIC_BASE_URL"] = "https://billing.test",
+            ["APP_URL"] = "https://app.billing.test",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            all[k] = v;
+        }
+        foreach (var (k, v) in all)
+        {
+            builder.UseSetting(k, v);
+        }
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(new BillingClock(Clock));
+        });
+    }
+
+    public HttpClient ClientFor(string? bearer)
+    {
+        var c = CreateClient();
+        if (bearer is not null)
+        {
+            c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        return c;
+    }
+
+    public HttpClient Cron() => ClientFor(CronSecret);
+}
