@@ -30,6 +30,15 @@ public static class BillingMetrics
     public static readonly Histogram<double> JobDuration = Meter.CreateHistogram<double>(
         "billing.job.duration", unit: "s", description: "Duration of billing job runs, by job and status");
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> LastSuccess = new();
+
+    /// <summary>Unix time of each job's last successful run (gauge billing.job.last_success).</summary>
+    public static readonly ObservableGauge<double> JobLastSuccess = Meter.CreateObservableGauge(
+        "billing.job.last_success", () => LastSuccess.Select(kv => new Measurement<double>(kv.Value, new KeyValuePair<string, object?>("job", kv.Key))),
+        unit: "s", description: "Unix time of the last successful run of each billing job");
+
+    public static void MarkSuccess(string job, DateTimeOffset at) => LastSuccess[job] = at.ToUnixTimeMilliseconds() / 1000.0;
+
     public static void Credit(string type, string kind, long amount, string source)
     {
         CreditChanges.Add(1, new("credit_type", type), new("kind", kind));

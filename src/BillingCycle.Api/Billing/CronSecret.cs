@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+using BillingCycle.Api.Infrastructure.Http;
+
+namespace BillingCycle.Api.Billing;
+
+/// <summary>
+/// Guards the cron endpoints with Authorization: Bearer BILLING_CRON_SECRET, compared in constant
+/// time (over SHA-256 digests, so even the length does not leak). No secret configured: 401 for all.
+/// </summary>
+public sealed class CronSecretFilter(BillingOptions options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (!Matches(options.CronSecret, context.HttpContext.Request.Headers.Authorization.ToString()))
+        {
+            return Fail.With(401, "Unauthorized", ErrorCodes.Unauthorized);
+        }
+        return await next(context);
+    }
+
+    public static bool Matches(string? secret, string? authorization)
+    {
+        if (string.IsNullOrEmpty(secret) || authorization is null
+            || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(authorization[7..].Trim()));
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+        return CryptographicOperations.FixedTimeEquals(given, expected);
+    }
+}

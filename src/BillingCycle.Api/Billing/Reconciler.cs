@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Infrastructure.Time;
+using BillingCycle.Api.Payments;
+using BillingCycle.IPaymu;
+using BillingCycle.IPaymu.Models;
+using Npgsql;
+
+namespace BillingCycle.Api.Billing;
+
+/// <summary>
+/// Settles open attempts at the start of every job (SPEC §4.9), because callbacks get lost —
+/// even the only one. An attempt with a transaction id is checked with iPaymu; one without is
+/// looked up in iPaymu's history by our reference or session id, then checked; an attempt past
+/// its expiry plus grace that iPaymu does not report paid is expired.
+/// </summary>
+public sealed partial class Reconciler(
+    NpgsqlDataSource db, IPaymuClient ipaymu, PaymentOutcomes outcomes, BillingStore store, BillingOptions options, BillingClock clock,
+    ILogger<Reconciler> logger)
+{
+    private const int MaxHistoryPages = 50;
+
+    public async Task SettleOpenAttemptsAsync(JobReport report, CancellationToken stopping)
+    {
+        var history = new HistoryIndex(ipaymu);
+        (DateTimeOffset At, Guid Id)? after = null;
+        var seen = 0;
+        while (!stopping.IsCancellationRequested && seen < options.ReconcileBatch * 25)
+        {
+            var batch = await OpenAttemptsAsync(after, options.ReconcileBatch, stopping);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            seen += batch.Count;
+            after = (batch[^1].CreatedAt, batch[^1].Id);
+            await Parallel.ForEachAsync(batch,
+                new ParallelOptions { MaxDegreeOfParallelism = options.GatewayConcurrency, CancellationToken = stopping },
+                async (payment, _) => report.CountReconciliation(await SettleAsync(payment, history)));
+        }
+    }
+
+    private async Task<string> SettleAsync(PaymentRow payment, HistoryIndex history)
+    {
+        try
+        {
+            var trx = payment.TransactionId;
+            if (trx is null)
+            {
+                trx = await history.FindAsync(payment);
+                if (trx is null)
+                {
+                    // iPaymu has no transaction for it: the customer never chose a channel, let alone paid.
+                    if (!outcomes.IsPastGrace(payment))
+                    {
+                        return "checked_pending";
+                    }
+                    await store.FailAsync(payment.Id, "expired", "payment link expired unpaid (no transaction at iPaymu)", null);
+                    return "expired";
+                }
+            }
+            var status = await ipaymu.CheckTransactionAsync(trx, CancellationToken.None);
+            var applied = await outcomes.ApplyAsync(status, payment, expireIfOpenPastGrace: true);
+            return applied switch
+            {
+                "applied" => "paid_applied",
+                "pending" => "checked_pending",
+                var a when a.StartsWith("expired", StringComparison.Ordinal) => "expired",
+                var a when a.StartsWith("failed", StringComparison.Ordinal) => "failed",
+                _ => applied,
+            };
+        }
+        catch (IPaymuException ex)
+        {
+            LogCheckFailed(logger, payment.ReferenceId, ex.Message);
+            return "check_deferred";
+        }
+    }
+
+    private async Task<List<PaymentRow>> OpenAttemptsAsync((DateTimeOffset At, Guid Id)? after, int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT * FROM billing_open_attempts($1, $2, $3, $4, $5)");
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = options.ExpiryGrace });
+        cmd.Parameters.Add(new() { Value = after is { } a ? a.At : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = after is { } b ? b.Id : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new() { Value = limit });
+        var list = new List<PaymentRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(BillingStore.ReadPayment(r));
+        }
+        return list;
+    }
+
+    /// <summary>iPaymu's history, read once per run and only when needed, indexed by reference and session.</summary>
+    private sealed class HistoryIndex(IPaymuClient ipaymu)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private ConcurrentDictionary<string, string>? _byKey;
+
+        public async Task<string?> FindAsync(PaymentRow payment)
+        {
+            var index = await LoadAsync(payment.CreatedAt);
+            return (payment.ReferenceId is { } r && index.TryGetValue("r:" + r, out var t1)) ? t1
+                : (payment.SessionId is { } s && index.TryGetValue("s:" + s, out var t2)) ? t2
+                : null;
+        }
+
+        private async Task<ConcurrentDictionary<string, string>> LoadAsync(DateTimeOffset around)
+        {
+            if (_byKey is { } ready)
+            {
+                return ready;
+            }
+            await _gate.WaitAsync();
+            try
+            {
+                if (_byKey is { } again)
+                {
+                    return again;
+                }
+                var index = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+                var wib = TimeSpan.FromHours(7);
+                var query = new HistoryQuery
+                {
+                    Startdate = around.ToOffset(wib).AddDays(-40).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    Enddate = around.ToOffset(wib).AddDays(40).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    Limit = 20,
+                    Order = "DESC",
+                };
+                for (var page = 1; page <= MaxHistoryPages; page++)
+                {
+                    var result = await ipaymu.GetHistoryAsync(query with { Page = page }, CancellationToken.None);
+                    foreach (var item in result.Items.Where(i => i.TransactionId is not null))
+                    {
+                        if (item.ReferenceId is { Length: > 0 } r)
+                        {
+                            index.TryAdd("r:" + r, item.TransactionId!);
+                        }
+                        if (item.SessionId is { Length: > 0 } s)
+                        {
+                            index.TryAdd("s:" + s, item.TransactionId!);
+                        }
+                    }
+                    if (result.Items.Count < query.Limit || (result.TotalPages is { } total && page >= total))
+                    {
+                        break;
+                    }
+                }
+                return _byKey = index;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle attempt {ReferenceId} with iPaymu: {Reason}")]
+    private static partial void LogCheckFailed(ILogger logger, string referenceId, string reason);
+}

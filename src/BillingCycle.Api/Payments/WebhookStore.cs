@@ -1,0 +1,39 @@
+using BillingCycle.Api.Infrastructure.Time;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BillingCycle.Api.Payments;
+
+/// <summary>webhook_events: every callback is stored raw before anything acts on it.</summary>
+public sealed class WebhookStore(NpgsqlDataSource db, BillingClock clock)
+{
+    public async Task<Guid> InsertAsync(string? transactionId, string? referenceId, string? statusCode, string? contentType,
+        string payloadJson, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO webhook_events (received_at, transaction_id, reference_id, status_code, content_type, payload)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            RETURNING id
+            """);
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = Cap(transactionId), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(referenceId), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(statusCode), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(contentType), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = payloadJson });
+        return (Guid)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task SetOutcomeAsync(Guid id, bool? signatureValid, string outcome)
+    {
+        await using var cmd = db.CreateCommand(
+            "UPDATE webhook_events SET signature_valid = $2, outcome = $3, processed_at = $4 WHERE id = $1");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = signatureValid is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+        cmd.Parameters.Add(new() { Value = outcome });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static object Cap(string? s) => s is null ? DBNull.Value : s.Length > 200 ? s[..200] : s;
+}
