@@ -22,8 +22,9 @@ public sealed class PaymentOutcomes(BillingStore store, BillingOptions options, 
     {
         if (status.IsPaid)
         {
+            // paid_at is when the billing clock learned it (SPEC §6.9); iPaymu's SuccessDate stays in gateway_response.
             var paid = await store.MarkPaidAsync(payment.Id, status.TransactionId, status.Amount, status.Fee,
-                status.SuccessDate, Raw(status));
+                null, Raw(status));
             if (paid.Outcome == "applied")
             {
                 BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "paid"), new("reason", "confirmed"));

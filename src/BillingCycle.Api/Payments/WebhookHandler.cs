@@ -143,6 +143,12 @@ public static partial class WebhookHandler
         {
             return (503, "deferred_database_unavailable", signatureValid);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A fault of ours: never a 500 to iPaymu; 503 makes it resend once we are fixed.
+            LogProcessingFailed(logger, ex, callback.ReferenceId);
+            return (503, "error:" + ex.GetType().Name, signatureValid);
+        }
     }
 
     private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
@@ -167,6 +173,9 @@ public static partial class WebhookHandler
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Callback could not be stored ({Error}); answered 503 so iPaymu resends")]
     private static partial void LogNotStored(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Callback for {ReferenceId} could not be processed")]
+    private static partial void LogProcessingFailed(ILogger logger, Exception ex, string? referenceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Callback for {ReferenceId}: {Outcome}")]
     private static partial void LogApplied(ILogger logger, string referenceId, string outcome);
