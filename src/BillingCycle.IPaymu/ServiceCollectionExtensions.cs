@@ -17,11 +17,13 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<IPaymuOptions>().Configure(configure);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IPaymuCircuit>();
         var builder = services.AddHttpClient<IPaymuClient, IPaymuHttpClient>(http =>
             http.Timeout = Timeout.InfiniteTimeSpan);
         builder.AddResilienceHandler("ipaymu", (pipeline, ctx) =>
         {
             var o = ctx.ServiceProvider.GetRequiredService<IOptions<IPaymuOptions>>().Value;
+            var circuit = ctx.ServiceProvider.GetRequiredService<IPaymuCircuit>();
             pipeline
                 .AddTimeout(o.TotalTimeout)
                 .AddRetry(new HttpRetryStrategyOptions
@@ -39,6 +41,7 @@ public static class ServiceCollectionExtensions
                     MinimumThroughput = o.BreakerMinimumThroughput,
                     SamplingDuration = o.BreakerSamplingDuration,
                     BreakDuration = o.BreakerBreakDuration,
+                    StateProvider = circuit.Provider,
                 })
                 .AddTimeout(o.AttemptTimeout);
         });

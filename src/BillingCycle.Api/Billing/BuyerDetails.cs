@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace BillingCycle.Api.Billing;
@@ -9,20 +8,21 @@ namespace BillingCycle.Api.Billing;
 /// </summary>
 public static class BuyerDetails
 {
+    private const string Accented = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžĀāĒēĪīŌōŪū";
+    private const string Plain = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzAaEeIiOoUu";
+
     public static string Name(string? fullName, string? email, string userId)
     {
         var source = !string.IsNullOrWhiteSpace(fullName) ? fullName : !string.IsNullOrWhiteSpace(email) ? email.Split('@')[0] : userId;
-        var decomposed = source.Normalize(NormalizationForm.FormD);
-        var sb = new StringBuilder(decomposed.Length);
-        foreach (var c in decomposed)
+        var sb = new StringBuilder(source.Length);
+        foreach (var c in source)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark)
+            // The service runs with invariant globalization (no ICU), so accents are folded by table.
+            var i = Accented.IndexOf(c, StringComparison.Ordinal);
+            var folded = i >= 0 ? Plain[i] : c;
+            if (folded is >= ' ' and <= '~')
             {
-                continue;
-            }
-            if (c is >= ' ' and <= '~')
-            {
-                sb.Append(c);
+                sb.Append(folded);
             }
         }
         var name = sb.ToString().Trim();

@@ -14,7 +14,7 @@ namespace BillingCycle.Api.Billing;
 /// unavailable → nothing is blamed on the customer, the attempt waits for the next run.
 /// </summary>
 public sealed partial class PaymentLinks(
-    IPaymuClient ipaymu, BillingStore store, BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
+    IPaymuClient ipaymu, IPaymuCircuit circuit, BillingStore store, BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
 {
     public async Task<JobResultRow> CreateAsync(PaymentWork work)
     {
@@ -53,7 +53,7 @@ public sealed partial class PaymentLinks(
 
         try
         {
-            var created = await ipaymu.CreateRedirectPaymentAsync(request, CancellationToken.None);
+            var created = await CreateWithCircuitAsync(request);
             var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
             await store.AttachAsync(work.PaymentId, created.SessionId, created.Url, expires, created.Raw);
             BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));
@@ -70,6 +70,26 @@ public sealed partial class PaymentLinks(
         {
             await store.DeferAsync(work.PaymentId, ex.Reason);
             return Deferred(work, ex.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Refused by a half-open breaker means a trial call is deciding whether iPaymu is back: wait
+    /// briefly and try again, so a run that starts just after an outage does not defer everyone.
+    /// An open breaker means iPaymu is down: give up at once (the run stays fast).
+    /// </summary>
+    private async Task<RedirectPaymentResult> CreateWithCircuitAsync(RedirectPaymentRequest request)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ipaymu.CreateRedirectPaymentAsync(request, CancellationToken.None);
+            }
+            catch (IPaymuUnavailableException ex) when (ex.Reason == "circuit open" && !circuit.IsOpen && attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
         }
     }
 

@@ -16,8 +16,8 @@ internal static class ClientFactory
             o.Va = va;
             o.ApiKey = apiKey;
             o.BaseUrl = baseUrl;
-            o.AttemptTimeout = TimeSpan.FromMilliseconds(800);
-            o.TotalTimeout = TimeSpan.FromSeconds(5);
+            o.AttemptTimeout = TimeSpan.FromSeconds(2);
+            o.TotalTimeout = TimeSpan.FromSeconds(10);
             o.MaxRetries = 2;
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
             o.BreakerMinimumThroughput = 100; // effectively off unless a test turns it on

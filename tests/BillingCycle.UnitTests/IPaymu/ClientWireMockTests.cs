@@ -78,7 +78,7 @@ public sealed class ClientWireMockTests : IDisposable
     [Fact]
     public async Task A_delay_past_the_attempt_timeout_is_unavailable()
     {
-        Answer("/api/v2/payment", 200, """{"Status":200,"Data":{"SessionID":"x","Url":"y"}}""", TimeSpan.FromSeconds(3));
+        Answer("/api/v2/payment", 200, """{"Status":200,"Data":{"SessionID":"x","Url":"y"}}""", TimeSpan.FromSeconds(6));
         var ex = await Assert.ThrowsAsync<IPaymuUnavailableException>(() => Client().CreateRedirectPaymentAsync(Payment()));
         Assert.Equal("timed out", ex.Reason);
     }
