@@ -3,6 +3,7 @@
 CREATE OR REPLACE FUNCTION billing_start_retry(p_retry_id uuid, p_run_id uuid, p_now timestamptz)
 RETURNS TABLE (outcome text, payment_id uuid, subscription_id uuid, invoice_id uuid)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     v_subscription_id uuid;
     v_invoice_id uuid;
@@ -49,10 +50,10 @@ BEGIN
     RETURN QUERY SELECT 'created'::text, v_payment, s.id, inv.id;
 END $$;
 
--- Open attempts to settle with iPaymu (SPEC §4.9): those with a transaction id, and those past
--- their expiry plus the grace period. Paged by (created_at, id).
+-- Open attempts to settle with iPaymu (SPEC §4.9): every pending attempt that iPaymu knows
+-- (it has a session). Paged by (created_at, id); the caller decides which need a gateway call.
 CREATE OR REPLACE FUNCTION billing_open_attempts(
-    p_now timestamptz, p_grace interval, p_after_created timestamptz, p_after_id uuid, p_limit integer)
+    p_after_created timestamptz, p_after_id uuid, p_limit integer)
 RETURNS TABLE (id uuid, invoice_id uuid, subscription_id uuid, user_id text, reference_id text, session_id text,
                transaction_id text, status text, amount bigint, created_at timestamptz, expires_at timestamptz)
 LANGUAGE sql STABLE AS $$
@@ -60,7 +61,6 @@ LANGUAGE sql STABLE AS $$
            p.status, p.amount, p.created_at, p.expires_at
       FROM payments p JOIN invoices i ON i.id = p.invoice_id
      WHERE p.status = 'pending' AND p.session_id IS NOT NULL
-       AND (p.transaction_id IS NOT NULL OR p.expires_at + p_grace < p_now)
        AND (p_after_created IS NULL OR (p.created_at, p.id) > (p_after_created, p_after_id))
      ORDER BY p.created_at, p.id
      LIMIT p_limit

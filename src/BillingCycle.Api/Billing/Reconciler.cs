@@ -16,7 +16,7 @@ namespace BillingCycle.Api.Billing;
 /// its expiry plus grace that iPaymu does not report paid is expired.
 /// </summary>
 public sealed partial class Reconciler(
-    NpgsqlDataSource db, IPaymuClient ipaymu, PaymentOutcomes outcomes, BillingStore store, BillingOptions options, BillingClock clock,
+    NpgsqlDataSource db, IPaymuClient ipaymu, PaymentOutcomes outcomes, BillingStore store, BillingOptions options,
     ILogger<Reconciler> logger)
 {
     private const int MaxHistoryPages = 50;
@@ -80,9 +80,7 @@ public sealed partial class Reconciler(
 
     private async Task<List<PaymentRow>> OpenAttemptsAsync((DateTimeOffset At, Guid Id)? after, int limit, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT * FROM billing_open_attempts($1, $2, $3, $4, $5)");
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
-        cmd.Parameters.Add(new() { Value = options.ExpiryGrace });
+        await using var cmd = db.CreateCommand("SELECT * FROM billing_open_attempts($1, $2, $3)");
         cmd.Parameters.Add(new() { Value = after is { } a ? a.At : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = after is { } b ? b.Id : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new() { Value = limit });
@@ -100,6 +98,7 @@ public sealed partial class Reconciler(
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private ConcurrentDictionary<string, string>? _byKey;
+        private string? _failure;
 
         public async Task<string?> FindAsync(PaymentRow payment)
         {
@@ -122,6 +121,11 @@ public sealed partial class Reconciler(
                 {
                     return again;
                 }
+                if (_failure is not null)
+                {
+                    // One failed load per run is enough: do not ask a failing iPaymu once per attempt.
+                    throw new IPaymuUnavailableException(_failure);
+                }
                 var index = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
                 var wib = TimeSpan.FromHours(7);
                 var query = new HistoryQuery
@@ -133,7 +137,16 @@ public sealed partial class Reconciler(
                 };
                 for (var page = 1; page <= MaxHistoryPages; page++)
                 {
-                    var result = await ipaymu.GetHistoryAsync(query with { Page = page }, CancellationToken.None);
+                    HistoryPage result;
+                    try
+                    {
+                        result = await ipaymu.GetHistoryAsync(query with { Page = page }, CancellationToken.None);
+                    }
+                    catch (IPaymuException ex)
+                    {
+                        _failure = "history unavailable: " + ex.Message;
+                        throw;
+                    }
                     foreach (var item in result.Items.Where(i => i.TransactionId is not null))
                     {
                         if (item.ReferenceId is { Length: > 0 } r)
