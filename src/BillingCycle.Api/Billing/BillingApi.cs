@@ -34,6 +34,13 @@ public static class BillingApi
         cron.MapPost("/retry", Retry)
             .WithSummary("Run the retry job now: a new payment for every pending retry due up to today.")
             .ProducesErrors(401, 409);
+        cron.MapPost("/test-clock", TestClockApi.Move)
+            .WithSummary("Move the test clock forward (only with BILLING_TEST_CLOCK; never backwards).")
+            .Accepts<ClockAnswer>("application/json")
+            .ProducesErrors(400, 401, 404);
+        cron.MapGet("/test-clock", TestClockApi.Get)
+            .WithSummary("The billing clock's current time.")
+            .ProducesErrors(401);
         return app;
     }
 

@@ -13,6 +13,9 @@ public static class HealthApi
         var probes = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
         probes.MapGet("/live", Live).WithSummary("The process is up.");
         probes.MapGet("/ready", Ready).WithSummary("The database answers and every migration is applied.");
+        app.MapGet("/api/billing/health", BillingHealth.Get)
+            .WithTags("Health").AllowAnonymous()
+            .WithSummary("Billing health: database, scheduler, recent billing activity, and each job's last and next run. 503 when the database is unreachable.");
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Infrastructure.Time;
 using Microsoft.AspNetCore.Diagnostics;
 using Scalar.AspNetCore;
@@ -15,9 +16,10 @@ public static class PlatformExtensions
     public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
     {
         var development = builder.Environment.IsDevelopment();
-        builder.Services.AddSerilog((_, lc) =>
+        builder.Services.AddSerilog((services, lc) =>
         {
             lc.ReadFrom.Configuration(builder.Configuration)
+              .ReadFrom.Services(services)
               .MinimumLevel.Information()
               .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("Microsoft.Extensions.Http", Serilog.Events.LogEventLevel.Warning)
@@ -41,8 +43,14 @@ public static class PlatformExtensions
 
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "BillingCycle API";
+            doc.Info.Description = "Monthly billing for IDR plans: credits (Clerk session tokens), the iPaymu callback, cron-triggered renewal and retry jobs, health. Errors are {error, code}.";
+            return Task.CompletedTask;
+        }));
         builder.AddClock();
+        builder.AddBillingMetrics();
         return builder;
     }
 
@@ -94,7 +102,8 @@ public static class PlatformExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

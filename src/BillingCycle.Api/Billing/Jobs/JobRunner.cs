@@ -31,7 +31,10 @@ public sealed partial class JobRunner(
 
     public static string Name(JobTrigger t) => t switch { JobTrigger.Http => "http", JobTrigger.CatchUp => "catch_up", _ => "schedule" };
 
-    /// <summary>Runs the job, or returns null when a run of it is already under way anywhere.</summary>
+    /// <summary>
+    /// Runs the job, or returns null when a run of it is already under way anywhere, or when
+    /// <paramref name="scheduledFor"/> names an occurrence that another instance already ran.
+    /// </summary>
     public async Task<JobAnswer?> TryRunAsync(BillingJob job, JobTrigger trigger, DateTimeOffset? scheduledFor = null)
     {
         var body = bodies.Single(b => b.Job == job);
@@ -49,7 +52,10 @@ public sealed partial class JobRunner(
 
         try
         {
-            var runId = await StartRunAsync(lockConn, job, trigger, scheduledFor);
+            if (await StartRunAsync(lockConn, job, trigger, scheduledFor) is not { } runId)
+            {
+                return null;
+            }
             using var _ = LogContext.PushProperty("JobRunId", runId);
             using var __ = LogContext.PushProperty("Job", Name(job));
             var report = new JobReport(runId);
@@ -106,7 +112,7 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<Guid> StartRunAsync(NpgsqlConnection conn, BillingJob job, JobTrigger trigger, DateTimeOffset? scheduledFor)
+    private async Task<Guid?> StartRunAsync(NpgsqlConnection conn, BillingJob job, JobTrigger trigger, DateTimeOffset? scheduledFor)
     {
         // We hold the job's lock, so any run of this job still marked running died with its process.
         await using var cmd = new NpgsqlCommand("""
@@ -115,13 +121,14 @@ public sealed partial class JobRunner(
                  WHERE job = $1 AND status = 'running')
             INSERT INTO job_runs (job, trigger, started_at, status, scheduled_for)
             VALUES ($1, $2, $3, 'running', $4)
+            ON CONFLICT (job, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
             RETURNING id
             """, conn);
         cmd.Parameters.Add(new() { Value = Name(job) });
         cmd.Parameters.Add(new() { Value = Name(trigger) });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = scheduledFor is { } s ? s : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        return (Guid)(await cmd.ExecuteScalarAsync(CancellationToken.None))!;
+        return await cmd.ExecuteScalarAsync(CancellationToken.None) is Guid id ? id : null;
     }
 
     private async Task FinishRunAsync(Guid runId, string status, JobReport report, string? error)

@@ -1,0 +1,129 @@
+using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Infrastructure.Alerts;
+using BillingCycle.Api.Infrastructure.Time;
+using Npgsql;
+
+namespace BillingCycle.Api.Scheduling;
+
+/// <summary>
+/// Runs renewal and retry in-process on their cron schedules (UTC), each in its own loop so a
+/// long renewal never delays the retry run. At start-up a job whose last occurrence has no run
+/// is run once (catch_up). Every wait reads the billing clock, so the test clock drives it too.
+/// </summary>
+public sealed partial class BillingScheduler(
+    SchedulerOptions options, JobRunner runner, NpgsqlDataSource db, BillingClock clock, AlertSender alerts,
+    ILogger<BillingScheduler> logger) : BackgroundService
+{
+    public bool Running { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled)
+        {
+            LogDisabled(logger);
+            return;
+        }
+        Running = true;
+        try
+        {
+            await Task.WhenAll(LoopAsync(BillingJob.Renewal, stoppingToken), LoopAsync(BillingJob.Retry, stoppingToken));
+        }
+        finally
+        {
+            Running = false;
+        }
+    }
+
+    /// <summary>The next occurrence strictly after now, for health and tests.</summary>
+    public DateTimeOffset? NextRun(BillingJob job) =>
+        options.Enabled ? options.For(job).GetNextOccurrence(clock.UtcNow, TimeZoneInfo.Utc) : null;
+
+    private async Task LoopAsync(BillingJob job, CancellationToken stoppingToken)
+    {
+        // Let the host finish starting before the first run.
+        await Task.Yield();
+        await RunGuardedAsync(job, JobTrigger.CatchUp, null, stoppingToken);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var next = options.For(job).GetNextOccurrence(clock.UtcNow, TimeZoneInfo.Utc);
+            if (next is not { } at)
+            {
+                return;
+            }
+            try
+            {
+                var wait = at - clock.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, clock.Time, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await RunGuardedAsync(job, JobTrigger.Schedule, at, stoppingToken);
+        }
+    }
+
+    /// <summary>One failing run is logged and alerted; the loop carries on to the next occurrence.</summary>
+    private async Task RunGuardedAsync(BillingJob job, JobTrigger trigger, DateTimeOffset? occurrence, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (trigger == JobTrigger.CatchUp)
+            {
+                occurrence = await MissedOccurrenceAsync(job, stoppingToken);
+                if (occurrence is null)
+                {
+                    return;
+                }
+                LogCatchUp(logger, JobRunner.Name(job), occurrence.Value);
+            }
+            var answer = await runner.TryRunAsync(job, trigger, occurrence);
+            if (answer is null)
+            {
+                LogSkipped(logger, JobRunner.Name(job));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            LogRunFailed(logger, ex, JobRunner.Name(job));
+            alerts.Raise($"Billing {JobRunner.Name(job)} run could not start", new { job = JobRunner.Name(job), error = ex.Message });
+        }
+    }
+
+    /// <summary>The job's last occurrence at or before now, when no run of the job started since.</summary>
+    private async Task<DateTimeOffset?> MissedOccurrenceAsync(BillingJob job, CancellationToken ct)
+    {
+        var now = clock.UtcNow;
+        var cron = options.For(job);
+        // Cronos looks forward only: the last occurrence is the latest one in the past 8 days.
+        DateTimeOffset? last = null;
+        foreach (var o in cron.GetOccurrences(now.AddDays(-8), now, TimeZoneInfo.Utc, fromInclusive: true, toInclusive: true))
+        {
+            last = o;
+        }
+        if (last is null)
+        {
+            return null;
+        }
+        await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND (started_at >= $2 OR scheduled_for = $2))");
+        cmd.Parameters.Add(new() { Value = JobRunner.Name(job) });
+        cmd.Parameters.Add(new() { Value = last.Value });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))! ? null : last;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Billing scheduler disabled (BILLING_SCHEDULER_ENABLED=false)")]
+    private static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Catching up the {Job} run missed at {Occurrence:o}")]
+    private static partial void LogCatchUp(ILogger logger, string job, DateTimeOffset occurrence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {Job} run skipped: another instance has it")]
+    private static partial void LogSkipped(ILogger logger, string job);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled {Job} run failed to start")]
+    private static partial void LogRunFailed(ILogger logger, Exception ex, string job);
+}
