@@ -51,6 +51,8 @@ public static class BillingHealth
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
         {
+            // Pooled connections may be dead after a database restart: drop them so the next call reconnects.
+            db.Clear();
             foreach (var job in new[] { BillingJob.Renewal, BillingJob.Retry })
             {
                 jobs[JobRunner.Name(job)] = new JobHealth(null, null, scheduler.NextRun(job));

@@ -14,7 +14,12 @@ public sealed partial class BillingScheduler(
     SchedulerOptions options, JobRunner runner, NpgsqlDataSource db, BillingClock clock, AlertSender alerts,
     ILogger<BillingScheduler> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<BillingJob, DateTimeOffset> _waitingFor = new();
+
     public bool Running { get; private set; }
+
+    /// <summary>The occurrence each job's loop is waiting for (null before the loop has started waiting).</summary>
+    public DateTimeOffset? WaitingFor(BillingJob job) => _waitingFor.TryGetValue(job, out var at) ? at : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,6 +56,7 @@ public sealed partial class BillingScheduler(
             {
                 return;
             }
+            _waitingFor[job] = at;
             try
             {
                 var wait = at - clock.UtcNow;

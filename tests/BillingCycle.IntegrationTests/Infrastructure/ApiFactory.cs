@@ -24,6 +24,12 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
 
     public TestDatabase Db => db;
 
+    /// <summary>Extra service registrations (for example a log capture), applied after the app's own.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
+    /// <summary>False: keep the app's own clock (BILLING_TEST_CLOCK) instead of the fake one.</summary>
+    public bool UseFakeClock { get; init; } = true;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         var all = new Dictionary<string, string?>
@@ -48,7 +54,11 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
         }
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton(new BillingClock(Clock));
+            if (UseFakeClock)
+            {
+                services.AddSingleton(new BillingClock(Clock));
+            }
+            ExtraServices?.Invoke(services);
         });
     }
 

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace BillingCycle.TestSupport;
+
+/// <summary>
+/// A PostgreSQL cluster of a test's own (scripts/local-postgres.sh into a temporary folder, on a
+/// free port), for tests that stop and start the server without disturbing anyone else.
+/// </summary>
+public sealed class DedicatedPostgres : IAsyncDisposable
+{
+    private readonly string _dir;
+
+    private DedicatedPostgres(string dir, int port)
+    {
+        _dir = dir;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Url => $"postgres://postgres@127.0.0.1:{Port}/billing";
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=billing";
+
+    public static async Task<DedicatedPostgres> StartAsync()
+    {
+        var port = FreePort();
+        var dir = Path.Combine(RepoRoot(), ".local", "pg-test-" + Guid.NewGuid().ToString("N")[..8]);
+        var pg = new DedicatedPostgres(dir, port);
+        await pg.ScriptAsync("local-postgres.sh");
+        return pg;
+    }
+
+    public Task StopAsync() => ScriptAsync("stop-local-postgres.sh");
+
+    public Task StartAgainAsync() => ScriptAsync("local-postgres.sh");
+
+    private async Task ScriptAsync(string script)
+    {
+        var psi = new ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "scripts", script)])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        psi.Environment["BILLING_PG_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["BILLING_PG_DIR"] = _dir;
+        psi.Environment["BILLING_PG_FAST"] = "1";
+        using var p = Process.Start(psi)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} failed: {err}");
+        }
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BillingCycle.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // already stopped
+        }
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
