@@ -39,7 +39,7 @@ public static class PlatformExtensions
             {
                 lc.WriteTo.Console(new RenderedCompactJsonFormatter());
             }
-        });
+        }, preserveStaticLogger: true); // each host its own logger (several hosts share a test process)
 
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
