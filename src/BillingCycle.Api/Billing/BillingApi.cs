@@ -16,6 +16,7 @@ public static class BillingApi
         builder.Services.AddSingleton<BillingStore>();
         builder.Services.AddSingleton<PaymentLinks>();
         builder.Services.AddSingleton<Reconciler>();
+        builder.Services.AddSingleton<SubscriptionGuard>();
         builder.Services.AddSingleton<IBillingJobBody, RenewalJob>();
         builder.Services.AddSingleton<IBillingJobBody, RetryJob>();
         builder.Services.AddSingleton<JobRunner>();

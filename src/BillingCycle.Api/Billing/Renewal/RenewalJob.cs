@@ -9,9 +9,9 @@ namespace BillingCycle.Api.Billing.Renewal;
 /// then for every subscription due up to today create the next period's invoice and attempt 1
 /// and ask iPaymu for the payment — with bounded concurrency toward iPaymu.
 /// </summary>
-public sealed partial class RenewalJob(
-    BillingStore store, PaymentLinks links, Reconciler reconciler, BillingOptions options, BillingClock clock,
-    ILogger<RenewalJob> logger) : IBillingJobBody
+public sealed class RenewalJob(
+    BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard, BillingOptions options,
+    BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
@@ -54,13 +54,13 @@ public sealed partial class RenewalJob(
             await Parallel.ForEachAsync(orphans, Parallelism(stopping), async (work, _) =>
             {
                 report.CountReconciliation("payments_recreated");
-                report.Add((await GuardAsync(work.SubscriptionId, work.InvoiceId, work.Amount, async () => await links.CreateAsync(work)))!);
+                report.Add((await guard.RunAsync("renewal", work.SubscriptionId, work.InvoiceId, work.Amount, async () => await links.CreateAsync(work)))!);
             });
         }
     }
 
     private async Task<JobResultRow?> RenewOneAsync(DueSubscription due, Guid runId) =>
-        await GuardAsync(due.Id, null, due.Price, async () =>
+        await guard.RunAsync("renewal", due.Id, null, due.Price, async () =>
         {
             var (start, end) = BillingPeriod.Next(due.Anchor, due.CurrentPeriodEnd);
             var (outcome, invoiceId, work) = await store.RenewAsync(due.Id, start, end, runId);
@@ -75,31 +75,6 @@ public sealed partial class RenewalJob(
             return row;
         });
 
-    /// <summary>One bad subscription never stops the batch (SPEC §6.3): its error is logged and reported.</summary>
-    private async Task<JobResultRow?> GuardAsync(Guid subscriptionId, Guid? invoiceId, long amount, Func<Task<JobResultRow?>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogSubscriptionFailed(logger, ex, subscriptionId);
-            try
-            {
-                await store.LogAsync("renewal", subscriptionId, null, "error", new { invoice_id = invoiceId }, ex.Message);
-            }
-            catch (Exception logEx) when (logEx is Npgsql.NpgsqlException or TimeoutException)
-            {
-                // The database is away; the job summary and the alert still carry the error.
-            }
-            return new JobResultRow(subscriptionId, invoiceId, "error", amount, ex.Message);
-        }
-    }
-
     private ParallelOptions Parallelism(CancellationToken stopping) =>
         new() { MaxDegreeOfParallelism = options.GatewayConcurrency, CancellationToken = stopping };
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Renewal of subscription {SubscriptionId} failed")]
-    private static partial void LogSubscriptionFailed(ILogger logger, Exception ex, Guid subscriptionId);
 }

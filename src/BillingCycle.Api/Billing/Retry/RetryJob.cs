@@ -9,9 +9,9 @@ namespace BillingCycle.Api.Billing.Retry;
 /// The daily retry run (SPEC §4.8): settle open attempts, then give every pending retry due up to
 /// today a new payment attempt for its invoice and a new iPaymu payment.
 /// </summary>
-public sealed partial class RetryJob(
-    NpgsqlDataSource db, BillingStore store, PaymentLinks links, Reconciler reconciler, BillingOptions options,
-    BillingClock clock, ILogger<RetryJob> logger) : IBillingJobBody
+public sealed class RetryJob(
+    NpgsqlDataSource db, BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard,
+    BillingOptions options, BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
@@ -32,7 +32,7 @@ public sealed partial class RetryJob(
             await Parallel.ForEachAsync(orphans, parallel, async (work, _) =>
             {
                 report.CountReconciliation("payments_recreated");
-                report.Add(await GuardAsync(work.SubscriptionId, work.InvoiceId, work.Amount, async () => await links.CreateAsync(work)) ?? throw new InvalidOperationException());
+                report.Add(await guard.RunAsync("retry", work.SubscriptionId, work.InvoiceId, work.Amount, async () => await links.CreateAsync(work)) ?? throw new InvalidOperationException());
             });
         }
 
@@ -48,7 +48,7 @@ public sealed partial class RetryJob(
             after = page[^1].RetryId;
             await Parallel.ForEachAsync(page, parallel, async (due, _) =>
             {
-                if (await GuardAsync(due.SubscriptionId, due.InvoiceId, due.Amount, () => StartOneAsync(due, report.RunId)) is { } row)
+                if (await guard.RunAsync("retry", due.SubscriptionId, due.InvoiceId, due.Amount, () => StartOneAsync(due, report.RunId)) is { } row)
                 {
                     report.Add(row);
                 }
@@ -108,28 +108,4 @@ public sealed partial class RetryJob(
         }
         return list;
     }
-
-    private async Task<JobResultRow?> GuardAsync(Guid subscriptionId, Guid invoiceId, long amount, Func<Task<JobResultRow?>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogRetryFailed(logger, ex, subscriptionId);
-            try
-            {
-                await store.LogAsync("retry", subscriptionId, null, "error", new { invoice_id = invoiceId }, ex.Message);
-            }
-            catch (Exception logEx) when (logEx is NpgsqlException or TimeoutException)
-            {
-                // The database is away; the job summary and the alert still carry the error.
-            }
-            return new JobResultRow(subscriptionId, invoiceId, "error", amount, ex.Message);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Retry for subscription {SubscriptionId} failed")]
-    private static partial void LogRetryFailed(ILogger logger, Exception ex, Guid subscriptionId);
 }
