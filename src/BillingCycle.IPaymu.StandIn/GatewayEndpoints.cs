@@ -38,7 +38,9 @@ public static class GatewayEndpoints
             {
                 return Results.Json(new { Status = 401, Success = false, Message = "unauthorized signature" }, statusCode: 401);
             }
-            state.Requests.Enqueue(new StandInRequest(http.Request.Path.Value ?? "", body, DateTimeOffset.UtcNow));
+            var accepted = new StandInRequest(http.Request.Path.Value ?? "", body, DateTimeOffset.UtcNow);
+            state.Requests.Enqueue(accepted);
+            state.OnRequest?.Invoke(accepted);
             return await next(ctx);
         });
     }

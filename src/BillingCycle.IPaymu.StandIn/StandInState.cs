@@ -51,6 +51,9 @@ public sealed class StandInState
     public ConcurrentQueue<StandInRequest> Requests { get; } = new();
     public StandInFaults Faults { get; private set; } = new();
 
+    /// <summary>Called for each accepted API request before it is answered (tests use it to crash a client mid-call).</summary>
+    public Action<StandInRequest>? OnRequest { get; set; }
+
     public string NewTransactionId() => Interlocked.Increment(ref _nextTransaction).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void SetFaults(StandInFaults faults)

@@ -1,3 +1,4 @@
+using BillingCycle.TestSupport;
 using System.Net;
 using BillingCycle.IntegrationTests.Infrastructure;
 

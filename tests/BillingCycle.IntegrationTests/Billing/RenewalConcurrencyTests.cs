@@ -1,3 +1,4 @@
+using BillingCycle.TestSupport;
 using System.Net;
 using System.Text.Json;
 using BillingCycle.IntegrationTests.Infrastructure;
@@ -16,7 +17,7 @@ public sealed class RenewalConcurrencyTests : IAsyncLifetime
 
     private async Task SeedDueAsync(int count)
     {
-        var plan = await Infrastructure.Seed.PlanAsync(_h.Db);
+        var plan = await Seed.PlanAsync(_h.Db);
         await _h.Db.ExecAsync("""
             INSERT INTO users (id, email, full_name, phone)
             SELECT 'bulk_' || g, 'bulk_' || g || '@example.com', 'Bulk ' || g, '0812' || lpad(g::text, 7, '0') FROM generate_series(1, $1) g

@@ -1,3 +1,4 @@
+using BillingCycle.TestSupport;
 using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,3 +1,4 @@
+using BillingCycle.TestSupport;
 using BillingCycle.IntegrationTests.Infrastructure;
 using Npgsql;
 

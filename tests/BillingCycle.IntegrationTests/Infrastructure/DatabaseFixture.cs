@@ -1,3 +1,5 @@
+using BillingCycle.TestSupport;
+
 namespace BillingCycle.IntegrationTests.Infrastructure;
 
 /// <summary>One freshly cloned database per test class.</summary>

@@ -1,3 +1,4 @@
+using BillingCycle.TestSupport;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Serilog.Core;

@@ -2,7 +2,7 @@ using BillingCycle.Api.Infrastructure.Database;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace BillingCycle.IntegrationTests.Infrastructure;
+namespace BillingCycle.TestSupport;
 
 /// <summary>
 /// The real PostgreSQL server the test command started (BILLING_TEST_DATABASE_URL, else the

@@ -1,4 +1,4 @@
-namespace BillingCycle.IntegrationTests.Infrastructure;
+namespace BillingCycle.TestSupport;
 
 /// <summary>Small helpers that write the rows the web app would write (users, plans, subscriptions).</summary>
 public static class Seed

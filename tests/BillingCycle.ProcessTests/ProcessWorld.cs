@@ -1,0 +1,83 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using BillingCycle.IPaymu.StandIn;
+using BillingCycle.TestSupport;
+
+namespace BillingCycle.ProcessTests;
+
+/// <summary>A database, the iPaymu stand-in, and API processes started on demand against them.</summary>
+public sealed class ProcessWorld : IAsyncDisposable
+{
+    private readonly List<ApiProcess> _apis = [];
+
+    private ProcessWorld(TestDatabase db, StandInHost standIn)
+    {
+        Db = db;
+        StandIn = standIn;
+    }
+
+    public TestDatabase Db { get; }
+    public StandInHost StandIn { get; }
+
+    public static async Task<ProcessWorld> StartAsync(Action<StandInOptions>? standIn = null, TestDatabase? db = null) =>
+        new(db ?? await PostgresServer.CreateDatabaseAsync(), await StandInHost.StartAsync(standIn));
+
+    public async Task<ApiProcess> StartApiAsync(Dictionary<string, string>? env = null, int? port = null)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = Db.ConnectionString,
+            ["IPAYMU_BASE_URL"] = StandIn.BaseUrl.ToString().TrimEnd('/'),
+        };
+        foreach (var (k, v) in env ?? [])
+        {
+            all[k] = v;
+        }
+        var api = await ApiProcess.StartAsync(all, port);
+        _apis.Add(api);
+        return api;
+    }
+
+    /// <summary>N subscriptions whose period ended at 2026-11-01 00:00 UTC.</summary>
+    public async Task SeedDueAsync(int count, long price = 149_000, string prefix = "u")
+    {
+        var plan = await Seed.PlanAsync(Db, price);
+        await Db.ExecAsync("""
+            INSERT INTO users (id, email, full_name, phone)
+            SELECT $2 || g, $2 || g || '@example.com', 'Customer ' || g, '0812' || lpad(g::text, 7, '0') FROM generate_series(1, $1) g
+            """, count, prefix);
+        await Db.ExecAsync("""
+            INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
+            SELECT $3 || g, $2, timestamptz '2026-10-01 00:00Z', timestamptz '2026-10-01 00:00Z', timestamptz '2026-11-01 00:00Z'
+              FROM generate_series(1, $1) g
+            """, count, plan, prefix);
+    }
+
+    public static async Task<JsonElement> PostJsonAsync(HttpClient client, string path, object? body = null)
+    {
+        using var res = body is null ? await client.PostAsync(new Uri(path, UriKind.Relative), null) : await client.PostAsJsonAsync(path, body);
+        var text = await res.Content.ReadAsStringAsync();
+        if (!res.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{path}: {(int)res.StatusCode} {text}");
+        }
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null)
+    {
+        var violations = await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt);
+        ResilienceReport.Checked(violations.Count);
+        Assert.True(violations.Count == 0, "invariants violated:\n" + InvariantChecker.Describe(violations));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var api in _apis)
+        {
+            await api.DisposeAsync();
+        }
+        await StandIn.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+}
