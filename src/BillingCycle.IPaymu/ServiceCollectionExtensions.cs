@@ -45,6 +45,9 @@ public static class ServiceCollectionExtensions
                 })
                 .AddTimeout(o.AttemptTimeout);
         });
+        // Inside the pipeline: per attempt, under the attempt time-out, seen by the breaker.
+        services.AddTransient<AnswerValidator>();
+        builder.AddHttpMessageHandler<AnswerValidator>();
         return builder;
     }
 

@@ -10,17 +10,21 @@ public sealed class ProcessWorld : IAsyncDisposable
 {
     private readonly List<ApiProcess> _apis = [];
 
-    private ProcessWorld(TestDatabase db, StandInHost standIn)
+    private readonly bool _ownsDb;
+
+    private ProcessWorld(TestDatabase db, StandInHost standIn, bool ownsDb)
     {
         Db = db;
         StandIn = standIn;
+        _ownsDb = ownsDb;
     }
 
     public TestDatabase Db { get; }
     public StandInHost StandIn { get; }
 
+    /// <param name="db">A database the caller owns (it is not dropped at the end); null for a fresh one.</param>
     public static async Task<ProcessWorld> StartAsync(Action<StandInOptions>? standIn = null, TestDatabase? db = null) =>
-        new(db ?? await PostgresServer.CreateDatabaseAsync(), await StandInHost.StartAsync(standIn));
+        new(db ?? await PostgresServer.CreateDatabaseAsync(), await StandInHost.StartAsync(standIn), ownsDb: db is null);
 
     public async Task<ApiProcess> StartApiAsync(Dictionary<string, string>? env = null, int? port = null)
     {
@@ -78,6 +82,9 @@ public sealed class ProcessWorld : IAsyncDisposable
             await api.DisposeAsync();
         }
         await StandIn.DisposeAsync();
-        await Db.DisposeAsync();
+        if (_ownsDb)
+        {
+            await Db.DisposeAsync();
+        }
     }
 }

@@ -141,6 +141,10 @@ internal sealed partial class IPaymuHttpClient(
         {
             throw new IPaymuUnavailableException("timed out", ex);
         }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded)
+        {
+            throw new IPaymuUnavailableException("answer was cut off", ex);
+        }
         catch (HttpRequestException ex)
         {
             throw new IPaymuUnavailableException($"connection failed ({ex.HttpRequestError})", ex);
@@ -164,6 +168,10 @@ internal sealed partial class IPaymuHttpClient(
             }
 
             var code = (int)response.StatusCode;
+            if (response.Headers.TryGetValues(AnswerValidator.UnreadableHeader, out var unreadable))
+            {
+                throw new IPaymuUnavailableException(unreadable.First());
+            }
             if (code >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
                 throw new IPaymuUnavailableException($"HTTP {code}");
