@@ -86,6 +86,22 @@ public sealed class TestDatabase(string name, string connectionString) : IAsyncD
         return v is DBNull or null ? default! : (T)Convert.ChangeType(v, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public async Task<List<T>> ListAsync<T>(string sql, params object?[] args)
+    {
+        await using var cmd = DataSource.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = a ?? DBNull.Value });
+        }
+        var list = new List<T>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            list.Add(r.GetFieldValue<T>(0));
+        }
+        return list;
+    }
+
     public async Task<int> ExecAsync(string sql, params object?[] args)
     {
         await using var cmd = DataSource.CreateCommand(sql);

@@ -37,7 +37,7 @@ public static partial class WebhookHandler
         try
         {
             eventId = await events.InsertAsync(callback?.TrxId, callback?.ReferenceId, callback?.StatusCode, request.ContentType,
-                callback?.ToJson() ?? JsonSerializer.Serialize(new { unparsable = body.Length > 4000 ? body[..4000] : body }), ct);
+                callback?.ToJson() ?? JsonSerializer.Serialize(new { unparsable = SafeText.Clean(body.Length > 4000 ? body[..4000] : body) }), ct);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {

@@ -16,7 +16,7 @@ public sealed class IPaymuCallback
 
     public IPaymuCallback(IReadOnlyList<KeyValuePair<string, string?>> fields)
     {
-        Fields = fields;
+        Fields = fields = [.. fields.Select(f => new KeyValuePair<string, string?>(SafeText.Clean(f.Key), f.Value is null ? null : SafeText.Clean(f.Value)))];
         _byName = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (k, v) in fields)
         {
@@ -82,6 +82,18 @@ public sealed class IPaymuCallback
         {
             return null;
         }
+        try
+        {
+            return FromJson(doc);
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a string escape that is not valid UTF-16 (for example a lone \ud800)
+        }
+    }
+
+    private static IPaymuCallback? FromJson(JsonDocument doc)
+    {
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)

@@ -8,6 +8,13 @@ namespace BillingCycle.UnitTests.IPaymu;
 
 public sealed class StandInTests : IAsyncLifetime
 {
+    /// <summary>These tests check answers, not time-outs: a cold first request on 2 busy cores may take over 2 s.</summary>
+    private static void Patient(BillingCycle.IPaymu.IPaymuOptions o)
+    {
+        o.AttemptTimeout = TimeSpan.FromSeconds(20);
+        o.TotalTimeout = TimeSpan.FromSeconds(40);
+    }
+
     private StandInHost _standIn = null!;
 
     public async Task InitializeAsync() => _standIn = await StandInHost.StartAsync();
@@ -23,7 +30,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task The_stand_in_accepts_what_the_client_sends_and_answers_check_transaction()
     {
-        var client = ClientFactory.Create(_standIn.BaseUrl).Client;
+        var client = ClientFactory.Create(_standIn.BaseUrl, Patient).Client;
         var created = await client.CreateRedirectPaymentAsync(Payment("REF-1"));
         Assert.StartsWith(_standIn.BaseUrl.ToString().TrimEnd('/') + "/pay/", created.Url, StringComparison.Ordinal);
 
@@ -44,7 +51,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task A_request_signed_with_another_key_is_refused_with_401()
     {
-        var client = ClientFactory.Create(_standIn.BaseUrl, apiKey: "another-key").Client;
+        var client = ClientFactory.Create(_standIn.BaseUrl, Patient, apiKey: "another-key").Client;
         var ex = await Assert.ThrowsAsync<IPaymuRejectedException>(() => client.CreateRedirectPaymentAsync(Payment("REF-2")));
         Assert.Equal(401, ex.Status);
         Assert.Equal("unauthorized signature", ex.GatewayMessage);
@@ -54,7 +61,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task Amounts_outside_iPaymus_limits_are_rejected()
     {
-        var client = ClientFactory.Create(_standIn.BaseUrl).Client;
+        var client = ClientFactory.Create(_standIn.BaseUrl, Patient).Client;
         var ex = await Assert.ThrowsAsync<IPaymuRejectedException>(() =>
             client.CreateRedirectPaymentAsync(Payment("REF-3") with { Price = [1_000] }));
         Assert.Contains("min Rp 5000", ex.GatewayMessage, StringComparison.Ordinal);
@@ -63,7 +70,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task Injected_faults_reach_the_client_as_unavailable()
     {
-        var client = ClientFactory.Create(_standIn.BaseUrl, o => o.MaxRetries = 0).Client;
+        var client = ClientFactory.Create(_standIn.BaseUrl, o => { Patient(o); o.MaxRetries = 0; }).Client;
         foreach (var mode in new[] { "http500", "reset", "garbage", "truncated" })
         {
             await _standIn.SetFaultsAsync(new() { Mode = mode, Remaining = 1 });
@@ -75,7 +82,7 @@ public sealed class StandInTests : IAsyncLifetime
     [Fact]
     public async Task The_control_api_marks_a_payment_and_posts_the_callback()
     {
-        var client = ClientFactory.Create(_standIn.BaseUrl).Client;
+        var client = ClientFactory.Create(_standIn.BaseUrl, Patient).Client;
         var created = await client.CreateRedirectPaymentAsync(Payment("REF-4"));
         var res = await _standIn.Http.PostAsync(new Uri($"/_standin/payments/{created.SessionId}/expire?deliver=false", UriKind.Relative), null);
         res.EnsureSuccessStatusCode();

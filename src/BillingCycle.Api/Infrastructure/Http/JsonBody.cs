@@ -41,13 +41,25 @@ public static class JsonBody
             return new Read(null, Fail.With(400, "A JSON body is required", ErrorCodes.InvalidJson));
         }
 
+        // System.Text.Json does not check the UTF-8 of property names it is never asked for, and
+        // throws a non-JSON exception on bad UTF-8 inside strings: check the whole body first.
+        var bytes = buffer.ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return new Read(null, Fail.With(400, "The body is not valid UTF-8", ErrorCodes.InvalidJson));
+        }
         try
         {
-            var doc = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
+            var doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 doc.Dispose();
                 return new Read(null, Fail.With(400, "The body must be a JSON object", ErrorCodes.InvalidJson));
+            }
+            if (!AllTextDecodes(doc.RootElement))
+            {
+                doc.Dispose();
+                return new Read(null, Fail.With(400, "The body holds a string escape that is not valid UTF-16", ErrorCodes.InvalidJson));
             }
             return new Read(doc, null);
         }
@@ -55,10 +67,52 @@ public static class JsonBody
         {
             return new Read(null, Fail.With(400, "Malformed JSON body", ErrorCodes.InvalidJson));
         }
-        catch (ArgumentException)
+        catch (InvalidOperationException)
         {
-            // Invalid UTF-8 surfaces here on some inputs.
+            // The duplicate-key check decodes names while parsing and throws this on a lone \ud800.
             return new Read(null, Fail.With(400, "Malformed JSON body", ErrorCodes.InvalidJson));
+        }
+    }
+
+    /// <summary>
+    /// Escapes such as a lone \ud800 parse as JSON but throw when a name or string is read:
+    /// walk the (at most 64 KiB) document once so handlers never meet one.
+    /// </summary>
+    private static bool AllTextDecodes(JsonElement e)
+    {
+        try
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        _ = p.Name;
+                        if (!AllTextDecodes(p.Value))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        if (!AllTextDecodes(item))
+                        {
+                            return false;
+                        }
+                    }
+                    return true;
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
@@ -76,7 +130,16 @@ public static class JsonBody
         {
             return (null, false);
         }
-        var s = v.GetString()!;
-        return s.Length > maxLength ? (null, false) : (s.Length == 0 ? null : s, true);
+        string s;
+        try
+        {
+            s = v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, false); // an escape that is not valid UTF-16, e.g. a lone \ud800
+        }
+        // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+        return s.Length > maxLength || s.Contains('\0', StringComparison.Ordinal) ? (null, false) : (s.Length == 0 ? null : s, true);
     }
 }
