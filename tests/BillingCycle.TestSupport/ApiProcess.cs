@@ -34,6 +34,7 @@ public sealed class ApiProcess : IAsyncDisposable
     public HttpClient Cron { get; }
     public IReadOnlyCollection<string> Output => _output;
     public bool HasExited => _process.HasExited;
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public static string ApiDll()
     {
@@ -95,6 +96,12 @@ public sealed class ApiProcess : IAsyncDisposable
         }
         throw new TimeoutException("API did not come up: " + string.Join('\n', _output.TakeLast(20)));
     }
+
+    /// <summary>
+    /// True once the process has exited, waiting up to the timeout: a killed process's sockets
+    /// close before the runtime reaps it, so HasExited alone can still read false for a moment.
+    /// </summary>
+    public bool ExitedWithin(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     /// <summary>kill -9: no shutdown, no cleanup, connections dropped mid-flight.</summary>
     public void KillHard()
