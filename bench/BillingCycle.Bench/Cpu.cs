@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace BillingCycle.Bench;
+
+/// <summary>CPU seconds per process during a phase: where a request's cost goes on a 2-core machine.</summary>
+public sealed record CpuSplit(double Api, double StandIn, double Baseline, double Postgres, double Driver)
+{
+    public double Total => Api + StandIn + Baseline + Postgres + Driver;
+
+    /// <summary>Core-milliseconds per request, by process.</summary>
+    public Dictionary<string, double> PerRequest(long requests) => new()
+    {
+        ["api"] = Math.Round(Api * 1000 / requests, 3),
+        ["ipaymu_stand_in"] = Math.Round(StandIn * 1000 / requests, 3),
+        ["baseline_app"] = Math.Round(Baseline * 1000 / requests, 3),
+        ["postgres"] = Math.Round(Postgres * 1000 / requests, 3),
+        ["load_generator"] = Math.Round(Driver * 1000 / requests, 3),
+        ["total"] = Math.Round(Total * 1000 / requests, 3),
+    };
+}
+
+public sealed class CpuMeter(Stack stack)
+{
+    private CpuSplit _start = new(0, 0, 0, 0, 0);
+
+    public void Start() => _start = Now();
+
+    public CpuSplit Stop()
+    {
+        var end = Now();
+        return new CpuSplit(end.Api - _start.Api, end.StandIn - _start.StandIn, end.Baseline - _start.Baseline,
+            end.Postgres - _start.Postgres, end.Driver - _start.Driver);
+    }
+
+    private CpuSplit Now() => new(Seconds(stack.Api.Pid), Seconds(stack.StandIn.Pid), Seconds(stack.Baseline.Pid),
+        AllNamed("postgres"), Seconds(Environment.ProcessId, children: true) + AllNamed("wrk"));
+
+    /// <summary>utime + stime of a process (and its reaped children), from /proc/PID/stat, in seconds.</summary>
+    /// <param name="children">Also count reaped children (cutime, cstime): wrk has exited by the end of its phase.</param>
+    private static double Seconds(int pid, bool children = false)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            if (children)
+            {
+                ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+            }
+            return ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static double AllNamed(string name)
+    {
+        double sum = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var pid = Path.GetFileName(dir);
+            if (!int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                continue;
+            }
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == name)
+                {
+                    sum += Seconds(id);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Globalization;
+using BillingCycle.Bench;
+
+// The bench: ceilings first (pgbench, the one-INSERT baseline), then a billing day's workloads,
+// each judged as a ratio to a ceiling measured in this same run. Started by bench/run.sh.
+//   BENCH_SIZES=1000,10000,100000   renewal sizes with an instant gateway
+//   BENCH_LATENCY_SIZES=1000,10000  renewal sizes with 50 ms gateway latency
+var repo = args.Length > 0 ? args[0] : Directory.GetCurrentDirectory();
+var databaseUrl = Environment.GetEnvironmentVariable("BENCH_DATABASE_URL") ?? throw new InvalidOperationException("BENCH_DATABASE_URL is required");
+int[] Sizes(string name, string fallback) =>
+    (Environment.GetEnvironmentVariable(name) ?? fallback).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+var sizes = Sizes("BENCH_SIZES", "1000,10000,100000");
+var latencySizes = Sizes("BENCH_LATENCY_SIZES", "1000,10000");
+// BENCH_QUICK=1: short ceilings, for checking the bench itself (its figures are not the results).
+var quick = Environment.GetEnvironmentVariable("BENCH_QUICK") == "1";
+int Secs(int full) => quick ? Math.Max(3, full / 4) : full;
+const int GatewayConcurrency = 8; // the service's default (BILLING_GATEWAY_CONCURRENCY)
+void Say(string s) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
+
+var report = new Report { Started = DateTimeOffset.UtcNow };
+var total = Stopwatch.StartNew();
+await using var stack = await Stack.StartAsync(repo, databaseUrl);
+
+Say("ceiling: pgbench, 8 clients, 20 s");
+report.PgbenchTps = await Ceilings.PgbenchTpsAsync(stack, Secs(20));
+Say($"  {report.PgbenchTps:F0} tps");
+Say("ceiling: baseline INSERT endpoint, wrk 64 connections, 15 s");
+await Ceilings.WrkAsync(stack, new Uri(Stack.BaselineUrl, "/baseline"), "post.lua", 64, 3); // warm-up
+var meter = new CpuMeter(stack);
+meter.Start();
+report.BaselineWrk = await Ceilings.WrkAsync(stack, new Uri(Stack.BaselineUrl, "/baseline"), "post.lua", 64, Secs(15));
+report.Cpu("baseline (wrk, 64)", meter.Stop(), report.BaselineWrk.Requests);
+Say($"  {report.BaselineWrk.PerSecond:F0} req/s");
+Say("ceiling: baseline INSERT endpoint, C# driver 32 connections, 15 s");
+var formBody = "trx_id=123456&sid=" + new string('s', 36) + "&reference_id=INV-202611-000001-1&status=berhasil&status_code=1&total=149000&" + new string('x', 700);
+meter.Start();
+report.BaselineDriver = await Ceilings.BaselineByDriverAsync(32, Secs(15), formBody);
+report.Cpu("baseline (driver, 32)", meter.Stop(), report.BaselineDriver.Requests);
+Say($"  {report.BaselineDriver.PerSecond:F0} req/s");
+
+Say("warm-up renewal (500, discarded)");
+await Workloads.RenewalAsync(stack, 500, 0);
+foreach (var size in sizes)
+{
+    var r = await Workloads.RenewalAsync(stack, size, 0, meter);
+    report.Cpu($"renewal {size} instant", meter.Stop(), size);
+    report.Renewals.Add(r);
+    Say($"renewal {size} instant: {r.PerSecond:F0}/s, {r.MsPerSubscription:F2} ms/sub, peak RSS {r.PeakRssMb:F0} MB");
+    if (size == 10_000)
+    {
+        Say("callback storm over the 10,000 invoices, 32 connections");
+        report.Storm = await Workloads.CallbackStormAsync(stack, 32, meter);
+        report.Cpu("callback storm (max)", report.Storm.Cpu!, report.Storm.Max.Requests);
+        Say($"  max {report.Storm.Max.PerSecond:F0}/s, half-rate p99 {report.Storm.HalfRate.P99Ms:F1} ms");
+    }
+}
+foreach (var size in latencySizes)
+{
+    var r = await Workloads.RenewalAsync(stack, size, 50);
+    report.Renewals.Add(r);
+    Say($"renewal {size} at 50 ms: {r.PerSecond:F0}/s");
+}
+await Workloads.SetGatewayLatencyAsync(0);
+Say("credits: scraper/add, 1,000 users, wrk 64 connections, 15 s");
+report.Credits = await Workloads.CreditsAsync(stack, 64, Secs(15), meter);
+report.Cpu("credits add (wrk, 64)", report.Credits.Cpu!, report.Credits.Max.Requests);
+Say($"  max {report.Credits.Max.PerSecond:F0}/s, half-rate p99 {report.Credits.HalfRate.P99Ms:F1} ms");
+
+var instant = report.Renewals.Where(r => r.GatewayLatencyMs == 0).ToList();
+var largest = instant.MaxBy(r => r.Size)!;
+var smallest = instant.MinBy(r => r.Size)!;
+report.Judge($"renewals/s at {largest.Size:N0}, instant gateway, / pgbench tps", largest.PerSecond / report.PgbenchTps, ">=", 0.35);
+foreach (var r in report.Renewals.Where(r => r.GatewayLatencyMs > 0))
+{
+    // The latency-bound rate, capped by what the service does with an instant gateway (its database ceiling).
+    var bound = Math.Min(GatewayConcurrency / (r.GatewayLatencyMs / 1000.0), instant.Where(i => i.Size == r.Size).Select(i => i.PerSecond).DefaultIfEmpty(largest.PerSecond).First());
+    report.Judge($"renewals/s at {r.Size:N0}, 50 ms gateway, / min(concurrency / latency, instant rate)", r.PerSecond / bound, ">=", 0.8);
+}
+report.Judge($"time per subscription at {largest.Size:N0} / at {smallest.Size:N0}", largest.MsPerSubscription / smallest.MsPerSubscription, "<=", 1.3);
+report.Judge($"peak API RSS during the {largest.Size:N0} renewal", largest.PeakRssMb, "<=", 300, " MB");
+if (report.Storm is { } storm)
+{
+    report.Judge("callbacks/s / baseline (C# driver, 32 conns)", storm.Max.PerSecond / report.BaselineDriver.PerSecond, ">=", 0.4);
+    report.Judge("callback p99 at half the maximum rate", storm.HalfRate.P99Ms, "<=", 50, " ms");
+}
+report.Judge("credits req/s / baseline (wrk, 64 conns)", report.Credits.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.5);
+report.Judge("credits p99 at half the maximum rate", report.Credits.HalfRate.P99Ms, "<=", 50, " ms");
+
+report.TotalSeconds = total.Elapsed.TotalSeconds;
+Console.WriteLine();
+Console.Write(report.Table());
+var results = Path.Combine(repo, "bench", "results");
+Directory.CreateDirectory(results);
+await File.WriteAllTextAsync(Path.Combine(results, "latest.json"), report.Json());
+Console.WriteLine($"wrote {Path.Combine("bench", "results", "latest.json")}");

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace BillingCycle.Bench;
+
+public sealed record Target(string Name, double Value, string Comparison, double Bound, bool Met, string Unit);
+
+/// <summary>The bench's figures: a table on stdout and bench/results/latest.json with the same numbers.</summary>
+public sealed class Report
+{
+    public required DateTimeOffset Started { get; init; }
+    public double PgbenchTps { get; set; }
+    public WrkResult? BaselineWrk { get; set; }
+    public LoadResult? BaselineDriver { get; set; }
+    public List<RenewalResult> Renewals { get; } = [];
+    public StormResult? Storm { get; set; }
+    public CreditsResult? Credits { get; set; }
+    public List<Target> Targets { get; } = [];
+    /// <summary>Core-ms per request by process, per phase.</summary>
+    public Dictionary<string, Dictionary<string, double>> CpuPerRequest { get; } = [];
+
+    public void Cpu(string phase, CpuSplit split, long requests) => CpuPerRequest[phase] = split.PerRequest(requests);
+    public double TotalSeconds { get; set; }
+
+    public void Judge(string name, double value, string comparison, double bound, string unit = "") =>
+        Targets.Add(new Target(name, Math.Round(value, 3), comparison, Math.Round(bound, 3),
+            comparison == ">=" ? value >= bound : value <= bound, unit));
+
+    public string Table()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(c, $"Ceilings (same run): pgbench {PgbenchTps:F0} tps (TPC-B-like, 8 clients); " +
+            $"baseline INSERT endpoint {BaselineWrk?.PerSecond:F0} req/s via wrk at 64 conns, {BaselineDriver?.PerSecond:F0} req/s via the C# driver at 32 conns");
+        sb.AppendLine();
+        sb.AppendLine("Renewal day            size   latency     seconds   renewals/s   ms/sub   peak RSS MB");
+        foreach (var r in Renewals)
+        {
+            sb.AppendLine(c, $"                   {r.Size,8} {r.GatewayLatencyMs,6} ms {r.Seconds,11:F1} {r.PerSecond,12:F0} {r.MsPerSubscription,8:F2} {r.PeakRssMb,13:F0}");
+        }
+        if (Storm is { } s)
+        {
+            sb.AppendLine();
+            sb.AppendLine(c, $"Callback storm: {s.Max.Requests} at max {s.Max.PerSecond:F0}/s (p50 {s.Max.P50Ms:F1} ms, p99 {s.Max.P99Ms:F1} ms, {s.Max.Errors} errors); " +
+                $"{s.HalfRate.Requests} at half rate {s.HalfRate.PerSecond:F0}/s (p50 {s.HalfRate.P50Ms:F1} ms, p99 {s.HalfRate.P99Ms:F1} ms); {s.PaidInvoices} invoices paid");
+        }
+        if (Credits is { } k)
+        {
+            sb.AppendLine(c, $"Credits add: max {k.Max.PerSecond:F0} req/s (p50 {k.Max.P50Ms:F1} ms, p99 {k.Max.P99Ms:F1} ms, {k.Non2xx} non-2xx); " +
+                $"half rate {k.HalfRate.PerSecond:F0}/s (p50 {k.HalfRate.P50Ms:F1} ms, p99 {k.HalfRate.P99Ms:F1} ms)");
+        }
+        sb.AppendLine();
+        sb.AppendLine("CPU per request (core-ms)       api  stand-in  baseline  postgres  load-gen    total");
+        foreach (var (phase, cpu) in CpuPerRequest)
+        {
+            sb.AppendLine(c, $"  {phase,-28} {cpu["api"],6:F2} {cpu["ipaymu_stand_in"],9:F2} {cpu["baseline_app"],9:F2} {cpu["postgres"],9:F2} {cpu["load_generator"],9:F2} {cpu["total"],8:F2}");
+        }
+        sb.AppendLine();
+        sb.AppendLine("Targets");
+        foreach (var t in Targets)
+        {
+            sb.AppendLine(c, $"  {(t.Met ? "met   " : "MISSED")} {t.Name}: {t.Value}{t.Unit} {t.Comparison} {t.Bound}{t.Unit}");
+        }
+        sb.AppendLine(c, $"bench finished in {TotalSeconds:F0} s");
+        return sb.ToString();
+    }
+
+    public string Json() => JsonSerializer.Serialize(new
+    {
+        started = Started,
+        machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+        ceilings = new { pgbench_tps = PgbenchTps, baseline_wrk_64 = BaselineWrk, baseline_driver_32 = BaselineDriver },
+        renewals = Renewals,
+        callback_storm = Storm,
+        credits = Credits,
+        cpu_core_ms_per_request = CpuPerRequest,
+        targets = Targets,
+        total_seconds = TotalSeconds,
+    }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+}

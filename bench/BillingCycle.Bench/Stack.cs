@@ -1,0 +1,145 @@
+using System.Globalization;
+using BillingCycle.Api.Infrastructure.Database;
+using BillingCycle.TestSupport;
+using Npgsql;
+
+namespace BillingCycle.Bench;
+
+/// <summary>
+/// What the bench runs against: its own PostgreSQL cluster (durable settings), the API and the
+/// iPaymu stand-in built in Release and run as separate processes, and the baseline app.
+/// </summary>
+public sealed class Stack : IAsyncDisposable
+{
+    public const string CronSecret = "bench-cron-secret-0123456789";
+    public const int ApiPort = 18080, StandInPort = 18090, BaselinePort = 18070;
+
+    private readonly string _repo;
+    private readonly string _work;
+
+    private Stack(string repo, string databaseUrl, NpgsqlDataSource db, ClerkTokens tokens)
+    {
+        _repo = repo;
+        _work = Path.Combine(repo, "bench", ".work");
+        Url = databaseUrl;
+        Db = db;
+        Tokens = tokens;
+    }
+
+    public string Url { get; }
+    public NpgsqlDataSource Db { get; }
+    public ClerkTokens Tokens { get; }
+    public Child Api { get; private set; } = null!;
+    public Child StandIn { get; private set; } = null!;
+    public Child Baseline { get; private set; } = null!;
+    public string Work => _work;
+    public string Repo => _repo;
+    public static Uri ApiUrl => new($"http://127.0.0.1:{ApiPort}");
+    public static Uri StandInUrl => new($"http://127.0.0.1:{StandInPort}");
+    public static Uri BaselineUrl => new($"http://127.0.0.1:{BaselinePort}");
+
+    public static async Task<Stack> StartAsync(string repo, string databaseUrl)
+    {
+        var csb = DatabaseUrl.Parse(databaseUrl);
+        csb.MaxPoolSize = 20;
+        var stack = new Stack(repo, databaseUrl, NpgsqlDataSource.Create(csb.ConnectionString), new ClerkTokens("bench-key"));
+        Directory.CreateDirectory(stack._work);
+        await stack.StartServersAsync();
+        return stack;
+    }
+
+    private string Dll(string project, string name) =>
+        Path.Combine(_repo, project, "bin", "Release", "net10.0", name + ".dll");
+
+    private async Task StartServersAsync()
+    {
+        StandIn = Child.StartServer("standin", Dll("src/BillingCycle.IPaymu.StandIn", "BillingCycle.IPaymu.StandIn"),
+            ["--urls", StandInUrl.ToString()],
+            new Dictionary<string, string> { ["STANDIN_VA"] = StandInHost.Va, ["STANDIN_API_KEY"] = StandInHost.ApiKey }, _work);
+        Baseline = Child.StartServer("baseline", Dll("bench/Baseline", "BillingCycle.Bench.Baseline"),
+            ["--urls", BaselineUrl.ToString()], new Dictionary<string, string> { ["DATABASE_URL"] = DatabaseUrl.Parse(Url).ConnectionString }, _work);
+        Api = Child.StartServer("api", Dll("src/BillingCycle.Api", "BillingCycle.Api"), ["--urls", ApiUrl.ToString()], new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Staging",
+            ["DATABASE_URL"] = Url,
+            ["IPAYMU_BASE_URL"] = StandInUrl.ToString().TrimEnd('/'),
+            ["IPAYMU_VA"] = StandInHost.Va,
+            ["IPAYMU_API_KEY"] = StandInHost.ApiKey,
+            ["PUBLIC_BASE_URL"] = ApiUrl.ToString().TrimEnd('/'),
+            ["APP_URL"] = "http://app.bench.test",
+            ["BILLING_CRON_SECRET"] = CronSecret,
+            ["BILLING_SCHEDULER_ENABLED"] = "false",
+            ["BILLING_TEST_CLOCK"] = "2026-11-01T02:00:00Z",
+            ["CLERK_JWT_KEY"] = Tokens.PublicKeyPem,
+            ["CREDITS_SELF_SERVICE"] = "true",
+        }, _work);
+        await StandIn.WaitForHttpAsync(new Uri(StandInUrl, "/_standin/payments"), TimeSpan.FromSeconds(60));
+        await Baseline.WaitForHttpAsync(new Uri(BaselineUrl, "/health"), TimeSpan.FromSeconds(60));
+        await Api.WaitForHttpAsync(new Uri(ApiUrl, "/health/ready"), TimeSpan.FromSeconds(120));
+    }
+
+    public HttpClient Cron(TimeSpan timeout)
+    {
+        var c = new HttpClient { BaseAddress = ApiUrl, Timeout = timeout };
+        c.DefaultRequestHeaders.Authorization = new("Bearer", CronSecret);
+        return c;
+    }
+
+    public async Task ExecAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        cmd.CommandTimeout = 600;
+        foreach (var a in args)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        }
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<long> CountAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Empties the billing tables and the stand-in, so each run starts from the same state.</summary>
+    public async Task ResetAsync()
+    {
+        await ExecAsync("""
+            TRUNCATE users, subscription_plans, subscriptions, invoices, payments, payment_retries, notifications,
+                     billing_logs, webhook_events, job_runs, credit_balances, credit_transactions, idempotency_keys CASCADE
+            """);
+        using var http = new HttpClient { BaseAddress = StandInUrl };
+        using var res = await http.PostAsync(new Uri("/_standin/reset", UriKind.Relative), null);
+        res.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>N users with subscriptions whose period ended at 2026-11-01 00:00 UTC (due on the bench's clock).</summary>
+    public async Task SeedDueAsync(int count)
+    {
+        await ExecAsync("""
+            INSERT INTO subscription_plans (id, name, price, interaction_credits, scraper_credits)
+            VALUES ('00000000-0000-0000-0000-00000000b001', 'Pro', 149000, 1000, 500) ON CONFLICT DO NOTHING
+            """);
+        await ExecAsync("""
+            INSERT INTO users (id, email, full_name, phone)
+            SELECT 'bench_' || g, 'bench_' || g || '@example.com', 'Customer ' || g, '0812' || lpad(g::text, 7, '0')
+              FROM generate_series(1, $1) g
+            """, count);
+        await ExecAsync("""
+            INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
+            SELECT 'bench_' || g, '00000000-0000-0000-0000-00000000b001',
+                   timestamptz '2026-10-01 00:00Z', timestamptz '2026-10-01 00:00Z', timestamptz '2026-11-01 00:00Z'
+              FROM generate_series(1, $1) g
+            """, count);
+        await ExecAsync("ANALYZE");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api?.Dispose();
+        StandIn?.Dispose();
+        Baseline?.Dispose();
+        await Db.DisposeAsync();
+    }
+}

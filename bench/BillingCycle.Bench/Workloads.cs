@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BillingCycle.TestSupport;
+
+namespace BillingCycle.Bench;
+
+public sealed record RenewalResult(int Size, int GatewayLatencyMs, double Seconds, double PerSecond, double MsPerSubscription,
+    double PeakRssMb, long Invoices, long PendingPayment);
+
+public sealed record StormResult(LoadResult Max, LoadResult HalfRate, long PaidInvoices)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CpuSplit? Cpu { get; init; }
+}
+
+public sealed record CreditsResult(WrkResult Max, LoadResult HalfRate, long Non2xx)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CpuSplit? Cpu { get; init; }
+}
+
+/// <summary>The three workloads of a billing day: renewal, the callback storm, credits.</summary>
+public static class Workloads
+{
+    public static async Task SetGatewayLatencyAsync(int ms)
+    {
+        using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
+        using var res = await http.PostAsJsonAsync("/_standin/faults", new { LatencyMs = ms, Mode = "none" });
+        res.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>N due subscriptions, one POST /api/billing/renew, timed; the API's RSS sampled throughout.</summary>
+    /// <param name="meter">Started just before the renew call (after seeding); the caller stops it.</param>
+    public static async Task<RenewalResult> RenewalAsync(Stack stack, int size, int latencyMs, CpuMeter? meter = null)
+    {
+        await stack.ResetAsync();
+        await stack.SeedDueAsync(size);
+        await SetGatewayLatencyAsync(latencyMs);
+        using var cron = stack.Cron(TimeSpan.FromMinutes(60));
+        double peak;
+        meter?.Start();
+        var clock = Stopwatch.StartNew();
+        await using (var rss = new RssSampler(stack.Api))
+        {
+            using var res = await cron.PostAsync(new Uri("/api/billing/renew", UriKind.Relative), null);
+            res.EnsureSuccessStatusCode();
+            clock.Stop();
+            peak = rss.PeakBytes / (1024.0 * 1024.0);
+        }
+        var invoices = await stack.CountAsync("SELECT count(*) FROM invoices");
+        var pending = await stack.CountAsync("SELECT count(*) FROM payments WHERE session_id IS NOT NULL AND status = 'pending'");
+        var s = clock.Elapsed.TotalSeconds;
+        return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, peak, invoices, pending);
+    }
+
+    /// <summary>
+    /// Every open payment of the last renewal is paid at the stand-in, which hands back its signed
+    /// callback (not delivered). 60% are then sent as fast as 32 connections allow; the rest at
+    /// half that rate, open loop, for the latency a normal day sees. Each is confirmed by check-transaction.
+    /// </summary>
+    /// <param name="meter">Started for the maximum-rate part only; the caller stops it.</param>
+    public static async Task<StormResult> CallbackStormAsync(Stack stack, int connections, CpuMeter meter)
+    {
+        await SetGatewayLatencyAsync(0);
+        var sessions = new List<string>();
+        await using (var cmd = stack.Db.CreateCommand("SELECT session_id FROM payments WHERE status = 'pending' AND session_id IS NOT NULL ORDER BY reference_id"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                sessions.Add(r.GetString(0));
+            }
+        }
+        var callbacks = new (string Type, string Body, string Signature)[sessions.Count];
+        using (var standIn = Load.Client(Stack.StandInUrl, 16))
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, sessions.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            {
+                using var res = await standIn.PostAsync(new Uri($"/_standin/payments/{sessions[i]}/pay?deliver=false", UriKind.Relative), null, ct);
+                res.EnsureSuccessStatusCode();
+                using var doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync(ct));
+                var cb = doc.RootElement.GetProperty("delivery").GetProperty("Callback");
+                callbacks[i] = (cb.GetProperty("ContentType").GetString()!, cb.GetProperty("Body").GetString()!, cb.GetProperty("Signature").GetString()!);
+            });
+        }
+
+        using var http = Load.Client(Stack.ApiUrl, connections);
+        HttpRequestMessage Make(int i)
+        {
+            var (type, body, signature) = callbacks[i];
+            var req = new HttpRequestMessage(HttpMethod.Post, "/api/billing/webhook") { Content = new StringContent(body) };
+            req.Content.Headers.ContentType = new(type);
+            req.Headers.TryAddWithoutValidation("X-Signature", signature);
+            return req;
+        }
+        var split = callbacks.Length * 6 / 10;
+        meter.Start();
+        var max = await Load.ClosedAsync(http, Make, connections, count: split);
+        var cpu = meter.Stop();
+        var half = await Load.OpenAsync(http, i => Make(split + i), max.PerSecond / 2, callbacks.Length - split);
+        return new StormResult(max, half, await stack.CountAsync("SELECT count(*) FROM invoices WHERE status = 'paid'")) { Cpu = cpu };
+    }
+
+    /// <summary>
+    /// POST /api/credits/scraper/add for 1,000 users, each with its own Clerk session token:
+    /// wrk at 64 connections for the maximum, then the C# generator at half that rate.
+    /// </summary>
+    public static async Task<CreditsResult> CreditsAsync(Stack stack, int connections, int seconds, CpuMeter meter)
+    {
+        var tokens = Enumerable.Range(1, 1_000)
+            .Select(i => stack.Tokens.Issue($"bench_{i}", new ClerkTokens.Options { ExpiresIn = TimeSpan.FromHours(2) })).ToArray();
+        var file = Path.Combine(stack.Work, "tokens.txt");
+        await File.WriteAllLinesAsync(file, tokens);
+        meter.Start();
+        var max = await Ceilings.WrkAsync(stack, Stack.ApiUrl, "credits.lua", connections, seconds, [file]);
+        var cpu = meter.Stop();
+
+        using var http = Load.Client(Stack.ApiUrl, connections);
+        var rate = max.PerSecond / 2;
+        var half = await Load.OpenAsync(http, i =>
+        {
+            var req = new HttpRequestMessage(HttpMethod.Post, "/api/credits/scraper/add") { Content = JsonContent.Create(new { amount = 1 }) };
+            req.Headers.Authorization = new("Bearer", tokens[i % tokens.Length]);
+            return req;
+        }, rate, (int)(rate * 10));
+        return new CreditsResult(max, half, max.Non2xx) { Cpu = cpu };
+    }
+}

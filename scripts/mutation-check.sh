@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Proves the test suite guards the money: each mutant is this tree with one deliberate defect
+# (a dropped constraint, a callback trusted without check-transaction); the suite must FAIL on
+# every one. Copies the tracked files to .local/mutants/<name>, breaks them, runs the README's
+# test command there against the local PostgreSQL, and reports which tests caught it.
+#   bash scripts/mutation-check.sh                 all mutants (about 3 minutes each)
+#   bash scripts/mutation-check.sh invoice-unique  one of them
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+declare -A describe=(
+  [invoice-unique]="drop UNIQUE (subscription_id, period_start) on invoices"
+  [callback-trusted]="act on the callback body instead of iPaymu's check-transaction answer"
+  [grant-twice]="drop both guards against a second credit grant for one reference"
+)
+
+mutate() {
+  case "$1" in
+    invoice-unique)
+      # As a developer "simplifying" would: the constraint and the ON CONFLICT that needs it.
+      perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT invoices_subscription_period_key UNIQUE \(subscription_id, period_start\)//' db/migrations/0001_schema.sql
+      perl -0pi -e 's/\n\s*ON CONFLICT \(subscription_id, period_start\) DO NOTHING//' db/migrations/0004_billing_engine.sql
+      ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
+        && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/migrations/0004_billing_engine.sql ;;
+    callback-trusted)
+      perl -0pi -e 's/status = await ipaymu\.CheckTransactionAsync\(trx, CancellationToken\.None\);/status = new IPaymu.Models.TransactionStatus(trx, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default); await Task.CompletedTask;/' src/BillingCycle.Api/Payments/WebhookHandler.cs
+      ! grep -q 'await ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Payments/WebhookHandler.cs ;;
+    grant-twice)
+      # Both guards against a second grant for one reference: the constraint and the check under the lock.
+      perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT credit_transactions_reference_key UNIQUE \(user_id, credit_type, kind, reference_id\)//' db/migrations/0001_schema.sql
+      perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/migrations/0002_seed_functions.sql
+      ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
+        && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/migrations/0002_seed_functions.sql ;;
+    *) echo "unknown mutant $1" >&2; return 1 ;;
+  esac
+}
+
+url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice)
+survived=0
+for m in "${mutants[@]}"; do
+  dir="$repo/.local/mutants/$m"
+  rm -rf "$dir"; mkdir -p "$dir"
+  git ls-files -z | xargs -0 tar -cf - | tar -C "$dir" -xf -
+  (cd "$dir" && mutate "$m") || { echo "mutant $m: the mutation did not apply; update this script" >&2; exit 2; }
+  echo "== mutant $m: ${describe[$m]}"
+  log="$dir/test.log"
+  set +e
+  (cd "$dir" && DATABASE_URL="$url" bash scripts/test.sh >"$log" 2>&1)
+  code=$?
+  set -e
+  summary="$(tail -n1 "$log")"
+  if [ "$code" -eq 0 ]; then
+    survived=$((survived + 1))
+    echo "   SURVIVED: the suite still passes ($summary)"
+  elif [[ "$summary" =~ ^[0-9]+\ passed,\ [1-9][0-9]*\ failed$ ]]; then
+    echo "   caught: $summary"
+    grep -E '^\s+Failed [A-Za-z]' "$log" | sed -E 's/^\s+Failed /   - /; s/ \[[^]]*\]$//' | sort -u | head -n 12 || true
+  else
+    # A mutant that does not build or run proves nothing about the tests.
+    survived=$((survived + 1))
+    echo "   BROKEN: the suite did not run to a result (see $log): $summary"
+  fi
+done
+[ "$survived" -eq 0 ] && echo "every mutant was caught" || { echo "$survived mutant(s) survived"; exit 1; }
