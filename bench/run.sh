@@ -18,7 +18,10 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build BillingCycle.sln -c Release -nologo -v quiet
-url="$(BILLING_PG_PORT=54339 BILLING_PG_DIR="$repo/.local/bench-postgres" BILLING_PG_DB=billing_bench \
+# Its own cluster, started afresh with pg_stat_statements (the bench reports the costliest statements).
+export BILLING_PG_PORT=54339 BILLING_PG_DIR="$repo/.local/bench-postgres" BILLING_PG_DB=billing_bench
+[ -s "$BILLING_PG_DIR/data/postmaster.pid" ] && bash scripts/stop-local-postgres.sh >/dev/null 2>&1 || true
+url="$(BILLING_PG_EXTRA="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" \
   bash scripts/local-postgres.sh --print-url)"
 # Leftover servers from an interrupted run hold the bench ports.
 pkill -f 'BillingCycle.Bench.Baseline.dll|--urls http://127.0.0.1:180[789]0' 2>/dev/null || true

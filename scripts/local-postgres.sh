@@ -4,6 +4,7 @@
 # cluster is left alone. Prints nothing but progress on stderr; `--print-url` echoes DATABASE_URL.
 #   BILLING_PG_PORT  port (default 54329)     BILLING_PG_DIR  folder (default .local/postgres)
 #   BILLING_PG_FAST=1  fsync off, for throwaway test clusters only
+#   BILLING_PG_EXTRA   more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${BILLING_PG_PORT:-54329}"
@@ -47,6 +48,7 @@ if as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 else
   opts="-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=400 -c shared_buffers=256MB"
   [ "${BILLING_PG_FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  opts="$opts ${BILLING_PG_EXTRA:-}"
   echo "local-postgres: starting on 127.0.0.1:$port" >&2
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
 fi

@@ -43,14 +43,21 @@ Say("warm-up renewal (500, discarded)");
 await Workloads.RenewalAsync(stack, 500, 0);
 foreach (var size in sizes)
 {
+    await Statements.ResetAsync(stack);
     var r = await Workloads.RenewalAsync(stack, size, 0, meter);
+    if (size == 10_000)
+    {
+        report.TopStatements[$"renewal {size}"] = await Statements.TopAsync(stack, 6);
+    }
     report.Cpu($"renewal {size} instant", meter.Stop(), size);
     report.Renewals.Add(r);
     Say($"renewal {size} instant: {r.PerSecond:F0}/s, {r.MsPerSubscription:F2} ms/sub, peak RSS {r.PeakRssMb:F0} MB");
     if (size == 10_000)
     {
         Say("callback storm over the 10,000 invoices, 32 connections");
+        await Statements.ResetAsync(stack);
         report.Storm = await Workloads.CallbackStormAsync(stack, 32, meter);
+        report.TopStatements["callback storm"] = await Statements.TopAsync(stack, 6);
         report.Cpu("callback storm (max)", report.Storm.Cpu!, report.Storm.Max.Requests);
         Say($"  max {report.Storm.Max.PerSecond:F0}/s, half-rate p99 {report.Storm.HalfRate.P99Ms:F1} ms");
     }
@@ -63,7 +70,9 @@ foreach (var size in latencySizes)
 }
 await Workloads.SetGatewayLatencyAsync(0);
 Say("credits: scraper/add, 1,000 users, wrk 64 connections, 15 s");
+await Statements.ResetAsync(stack);
 report.Credits = await Workloads.CreditsAsync(stack, 64, Secs(15), meter);
+report.TopStatements["credits add"] = await Statements.TopAsync(stack, 6);
 report.Cpu("credits add (wrk, 64)", report.Credits.Cpu!, report.Credits.Max.Requests);
 Say($"  max {report.Credits.Max.PerSecond:F0}/s, half-rate p99 {report.Credits.HalfRate.P99Ms:F1} ms");
 

@@ -19,6 +19,8 @@ public sealed class Report
     public List<Target> Targets { get; } = [];
     /// <summary>Core-ms per request by process, per phase.</summary>
     public Dictionary<string, Dictionary<string, double>> CpuPerRequest { get; } = [];
+    /// <summary>The costliest SQL per phase, from pg_stat_statements.</summary>
+    public Dictionary<string, List<StatementCost>> TopStatements { get; } = [];
 
     public void Cpu(string phase, CpuSplit split, long requests) => CpuPerRequest[phase] = split.PerRequest(requests);
     public double TotalSeconds { get; set; }
@@ -56,6 +58,11 @@ public sealed class Report
         {
             sb.AppendLine(c, $"  {phase,-28} {cpu["api"],6:F2} {cpu["ipaymu_stand_in"],9:F2} {cpu["baseline_app"],9:F2} {cpu["postgres"],9:F2} {cpu["load_generator"],9:F2} {cpu["total"],8:F2}");
         }
+        foreach (var (phase, top) in TopStatements)
+        {
+            sb.AppendLine(c, $"Costliest SQL, {phase} (share of database time, calls, mean):");
+            sb.AppendLine(Statements.Describe(top));
+        }
         sb.AppendLine();
         sb.AppendLine("Targets");
         foreach (var t in Targets)
@@ -75,6 +82,7 @@ public sealed class Report
         callback_storm = Storm,
         credits = Credits,
         cpu_core_ms_per_request = CpuPerRequest,
+        top_statements = TopStatements,
         targets = Targets,
         total_seconds = TotalSeconds,
     }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });

@@ -132,7 +132,51 @@ public sealed class Stack : IAsyncDisposable
                    timestamptz '2026-10-01 00:00Z', timestamptz '2026-10-01 00:00Z', timestamptz '2026-11-01 00:00Z'
               FROM generate_series(1, $1) g
             """, count);
+        await SeedHistoryAsync();
         await ExecAsync("ANALYZE");
+    }
+
+    /// <summary>
+    /// One paid month behind every subscription (its current period's invoice, payment, credit
+    /// grants, notification, logs), as on a real 1st of the month. Without history the tables a
+    /// renewal writes are empty at ANALYZE, and the plans cached for them would not be a real day's.
+    /// </summary>
+    private async Task SeedHistoryAsync()
+    {
+        await ExecAsync("""
+            INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, status, line_items,
+                                  attempt_count, paid_at, created_at, updated_at)
+            SELECT 'INV-202610-H' || lpad((row_number() OVER ())::text, 7, '0'), s.user_id, s.id, s.current_period_start,
+                   s.current_period_end, 149000, 'paid', '{"type":"subscription_renewal"}', 1, s.current_period_start,
+                   s.current_period_start, s.current_period_start
+              FROM subscriptions s
+            """);
+        await ExecAsync("""
+            INSERT INTO payments (invoice_id, attempt_number, reference_id, session_id, transaction_id, payment_url, status, amount,
+                                  fee, expires_at, paid_at, created_at, updated_at)
+            SELECT i.id, 1, i.invoice_number || '-1', 'hist-' || i.id, 'hist-' || i.id, 'http://pay.test/' || i.id, 'paid', i.amount,
+                   4000, i.created_at + interval '1 day', i.paid_at, i.created_at, i.paid_at
+              FROM invoices i
+            """);
+        await ExecAsync("""
+            INSERT INTO credit_balances (user_id, credit_type, balance, updated_at)
+            SELECT u.id, t.type, t.amount, timestamptz '2026-10-01 00:00Z'
+              FROM users u, (VALUES ('interaction', 1000), ('scraper', 500)) t(type, amount)
+            """);
+        await ExecAsync("""
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at)
+            SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at
+              FROM invoices i, (VALUES ('interaction', 'reset', 1000), ('scraper', 'add', 500)) t(type, kind, amount)
+            """);
+        await ExecAsync("""
+            INSERT INTO notifications (user_id, type, title, message, data, created_at)
+            SELECT i.user_id, 'billing_success', 'Payment Successful', 'history', '{}', i.paid_at FROM invoices i
+            """);
+        await ExecAsync("""
+            INSERT INTO billing_logs (event_type, subscription_id, user_id, status, details, created_at)
+            SELECT v.e, i.subscription_id, i.user_id, 'success', '{}', i.paid_at
+              FROM invoices i, (VALUES ('renewal'), ('payment')) v(e)
+            """);
     }
 
     public async ValueTask DisposeAsync()

@@ -148,18 +148,26 @@ public sealed class BillingStore(NpgsqlDataSource db, BillingClock clock, Billin
         return (bool)(await cmd.ExecuteScalarAsync(CancellationToken.None))!;
     }
 
-    /// <summary>Finds an attempt by our reference, else by iPaymu's transaction or session id.</summary>
+    /// <summary>
+    /// Finds an attempt by our reference, else by iPaymu's transaction or session id. Three indexed
+    /// probes in priority order (Append runs them in turn and LIMIT stops at the first hit): one
+    /// WHERE with ORs across three columns cannot use the indexes and scanned the whole table.
+    /// </summary>
     public async Task<PaymentRow?> FindPaymentAsync(string? referenceId, string? transactionId, string? sessionId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
-                   p.status, p.amount, p.created_at, p.expires_at
-              FROM payments p JOIN invoices i ON i.id = p.invoice_id
-             WHERE ($1::text IS NOT NULL AND p.reference_id = $1)
-                OR ($2::text IS NOT NULL AND p.transaction_id = $2)
-                OR ($3::text IS NOT NULL AND p.session_id = $3)
-             ORDER BY (p.reference_id = $1) DESC NULLS LAST
-             LIMIT 1
+            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
+                    p.status, p.amount, p.created_at, p.expires_at
+               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.reference_id = $1)
+            UNION ALL
+            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
+                    p.status, p.amount, p.created_at, p.expires_at
+               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.transaction_id = $2)
+            UNION ALL
+            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
+                    p.status, p.amount, p.created_at, p.expires_at
+               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.session_id = $3)
+            LIMIT 1
             """);
         cmd.Parameters.Add(new() { Value = (object?)referenceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (object?)transactionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
