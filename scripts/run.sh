@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # The README's run command: local PostgreSQL, migrations, demo data, the iPaymu stand-in on
 # :9300 and the API on :8080. Ctrl-C stops the API and the stand-in (the database keeps running).
+#   --fresh   start from an empty local database (drops it first), e.g. before the README's tour
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-export DATABASE_URL="${DATABASE_URL:-$(bash scripts/local-postgres.sh --print-url)}"
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL="$(bash scripts/local-postgres.sh --print-url)"
+  if [ "${1:-}" = "--fresh" ]; then
+    psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS billing WITH (FORCE)" -c "CREATE DATABASE billing"
+    echo "local database emptied" >&2
+  fi
+elif [ "${1:-}" = "--fresh" ]; then
+  echo "--fresh only empties the local database; DATABASE_URL is set, so it is left alone" >&2
+fi
+export DATABASE_URL
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 # iPaymu's public demo sandbox pair; the local stand-in checks signatures with it.
 export IPAYMU_VA="${IPAYMU_VA:-1179000899}"
