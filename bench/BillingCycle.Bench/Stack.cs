@@ -133,7 +133,17 @@ public sealed class Stack : IAsyncDisposable
               FROM generate_series(1, $1) g
             """, count);
         await SeedHistoryAsync();
-        await ExecAsync("ANALYZE");
+        await QuiesceAsync();
+    }
+
+    /// <summary>
+    /// Before a measured phase: VACUUM (ANALYZE) and a CHECKPOINT, so the autovacuum and the
+    /// checkpoint owed to the previous phase's writes do not run inside this one.
+    /// </summary>
+    public async Task QuiesceAsync()
+    {
+        await ExecAsync("VACUUM (ANALYZE)");
+        await ExecAsync("CHECKPOINT");
     }
 
     /// <summary>

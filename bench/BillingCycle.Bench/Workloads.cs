@@ -95,6 +95,7 @@ public static class Workloads
             return req;
         }
         var split = callbacks.Length * 6 / 10;
+        await stack.QuiesceAsync();
         meter.Start();
         var max = await Load.ClosedAsync(http, Make, connections, count: split);
         var cpu = meter.Stop();
@@ -112,6 +113,7 @@ public static class Workloads
             .Select(i => stack.Tokens.Issue($"bench_{i}", new ClerkTokens.Options { ExpiresIn = TimeSpan.FromHours(2) })).ToArray();
         var file = Path.Combine(stack.Work, "tokens.txt");
         await File.WriteAllLinesAsync(file, tokens);
+        await stack.QuiesceAsync();
         meter.Start();
         var max = await Ceilings.WrkAsync(stack, Stack.ApiUrl, "credits.lua", connections, seconds, [file]);
         var cpu = meter.Stop();

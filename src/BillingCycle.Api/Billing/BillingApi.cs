@@ -14,6 +14,7 @@ public static class BillingApi
         builder.Services.AddSingleton(BillingOptions.FromConfiguration(builder.Configuration));
         builder.AddAlerts();
         builder.Services.AddSingleton<BillingStore>();
+        builder.Services.AddSingleton<GatewaySlots>();
         builder.Services.AddSingleton<PaymentLinks>();
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddSingleton<SubscriptionGuard>();

@@ -14,7 +14,8 @@ namespace BillingCycle.Api.Billing;
 /// unavailable → nothing is blamed on the customer, the attempt waits for the next run.
 /// </summary>
 public sealed partial class PaymentLinks(
-    IPaymuClient ipaymu, IPaymuCircuit circuit, BillingStore store, BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
+    IPaymuClient ipaymu, IPaymuCircuit circuit, GatewaySlots slots, BillingStore store, BillingOptions options, BillingClock clock,
+    ILogger<PaymentLinks> logger)
 {
     public async Task<JobResultRow> CreateAsync(PaymentWork work)
     {
@@ -53,7 +54,7 @@ public sealed partial class PaymentLinks(
 
         try
         {
-            var created = await CreateWithCircuitAsync(request);
+            var created = await slots.RunAsync(() => CreateWithCircuitAsync(request));
             var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
             await store.AttachAsync(work.PaymentId, created.SessionId, created.Url, expires, created.Raw);
             BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));

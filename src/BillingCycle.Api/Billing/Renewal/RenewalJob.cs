@@ -10,7 +10,7 @@ namespace BillingCycle.Api.Billing.Renewal;
 /// and ask iPaymu for the payment — with bounded concurrency toward iPaymu.
 /// </summary>
 public sealed class RenewalJob(
-    BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard, BillingOptions options,
+    BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard, GatewaySlots slots,
     BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
@@ -75,6 +75,7 @@ public sealed class RenewalJob(
             return row;
         });
 
+    // Calls to iPaymu are bounded by GatewaySlots; the loop runs wider so database work overlaps them.
     private ParallelOptions Parallelism(CancellationToken stopping) =>
-        new() { MaxDegreeOfParallelism = options.GatewayConcurrency, CancellationToken = stopping };
+        new() { MaxDegreeOfParallelism = slots.JobParallelism, CancellationToken = stopping };
 }

@@ -11,7 +11,7 @@ namespace BillingCycle.Api.Billing.Retry;
 /// </summary>
 public sealed class RetryJob(
     NpgsqlDataSource db, BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard,
-    BillingOptions options, BillingClock clock) : IBillingJobBody
+    GatewaySlots slots, BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
@@ -20,7 +20,8 @@ public sealed class RetryJob(
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
         await reconciler.SettleOpenAttemptsAsync(report, stopping);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.GatewayConcurrency, CancellationToken = stopping };
+        // Calls to iPaymu are bounded by GatewaySlots; the loop runs wider so database work overlaps them.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = slots.JobParallelism, CancellationToken = stopping };
 
         while (!stopping.IsCancellationRequested)
         {
