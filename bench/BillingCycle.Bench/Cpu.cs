@@ -57,6 +57,13 @@ public sealed class CpuMeter(Stack stack)
         }
     }
 
+    private static bool ParentNamed(int pid, string name)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+        return File.Exists($"/proc/{ppid}/comm") && File.ReadAllText($"/proc/{ppid}/comm").Trim() == name;
+    }
+
     private static double AllNamed(string name)
     {
         double sum = 0;
@@ -71,7 +78,9 @@ public sealed class CpuMeter(Stack stack)
             {
                 if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == name)
                 {
-                    sum += Seconds(id);
+                    // The root process of a tree (PostgreSQL's postmaster) also carries the CPU of
+                    // children it has reaped: autovacuum workers and closed backends.
+                    sum += Seconds(id, children: !ParentNamed(id, name));
                 }
             }
             catch (IOException)
