@@ -10,11 +10,9 @@ public sealed class WebhookStore(NpgsqlDataSource db, BillingClock clock)
     public async Task<Guid> InsertAsync(string? transactionId, string? referenceId, string? statusCode, string? contentType,
         string payloadJson, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            INSERT INTO webhook_events (received_at, transaction_id, reference_id, status_code, content_type, payload)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-            RETURNING id
-            """);
+        // store_webhook_event skips this insert's own WAL flush; the outcome's synchronous commit,
+        // which always precedes a 200, makes it durable (db/migrations/0009_webhook_event_store.sql).
+        await using var cmd = db.CreateCommand("SELECT store_webhook_event($1, $2, $3, $4, $5, $6::jsonb)");
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = Cap(transactionId), NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = Cap(referenceId), NpgsqlDbType = NpgsqlDbType.Text });
