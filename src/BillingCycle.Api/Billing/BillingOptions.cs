@@ -32,6 +32,13 @@ public sealed class BillingOptions
     /// <summary>Open attempts settled per reconciliation pass.</summary>
     public int ReconcileBatch { get; set; } = 2_000;
 
+    /// <summary>
+    /// BILLING_RECONCILE_HISTORY_PAGES: pages of iPaymu history (20 transactions each) one run may
+    /// read to find transactions of attempts whose callback never came. A history longer than
+    /// that proves nothing about the attempts it did not reach: they are left open, not expired.
+    /// </summary>
+    public int ReconcileHistoryPages { get; set; } = 250;
+
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
     public static BillingOptions FromConfiguration(IConfiguration c)
@@ -54,6 +61,7 @@ public sealed class BillingOptions
         }
         o.PaymentExpiryHours = Int(c["BILLING_PAYMENT_EXPIRY_HOURS"], "BILLING_PAYMENT_EXPIRY_HOURS", 1, 24 * 30) ?? o.PaymentExpiryHours;
         o.GatewayConcurrency = Int(c["BILLING_GATEWAY_CONCURRENCY"], "BILLING_GATEWAY_CONCURRENCY", 1, 256) ?? o.GatewayConcurrency;
+        o.ReconcileHistoryPages = Int(c["BILLING_RECONCILE_HISTORY_PAGES"], "BILLING_RECONCILE_HISTORY_PAGES", 1, 100_000) ?? o.ReconcileHistoryPages;
         o.CallbackSignatureRequired = (c["IPAYMU_CALLBACK_SIGNATURE"] ?? "required").Trim().ToLowerInvariant() switch
         {
             "required" => true,

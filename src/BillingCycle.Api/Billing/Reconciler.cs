@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Infrastructure.Alerts;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Payments;
 using BillingCycle.IPaymu;
@@ -13,17 +14,17 @@ namespace BillingCycle.Api.Billing;
 /// Settles open attempts at the start of every job (SPEC §4.9), because callbacks get lost —
 /// even the only one. An attempt with a transaction id is checked with iPaymu; one without is
 /// looked up in iPaymu's history by our reference or session id, then checked; an attempt past
-/// its expiry plus grace that iPaymu does not report paid is expired.
+/// its expiry plus grace that iPaymu does not report paid is expired — but only when the history
+/// was read to its end: a truncated read is no proof that the customer did not pay.
 /// </summary>
 public sealed partial class Reconciler(
     NpgsqlDataSource db, IPaymuClient ipaymu, PaymentOutcomes outcomes, BillingStore store, BillingOptions options,
-    ILogger<Reconciler> logger)
+    AlertSender alerts, ILogger<Reconciler> logger)
 {
-    private const int MaxHistoryPages = 50;
-
     public async Task SettleOpenAttemptsAsync(JobReport report, CancellationToken stopping)
     {
-        var history = new HistoryIndex(ipaymu);
+        var history = new HistoryIndex(ipaymu, options.ReconcileHistoryPages);
+        var unproven = 0;
         (DateTimeOffset At, Guid Id)? after = null;
         var seen = 0;
         while (!stopping.IsCancellationRequested && seen < options.ReconcileBatch * 25)
@@ -37,9 +38,25 @@ public sealed partial class Reconciler(
             after = (batch[^1].CreatedAt, batch[^1].Id);
             await Parallel.ForEachAsync(batch,
                 new ParallelOptions { MaxDegreeOfParallelism = options.GatewayConcurrency, CancellationToken = stopping },
-                async (payment, _) => report.CountReconciliation(await SettleAsync(payment, history)));
+                async (payment, _) =>
+                {
+                    var outcome = await SettleAsync(payment, history);
+                    if (outcome == HistoryIncomplete)
+                    {
+                        Interlocked.Increment(ref unproven);
+                    }
+                    report.CountReconciliation(outcome);
+                });
+        }
+        if (unproven > 0)
+        {
+            alerts.Raise("Reconciliation left expired links open: iPaymu history longer than BILLING_RECONCILE_HISTORY_PAGES",
+                new { attempts = unproven, pages_read = options.ReconcileHistoryPages, run_id = report.RunId });
         }
     }
+
+    /// <summary>The attempt is past its expiry, but the history read was cut short: it stays open.</summary>
+    private const string HistoryIncomplete = "history_incomplete";
 
     private async Task<string> SettleAsync(PaymentRow payment, HistoryIndex history)
     {
@@ -51,11 +68,16 @@ public sealed partial class Reconciler(
                 trx = await history.FindAsync(payment);
                 if (trx is null)
                 {
-                    // iPaymu has no transaction for it: the customer never chose a channel, let alone paid.
                     if (!outcomes.IsPastGrace(payment))
                     {
                         return "checked_pending";
                     }
+                    if (!history.Complete)
+                    {
+                        // Not in the pages read is not "not at iPaymu": expiring it could drop a real payment.
+                        return HistoryIncomplete;
+                    }
+                    // iPaymu has no transaction for it: the customer never chose a channel, let alone paid.
                     await store.FailAsync(payment.Id, "expired", "payment link expired unpaid (no transaction at iPaymu)", null);
                     return "expired";
                 }
@@ -94,11 +116,14 @@ public sealed partial class Reconciler(
     }
 
     /// <summary>iPaymu's history, read once per run and only when needed, indexed by reference and session.</summary>
-    private sealed class HistoryIndex(IPaymuClient ipaymu)
+    private sealed class HistoryIndex(IPaymuClient ipaymu, int maxPages)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
-        private ConcurrentDictionary<string, string>? _byKey;
+        private volatile ConcurrentDictionary<string, string>? _byKey; // published after Complete is set
         private string? _failure;
+
+        /// <summary>True once the whole history window was read (the last page was reached within the page limit).</summary>
+        public bool Complete { get; private set; }
 
         public async Task<string?> FindAsync(PaymentRow payment)
         {
@@ -135,7 +160,7 @@ public sealed partial class Reconciler(
                     Limit = 20,
                     Order = "DESC",
                 };
-                for (var page = 1; page <= MaxHistoryPages; page++)
+                for (var page = 1; page <= maxPages; page++)
                 {
                     HistoryPage result;
                     try
@@ -160,6 +185,7 @@ public sealed partial class Reconciler(
                     }
                     if (result.Items.Count < query.Limit || (result.TotalPages is { } total && page >= total))
                     {
+                        Complete = true;
                         break;
                     }
                 }
