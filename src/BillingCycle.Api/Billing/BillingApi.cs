@@ -16,6 +16,7 @@ public static class BillingApi
         builder.Services.AddSingleton<BillingStore>();
         builder.Services.AddSingleton<GatewaySlots>();
         builder.Services.AddSingleton<PaymentLinks>();
+        builder.Services.AddSingleton<LatePaymentSweep>();
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddSingleton<SubscriptionGuard>();
         builder.Services.AddSingleton<IBillingJobBody, RenewalJob>();

@@ -19,11 +19,11 @@ namespace BillingCycle.Api.Billing;
 /// </summary>
 public sealed partial class Reconciler(
     NpgsqlDataSource db, IPaymuClient ipaymu, PaymentOutcomes outcomes, BillingStore store, BillingOptions options,
-    AlertSender alerts, ILogger<Reconciler> logger)
+    LatePaymentSweep sweep, AlertSender alerts, BillingClock clock, ILogger<Reconciler> logger)
 {
     public async Task SettleOpenAttemptsAsync(JobReport report, CancellationToken stopping)
     {
-        var history = new HistoryIndex(ipaymu, options.ReconcileHistoryPages);
+        var history = new HistoryIndex(ipaymu, options.ReconcileHistoryPages, clock.UtcNow);
         var unproven = 0;
         (DateTimeOffset At, Guid Id)? after = null;
         var seen = 0;
@@ -48,6 +48,7 @@ public sealed partial class Reconciler(
                     report.CountReconciliation(outcome);
                 });
         }
+        await sweep.RunAsync(history, report);
         if (unproven > 0)
         {
             alerts.Raise("Reconciliation left expired links open: iPaymu history longer than BILLING_RECONCILE_HISTORY_PAGES",
@@ -113,89 +114,6 @@ public sealed partial class Reconciler(
             list.Add(BillingStore.ReadPayment(r));
         }
         return list;
-    }
-
-    /// <summary>iPaymu's history, read once per run and only when needed, indexed by reference and session.</summary>
-    private sealed class HistoryIndex(IPaymuClient ipaymu, int maxPages)
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private volatile ConcurrentDictionary<string, string>? _byKey; // published after Complete is set
-        private string? _failure;
-
-        /// <summary>True once the whole history window was read (the last page was reached within the page limit).</summary>
-        public bool Complete { get; private set; }
-
-        public async Task<string?> FindAsync(PaymentRow payment)
-        {
-            var index = await LoadAsync(payment.CreatedAt);
-            return (payment.ReferenceId is { } r && index.TryGetValue("r:" + r, out var t1)) ? t1
-                : (payment.SessionId is { } s && index.TryGetValue("s:" + s, out var t2)) ? t2
-                : null;
-        }
-
-        private async Task<ConcurrentDictionary<string, string>> LoadAsync(DateTimeOffset around)
-        {
-            if (_byKey is { } ready)
-            {
-                return ready;
-            }
-            await _gate.WaitAsync();
-            try
-            {
-                if (_byKey is { } again)
-                {
-                    return again;
-                }
-                if (_failure is not null)
-                {
-                    // One failed load per run is enough: do not ask a failing iPaymu once per attempt.
-                    throw new IPaymuUnavailableException(_failure);
-                }
-                var index = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-                var wib = TimeSpan.FromHours(7);
-                var query = new HistoryQuery
-                {
-                    Startdate = around.ToOffset(wib).AddDays(-40).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    Enddate = around.ToOffset(wib).AddDays(40).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    Limit = 20,
-                    Order = "DESC",
-                };
-                for (var page = 1; page <= maxPages; page++)
-                {
-                    HistoryPage result;
-                    try
-                    {
-                        result = await ipaymu.GetHistoryAsync(query with { Page = page }, CancellationToken.None);
-                    }
-                    catch (IPaymuException ex)
-                    {
-                        _failure = "history unavailable: " + ex.Message;
-                        throw;
-                    }
-                    foreach (var item in result.Items.Where(i => i.TransactionId is not null))
-                    {
-                        if (item.ReferenceId is { Length: > 0 } r)
-                        {
-                            index.TryAdd("r:" + r, item.TransactionId!);
-                        }
-                        if (item.SessionId is { Length: > 0 } s)
-                        {
-                            index.TryAdd("s:" + s, item.TransactionId!);
-                        }
-                    }
-                    if (result.Items.Count < query.Limit || (result.TotalPages is { } total && page >= total))
-                    {
-                        Complete = true;
-                        break;
-                    }
-                }
-                return _byKey = index;
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle attempt {ReferenceId} with iPaymu: {Reason}")]

@@ -44,4 +44,34 @@ public sealed class ReconciliationTests
         // The transactions the page did reach are judged as before: unpaid past grace, expired.
         Assert.True(reconciliation.TryGetProperty("expired", out var expired) && expired.GetInt32() >= 1, reconciliation.ToString());
     }
+
+    [Fact]
+    public async Task A_second_link_paid_after_it_was_superseded_and_whose_callback_was_lost_is_still_recorded()
+    {
+        await using var h = await BillingHarness.StartAsync();
+        var (sub, user) = await h.DueSubscriptionAsync();
+        await h.RenewAsync();
+        var first = await h.InvoiceReferenceAsync(sub, 1);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await h.DeliverAsync(h.StandIn.Act(first, "expire"))).StatusCode);
+        h.Api.Clock.Advance(TimeSpan.FromDays(1));
+        await h.RetryAsync(); // retry 1: attempt 2 with a new link
+        var second = await h.InvoiceReferenceAsync(sub, 2);
+
+        // The customer pays both links. The second's callback is lost; the first's arrives, settles
+        // the invoice and supersedes the (still pending) second attempt.
+        h.StandIn.Act(second, "pay");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await h.DeliverAsync(h.StandIn.Act(first, "pay"))).StatusCode);
+        Assert.Equal("expired", await h.Db.ScalarAsync<string>("SELECT status FROM payments WHERE reference_id = $1", second));
+
+        var run = await h.RetryAsync();
+
+        var reconciliation = run.GetProperty("reconciliation");
+        Assert.True(reconciliation.TryGetProperty("late_invoice_already_paid", out var late) && late.GetInt32() == 1, reconciliation.ToString());
+        Assert.Equal("paid|invoice_already_paid", await h.Db.ScalarAsync<string>(
+            "SELECT status || '|' || oddity FROM payments WHERE reference_id = $1", second));
+        Assert.Equal(1, await h.Db.ScalarAsync<long>("SELECT count(*) FROM credit_transactions WHERE user_id = $1 AND kind = 'reset'", user));
+        Assert.Equal(1, await h.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE status = 'paid'"));
+        // A second run finds nothing more to do.
+        Assert.False((await h.RetryAsync()).GetProperty("reconciliation").TryGetProperty("late_invoice_already_paid", out _));
+    }
 }
