@@ -156,19 +156,13 @@ public sealed class BillingStore(NpgsqlDataSource db, BillingClock clock, Billin
     public async Task<PaymentRow?> FindPaymentAsync(string? referenceId, string? transactionId, string? sessionId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
-                    p.status, p.amount, p.created_at, p.expires_at, 1 AS priority
-               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.reference_id = $1)
-            UNION ALL
-            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
-                    p.status, p.amount, p.created_at, p.expires_at, 2
-               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.transaction_id = $2)
-            UNION ALL
-            (SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
-                    p.status, p.amount, p.created_at, p.expires_at, 3
-               FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.session_id = $3)
-            ORDER BY priority
-            LIMIT 1
+            SELECT p.id, p.invoice_id, i.subscription_id, i.user_id, p.reference_id, p.session_id, p.transaction_id,
+                   p.status, p.amount, p.created_at, p.expires_at
+              FROM payments p JOIN invoices i ON i.id = p.invoice_id
+             WHERE p.id = (SELECT c.id FROM (SELECT id, 1 AS priority FROM payments WHERE reference_id = $1
+                                             UNION ALL SELECT id, 2 FROM payments WHERE transaction_id = $2
+                                             UNION ALL SELECT id, 3 FROM payments WHERE session_id = $3) c
+                            ORDER BY c.priority LIMIT 1)
             """);
         cmd.Parameters.Add(new() { Value = (object?)referenceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (object?)transactionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
