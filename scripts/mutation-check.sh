@@ -20,18 +20,18 @@ mutate() {
     invoice-unique)
       # As a developer "simplifying" would: the constraint and the ON CONFLICT that needs it.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT invoices_subscription_period_key UNIQUE \(subscription_id, period_start\)//' db/migrations/0001_schema.sql
-      perl -0pi -e 's/\n\s*ON CONFLICT \(subscription_id, period_start\) DO NOTHING//' db/migrations/0004_billing_engine.sql
+      perl -0pi -e 's/\n\s*ON CONFLICT \(subscription_id, period_start\) DO NOTHING//' db/functions/billing_renewal.sql
       ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
-        && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/migrations/0004_billing_engine.sql ;;
+        && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
       perl -0pi -e 's/status = await ipaymu\.CheckTransactionAsync\(trx, CancellationToken\.None\);/status = new IPaymu.Models.TransactionStatus(trx, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default); await Task.CompletedTask;/' src/BillingCycle.Api/Payments/WebhookHandler.cs
       ! grep -q 'await ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Payments/WebhookHandler.cs ;;
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT credit_transactions_reference_key UNIQUE \(user_id, credit_type, kind, reference_id\)//' db/migrations/0001_schema.sql
-      perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/migrations/0002_seed_functions.sql
+      perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/functions/credits.sql
       ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
-        && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/migrations/0002_seed_functions.sql ;;
+        && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/functions/credits.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -214,22 +214,7 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     PRIMARY KEY (user_id, endpoint, key)
 );
 
--- A subscription written by the web app with only a billing anchor gets its first period.
-CREATE OR REPLACE FUNCTION subscriptions_fill_period() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW.current_period_start IS NULL THEN
-        NEW.current_period_start := NEW.billing_anchor;
-    END IF;
-    IF NEW.current_period_end IS NULL THEN
-        NEW.current_period_end := NEW.current_period_start + interval '1 month';
-    END IF;
-    RETURN NEW;
-END $$;
-
-DROP TRIGGER IF EXISTS subscriptions_fill_period ON subscriptions;
-CREATE TRIGGER subscriptions_fill_period BEFORE INSERT ON subscriptions
-    FOR EACH ROW EXECUTE FUNCTION subscriptions_fill_period();
+-- The trigger that fills a new subscription's first period lives in db/functions/subscriptions.sql.
 
 -- Row-level security on every table, no policies: only the service's own role (table owner or
 -- a BYPASSRLS role such as Supabase's service_role) reaches the rows.
