@@ -24,8 +24,8 @@ mutate() {
       ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
         && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
-      perl -0pi -e 's/status = await ipaymu\.CheckTransactionAsync\(trx, CancellationToken\.None\);/status = new IPaymu.Models.TransactionStatus(trx, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default); await Task.CompletedTask;/' src/BillingCycle.Api/Payments/WebhookHandler.cs
-      ! grep -q 'await ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Payments/WebhookHandler.cs ;;
+      perl -0pi -e 's/status = await ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\);/status = new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default); await Task.CompletedTask;/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      ! grep -q 'await ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT credit_transactions_reference_key UNIQUE \(user_id, credit_type, kind, reference_id\)//' db/migrations/0001_schema.sql

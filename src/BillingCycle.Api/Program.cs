@@ -2,10 +2,14 @@ using BillingCycle.Api.Billing;
 using BillingCycle.Api.Credits;
 using BillingCycle.Api.Health;
 using BillingCycle.Api.Infrastructure;
+using BillingCycle.Api.Infrastructure.Alerts;
 using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
-using BillingCycle.Api.Payments;
+using BillingCycle.Api.Infrastructure.Gateway;
+using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Scheduling;
+using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Webhooks;
 
 if (args is ["healthcheck", ..])
 {
@@ -18,9 +22,13 @@ try
     builder.AddPlatform();          // logging, JSON, errors, clock, OpenAPI, metrics
     builder.AddDatabase();          // one NpgsqlDataSource, migrations at start-up
     builder.AddClerkAuthentication();
+    builder.AddAlerts();
+    builder.AddGateway();           // every iPaymu setting, the client, the bound on calls
+    builder.AddJobs();
+    builder.AddSettlement();        // confirm, apply and reconcile payment attempts
     builder.AddCredits();
-    builder.AddBilling();
-    builder.AddPayments();
+    builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
+    builder.AddWebhooks();
     builder.AddScheduling();
     builder.AddHealth();
 
@@ -34,7 +42,7 @@ try
     app.MapHealthApi();
     app.MapCreditsApi();
     app.MapBillingApi();
-    app.MapPaymentsApi();
+    app.MapWebhooksApi();
     await app.RunAsync();
     return 0;
 }

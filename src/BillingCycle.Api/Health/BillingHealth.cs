@@ -1,4 +1,4 @@
-using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -37,15 +37,10 @@ public static class BillingHealth
                 await r.ReadAsync(cts.Token);
                 activity = new RecentActivity(r.GetInt32(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2));
             }
-            foreach (var job in new[] { BillingJob.Renewal, BillingJob.Retry })
+            foreach (var job in JobNames.All)
             {
-                await using var cmd = new NpgsqlCommand(
-                    "SELECT started_at, status FROM job_runs WHERE job = $1 ORDER BY started_at DESC LIMIT 1", conn);
-                cmd.Parameters.Add(new() { Value = JobRunner.Name(job) });
-                await using var r = await cmd.ExecuteReaderAsync(cts.Token);
-                var has = await r.ReadAsync(cts.Token);
-                jobs[JobRunner.Name(job)] = new JobHealth(
-                    has ? r.GetFieldValue<DateTimeOffset>(0) : null, has ? r.GetString(1) : null, scheduler.NextRun(job));
+                var last = await JobRunStore.LatestAsync(conn, job, cts.Token);
+                jobs[job.Name()] = new JobHealth(last?.StartedAt, last?.Status, scheduler.NextRun(job));
             }
             return TypedResults.Ok(new BillingHealthAnswer("healthy", "connected", schedulerState, activity, jobs));
         }
@@ -53,9 +48,9 @@ public static class BillingHealth
         {
             // Pooled connections may be dead after a database restart: drop them so the next call reconnects.
             db.Clear();
-            foreach (var job in new[] { BillingJob.Renewal, BillingJob.Retry })
+            foreach (var job in JobNames.All)
             {
-                jobs[JobRunner.Name(job)] = new JobHealth(null, null, scheduler.NextRun(job));
+                jobs[job.Name()] = new JobHealth(null, null, scheduler.NextRun(job));
             }
             return TypedResults.Json(new BillingHealthAnswer("unhealthy", "error", schedulerState, null, jobs,
                 ex is OperationCanceledException ? "database did not answer within 2 s" : "database unreachable"), statusCode: 503);

@@ -1,7 +1,6 @@
-using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Infrastructure.Alerts;
 using BillingCycle.Api.Infrastructure.Time;
-using Npgsql;
 
 namespace BillingCycle.Api.Scheduling;
 
@@ -11,7 +10,7 @@ namespace BillingCycle.Api.Scheduling;
 /// is run once (catch_up). Every wait reads the billing clock, so the test clock drives it too.
 /// </summary>
 public sealed partial class BillingScheduler(
-    SchedulerOptions options, JobRunner runner, NpgsqlDataSource db, BillingClock clock, AlertSender alerts,
+    SchedulerOptions options, JobRunner runner, JobRunStore runs, BillingClock clock, AlertSender alerts,
     ILogger<BillingScheduler> logger) : BackgroundService
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<BillingJob, DateTimeOffset> _waitingFor = new();
@@ -85,18 +84,18 @@ public sealed partial class BillingScheduler(
                 {
                     return;
                 }
-                LogCatchUp(logger, JobRunner.Name(job), occurrence.Value);
+                LogCatchUp(logger, job.Name(), occurrence.Value);
             }
             var answer = await runner.TryRunAsync(job, trigger, occurrence);
             if (answer is null)
             {
-                LogSkipped(logger, JobRunner.Name(job));
+                LogSkipped(logger, job.Name());
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
-            LogRunFailed(logger, ex, JobRunner.Name(job));
-            alerts.Raise($"Billing {JobRunner.Name(job)} run could not start", new { job = JobRunner.Name(job), error = ex.Message });
+            LogRunFailed(logger, ex, job.Name());
+            alerts.Raise($"Billing {job.Name()} run could not start", new { job = job.Name(), error = ex.Message });
         }
     }
 
@@ -115,10 +114,7 @@ public sealed partial class BillingScheduler(
         {
             return null;
         }
-        await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND (started_at >= $2 OR scheduled_for = $2))");
-        cmd.Parameters.Add(new() { Value = JobRunner.Name(job) });
-        cmd.Parameters.Add(new() { Value = last.Value });
-        return (bool)(await cmd.ExecuteScalarAsync(ct))! ? null : last;
+        return await runs.RanSinceAsync(job, last.Value, ct) ? null : last;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Billing scheduler disabled (BILLING_SCHEDULER_ENABLED=false)")]

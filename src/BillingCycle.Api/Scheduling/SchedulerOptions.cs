@@ -1,5 +1,5 @@
 using Cronos;
-using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Scheduling;

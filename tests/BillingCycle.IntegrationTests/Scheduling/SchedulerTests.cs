@@ -1,4 +1,4 @@
-using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.IntegrationTests.Infrastructure;
 using BillingCycle.IPaymu.StandIn;
@@ -147,7 +147,7 @@ public sealed class SchedulerTests : IAsyncLifetime
                 var job = hour == 2 ? BillingJob.Renewal : BillingJob.Retry;
                 clock.SetUtcNow(At(day, hour, 1));
                 var expected = (long)day;
-                Assert.Equal(expected, await Eventually.ValueAsync(() => RunsAsync(JobRunner.Name(job)), n => n >= expected));
+                Assert.Equal(expected, await Eventually.ValueAsync(() => RunsAsync(job.Name()), n => n >= expected));
                 // Both loops have moved on to the next occurrence before the clock moves again.
                 Assert.True(await Eventually.TrueAsync(() => Task.FromResult(schedulers.All(s => s.WaitingFor(job) > clock.GetUtcNow()))));
             }

@@ -1,6 +1,9 @@
-using BillingCycle.Api.Billing.Jobs;
+using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Infrastructure.Time;
+using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Settlement;
 
 namespace BillingCycle.Api.Billing.Renewal;
 
@@ -10,17 +13,19 @@ namespace BillingCycle.Api.Billing.Renewal;
 /// and ask iPaymu for the payment — with bounded concurrency toward iPaymu.
 /// </summary>
 public sealed class RenewalJob(
-    BillingStore store, PaymentLinks links, Reconciler reconciler, SubscriptionGuard guard, GatewaySlots slots,
-    BillingClock clock) : IBillingJobBody
+    RenewalStore store, PaymentLinks links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
+    GatewaySlots slots, BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
     public BillingJob Job => BillingJob.Renewal;
 
+    public string ProcessedNoun => "subscription renewals";
+
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
-        await reconciler.SettleOpenAttemptsAsync(report, stopping);
-        await RecreateOrphansAsync(report, stopping);
+        report.CountReconciliation((await reconciler.SettleOpenAttemptsAsync(report.RunId, stopping)).Counts);
+        await orphans.RecreateAsync(report, retryAttempts: false, stopping);
 
         var today = clock.Today;
         Guid? after = null;
@@ -32,7 +37,7 @@ public sealed class RenewalJob(
                 break;
             }
             after = page[^1].Id;
-            await Parallel.ForEachAsync(page, Parallelism(stopping), async (due, _) =>
+            await Parallel.ForEachAsync(page, slots.JobLoop(stopping), async (due, _) =>
             {
                 if (await RenewOneAsync(due, report.RunId) is { } row)
                 {
@@ -42,40 +47,21 @@ public sealed class RenewalJob(
         }
     }
 
-    private async Task RecreateOrphansAsync(JobReport report, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            var orphans = await store.ClaimOrphansAsync(report.RunId, PageSize, retryAttempts: false, stopping);
-            if (orphans.Count == 0)
-            {
-                return;
-            }
-            await Parallel.ForEachAsync(orphans, Parallelism(stopping), async (work, _) =>
-            {
-                report.CountReconciliation("payments_recreated");
-                report.Add((await guard.RunAsync("renewal", work.SubscriptionId, work.InvoiceId, work.Amount, async () => await links.CreateAsync(work)))!);
-            });
-        }
-    }
-
     private async Task<JobResultRow?> RenewOneAsync(DueSubscription due, Guid runId) =>
-        await guard.RunAsync("renewal", due.Id, null, due.Price, async () =>
+        await isolation.RunAsync("renewal", due.Id, null, due.Price, async () =>
         {
             var (start, end) = BillingPeriod.Next(due.Anchor, due.CurrentPeriodEnd);
-            var (outcome, invoiceId, work) = await store.RenewAsync(due.Id, start, end, runId);
+            var (outcome, work) = await store.RenewAsync(due.Id, start, end, runId);
             var row = outcome switch
             {
-                "created" => await links.CreateAsync(work!),
-                "canceled" => new JobResultRow(due.Id, null, "canceled", null, null),
+                RenewOutcome.Created => await links.CreateAsync(work!),
+                RenewOutcome.Canceled => new JobResultRow(due.Id, null, "canceled", null, null),
                 // Another run got there first, or the subscription changed: nothing to do, nothing to report.
                 _ => null,
             };
-            BillingMetrics.JobResults.Add(1, new("job", "renewal"), new("result", row?.Status ?? outcome));
+            BillingMetrics.JobResults.Add(1, new("job", "renewal"), new("result", row?.Status ?? Label(outcome)));
             return row;
         });
 
-    // Calls to iPaymu are bounded by GatewaySlots; the loop runs wider so database work overlaps them.
-    private ParallelOptions Parallelism(CancellationToken stopping) =>
-        new() { MaxDegreeOfParallelism = slots.JobParallelism, CancellationToken = stopping };
+    private static string Label(RenewOutcome o) => o == RenewOutcome.AlreadyInvoiced ? "already_invoiced" : "not_due";
 }

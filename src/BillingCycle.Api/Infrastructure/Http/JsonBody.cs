@@ -9,7 +9,7 @@ namespace BillingCycle.Api.Infrastructure.Http;
 /// </summary>
 public static class JsonBody
 {
-    public const int MaxBytes = 64 * 1024;
+    public const int MaxBytes = BoundedBody.MaxBytes;
 
     public sealed record Read(JsonDocument? Document, JsonHttpResult<ApiError>? Error);
 
@@ -25,25 +25,17 @@ public static class JsonBody
             return new Read(null, Fail.With(415, "Content-Type must be application/json", ErrorCodes.UnsupportedMediaType));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int n;
-        while ((n = await request.Body.ReadAsync(chunk, ct)) > 0)
+        if (await BoundedBody.ReadAsync(request, ct) is not { } bytes)
         {
-            if (buffer.Length + n > MaxBytes)
-            {
-                return new Read(null, TooLarge());
-            }
-            buffer.Write(chunk, 0, n);
+            return new Read(null, TooLarge());
         }
-        if (buffer.Length == 0)
+        if (bytes.Length == 0)
         {
             return new Read(null, Fail.With(400, "A JSON body is required", ErrorCodes.InvalidJson));
         }
 
         // System.Text.Json does not check the UTF-8 of property names it is never asked for, and
         // throws a non-JSON exception on bad UTF-8 inside strings: check the whole body first.
-        var bytes = buffer.ToArray();
         if (!System.Text.Unicode.Utf8.IsValid(bytes))
         {
             return new Read(null, Fail.With(400, "The body is not valid UTF-8", ErrorCodes.InvalidJson));

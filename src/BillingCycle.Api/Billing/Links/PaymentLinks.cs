@@ -1,0 +1,109 @@
+using System.Globalization;
+using BillingCycle.Api.Infrastructure.Gateway;
+using BillingCycle.Api.Infrastructure.Observability;
+using BillingCycle.Api.Infrastructure.Time;
+using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Settlement;
+using BillingCycle.IPaymu;
+using BillingCycle.IPaymu.Models;
+using Serilog.Context;
+
+namespace BillingCycle.Api.Billing.Links;
+
+/// <summary>
+/// Makes a payment attempt live at iPaymu (a redirect payment) and records what happened:
+/// created → link stored and customer notified; rejected → the attempt fails and dunning moves;
+/// unavailable → nothing is blamed on the customer, the attempt waits for the next run.
+/// </summary>
+public sealed partial class PaymentLinks(
+    IPaymuClient ipaymu, IPaymuCircuit circuit, GatewaySlots slots, PaymentLinkStore store, AttemptSettler settler,
+    BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
+{
+    public async Task<JobResultRow> CreateAsync(PaymentWork work)
+    {
+        using var _ = LogContext.PushProperty("InvoiceId", work.InvoiceId);
+        using var __ = LogContext.PushProperty("SubscriptionId", work.SubscriptionId);
+        if (work.Amount == 0)
+        {
+            // Nothing to collect: a free plan's period is paid as soon as it is invoiced.
+            var free = await settler.SettleFreeAsync(work.PaymentId);
+            return Row(work, free.Applied ? "paid" : "error", free.Applied ? null : free.Label);
+        }
+        if (options.NotifyUrl is null || options.AppUrl is null)
+        {
+            const string reason = "PUBLIC_BASE_URL and APP_URL must be set to create payments";
+            await store.DeferAsync(work.PaymentId, reason);
+            return Deferred(work, reason);
+        }
+
+        var retry = work.AttemptNumber - 1;
+        var request = new RedirectPaymentRequest
+        {
+            Product = [retry == 0 ? $"{work.PlanName} Subscription Renewal" : $"{work.PlanName} Subscription Renewal (Retry #{retry})"],
+            Qty = [1],
+            Price = [work.Amount],
+            Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
+            ReturnUrl = new Uri(options.AppUrl, "/billing?payment=success").ToString(),
+            CancelUrl = new Uri(options.AppUrl, "/billing?payment=cancelled").ToString(),
+            NotifyUrl = options.NotifyUrl.ToString(),
+            ReferenceId = work.ReferenceId,
+            BuyerName = BuyerDetails.Name(work.BuyerName, work.BuyerEmail, work.UserId),
+            BuyerEmail = BuyerDetails.Email(work.BuyerEmail, work.UserId),
+            BuyerPhone = BuyerDetails.Phone(work.BuyerPhone),
+            Expired = options.PaymentExpiryHours,
+            FeeDirection = "MERCHANT",
+        };
+
+        try
+        {
+            var created = await slots.RunAsync(() => CreateWithCircuitAsync(request));
+            var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
+            await store.AttachAsync(work.PaymentId, created.SessionId, created.Url, expires, created.Raw);
+            BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));
+            return Row(work, "pending_payment", null);
+        }
+        catch (IPaymuRejectedException ex)
+        {
+            LogRejected(logger, work.ReferenceId, ex.Status, ex.GatewayMessage);
+            var failed = await settler.FailRefusedAsync(work.PaymentId, ex.GatewayMessage);
+            return Row(work, failed.Failure == FailOutcome.Canceled ? "canceled" : "failed", ex.GatewayMessage);
+        }
+        catch (IPaymuUnavailableException ex)
+        {
+            await store.DeferAsync(work.PaymentId, ex.Reason);
+            return Deferred(work, ex.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Refused by a half-open breaker means a trial call is deciding whether iPaymu is back: wait
+    /// briefly and try again, so a run that starts just after an outage does not defer everyone.
+    /// An open breaker means iPaymu is down: give up at once (the run stays fast).
+    /// </summary>
+    private async Task<RedirectPaymentResult> CreateWithCircuitAsync(RedirectPaymentRequest request)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await ipaymu.CreateRedirectPaymentAsync(request, CancellationToken.None);
+            }
+            catch (IPaymuUnavailableException ex) when (ex.Reason == "circuit open" && !circuit.IsOpen && attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
+    private static JobResultRow Deferred(PaymentWork work, string reason)
+    {
+        BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "deferred"), new("reason", "gateway_unavailable"));
+        return Row(work, "deferred", $"iPaymu unavailable: {reason}");
+    }
+
+    private static JobResultRow Row(PaymentWork w, string status, string? error) =>
+        new(w.SubscriptionId, w.InvoiceId, status, w.Amount, error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "iPaymu rejected payment {ReferenceId} ({Status}): {GatewayMessage}")]
+    private static partial void LogRejected(ILogger logger, string referenceId, int status, string gatewayMessage);
+}

@@ -1,0 +1,37 @@
+using BillingCycle.Api.Infrastructure.Time;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BillingCycle.Api.Webhooks;
+
+/// <summary>webhook_events: every callback is stored raw before anything acts on it.</summary>
+public sealed class WebhookEventStore(NpgsqlDataSource db, BillingClock clock)
+{
+    public async Task<Guid> InsertAsync(string? transactionId, string? referenceId, string? statusCode, string? contentType,
+        string payloadJson, CancellationToken ct)
+    {
+        // store_webhook_event skips this insert's own WAL flush; the outcome's synchronous commit,
+        // which always precedes a 200, makes it durable (db/migrations/0009_webhook_event_store.sql).
+        await using var cmd = db.CreateCommand("SELECT store_webhook_event($1, $2, $3, $4, $5, $6::jsonb)");
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = Cap(transactionId), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(referenceId), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(statusCode), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = Cap(contentType), NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = payloadJson });
+        return (Guid)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task SetOutcomeAsync(Guid id, bool? signatureValid, string outcome)
+    {
+        await using var cmd = db.CreateCommand(
+            "UPDATE webhook_events SET signature_valid = $2, outcome = $3, processed_at = $4 WHERE id = $1");
+        cmd.Parameters.Add(new() { Value = id });
+        cmd.Parameters.Add(new() { Value = signatureValid is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+        cmd.Parameters.Add(new() { Value = outcome });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static object Cap(string? s) => s is null ? DBNull.Value : s.Length > 200 ? s[..200] : s;
+}

@@ -1,0 +1,24 @@
+using BillingCycle.Api.Infrastructure.Http;
+
+namespace BillingCycle.Api.Webhooks;
+
+public static class WebhooksApi
+{
+    /// <summary>The iPaymu callback: stored, verified, then confirmed through settlement.</summary>
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<WebhookEventStore>();
+        builder.Services.AddSingleton<CallbackProcessor>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/billing/webhook", WebhookHandler.Receive)
+            .WithTags("Payments")
+            .AllowAnonymous()
+            .WithSummary("iPaymu payment callback (form-urlencoded or JSON). Verified by X-Signature and confirmed with check-transaction.")
+            .ProducesErrors(400, 401, 413, 503);
+        return app;
+    }
+}
