@@ -13,6 +13,8 @@ declare -A describe=(
   [invoice-unique]="drop UNIQUE (subscription_id, period_start) on invoices"
   [callback-trusted]="act on the callback body instead of iPaymu's check-transaction answer"
   [grant-twice]="drop both guards against a second credit grant for one reference"
+  [reference-fallback]="match the attempt by the callback's claimed reference when iPaymu's answer names none"
+  [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
 )
 
 mutate() {
@@ -32,12 +34,18 @@ mutate() {
       perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/functions/credits.sql
       ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
         && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/functions/credits.sql ;;
+    reference-fallback)
+      perl -0pi -e 's/status\.ReferenceId is null && status\.SessionId is null\s*\?\s*null\s*:\s*await store\.FindAsync\(status\.ReferenceId,/await store.FindAsync(status.ReferenceId ?? claimedReference,/; s/!NamesAttempt\(status, attempt\)/false/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      grep -q 'status.ReferenceId ?? claimedReference' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
+    paidstatus-alone)
+      perl -0pi -e 's/(or TransactionState\.Escrow);/$1\n        || string.Equals(PaidStatus, "paid", StringComparison.OrdinalIgnoreCase);/' src/BillingCycle.IPaymu/Models/Results.cs
+      grep -q 'string.Equals(PaidStatus, "paid"' src/BillingCycle.IPaymu/Models/Results.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"

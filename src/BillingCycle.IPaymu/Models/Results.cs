@@ -33,9 +33,11 @@ public sealed record TransactionStatus(
         ? (TransactionState)c
         : TransactionState.Unknown;
 
-    /// <summary>Paid = status 1, 6 or 7 (or PaidStatus "paid").</summary>
-    public bool IsPaid => State is TransactionState.Success or TransactionState.SuccessUnsettled or TransactionState.Escrow
-        || string.Equals(PaidStatus, "paid", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Paid = status 1, 6 or 7 (SPEC §10.3). PaidStatus alone never counts: a refunded (3) or
+    /// cancelled (2) transaction can still say "paid" there.
+    /// </summary>
+    public bool IsPaid => State is TransactionState.Success or TransactionState.SuccessUnsettled or TransactionState.Escrow;
 
     /// <summary>Final and unpaid: the attempt has failed.</summary>
     public bool IsFailed => !IsPaid && State is TransactionState.Expired or TransactionState.Cancelled

@@ -33,9 +33,16 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, DatabaseTarget
                     file       text PRIMARY KEY,
                     checksum   text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now());
-                -- Like every table (SPEC §3, §10.2): no role but the owner may read or rewrite the record.
-                ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;
-                ALTER TABLE schema_functions ENABLE ROW LEVEL SECURITY;
+                -- Like every table (SPEC §3, §10.2): no role but the owner may read or rewrite the
+                -- record. Only when still off, so a migrating role that does not own them can start.
+                DO $$ BEGIN
+                    IF NOT (SELECT relrowsecurity FROM pg_class WHERE oid = 'schema_migrations'::regclass) THEN
+                        ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;
+                    END IF;
+                    IF NOT (SELECT relrowsecurity FROM pg_class WHERE oid = 'schema_functions'::regclass) THEN
+                        ALTER TABLE schema_functions ENABLE ROW LEVEL SECURITY;
+                    END IF;
+                END $$;
                 """, ct);
             var applied = await ApplyMigrationsAsync(conn, ct);
             await ApplyFunctionsAsync(conn, ct);
