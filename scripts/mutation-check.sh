@@ -13,6 +13,7 @@ declare -A describe=(
   [invoice-unique]="drop UNIQUE (subscription_id, period_start) on invoices"
   [callback-trusted]="act on the callback body instead of iPaymu's check-transaction answer"
   [grant-twice]="drop both guards against a second credit grant for one reference"
+  [migrations-rls-off]="schema_migrations created without row-level security"
 )
 
 mutate() {
@@ -32,12 +33,16 @@ mutate() {
       perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/functions/credits.sql
       ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
         && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/functions/credits.sql ;;
+    migrations-rls-off)
+      # The migrator still creates schema_migrations, but never switches its row-level security on.
+      perl -0pi -e 's/\n\s*ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;//' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs
+      ! grep -q 'ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice migrations-rls-off)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"
