@@ -5,11 +5,14 @@
 #   BILLING_PG_PORT  port (default 54329)     BILLING_PG_DIR  folder (default .local/postgres)
 #   BILLING_PG_FAST=1  fsync off, for throwaway test clusters only
 #   BILLING_PG_EXTRA   more server options, e.g. "-c shared_preload_libraries=pg_stat_statements"
+#   BILLING_PG_SUPERUSER  bootstrap superuser of a new cluster (default postgres; a Supabase-shaped
+#                         test cluster uses supabase_admin, as Supabase's own image does)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${BILLING_PG_PORT:-54329}"
 dir="${BILLING_PG_DIR:-$repo/.local/postgres}"
 db="${BILLING_PG_DB:-billing}"
+su="${BILLING_PG_SUPERUSER:-postgres}"
 
 bindir=""
 for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
@@ -40,7 +43,7 @@ fi
 
 if [ ! -s "$dir/data/PG_VERSION" ]; then
   echo "local-postgres: creating cluster in $dir/data" >&2
-  as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+  as_pg "$bindir/initdb" -D "$dir/data" -U "$su" --auth=trust -E UTF8 --locale=C >/dev/null
 fi
 
 if as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
@@ -53,11 +56,11 @@ else
   as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
 fi
 
-psql_pg() { as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+psql_pg() { as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U "$su" -v ON_ERROR_STOP=1 -qtA "$@"; }
 if [ "$(psql_pg -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
   psql_pg -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
 fi
 
 if [ "${1:-}" = "--print-url" ]; then
-  echo "postgres://postgres@127.0.0.1:$port/$db"
+  echo "postgres://$su@127.0.0.1:$port/$db"
 fi

@@ -15,6 +15,7 @@ declare -A describe=(
   [grant-twice]="drop both guards against a second credit grant for one reference"
   [reference-fallback]="match the attempt by the callback's claimed reference when iPaymu's answer names none"
   [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
+  [migrations-rls-off]="schema_migrations created without row-level security"
 )
 
 mutate() {
@@ -40,12 +41,16 @@ mutate() {
     paidstatus-alone)
       perl -0pi -e 's/(or TransactionState\.Escrow);/$1\n        || string.Equals(PaidStatus, "paid", StringComparison.OrdinalIgnoreCase);/' src/BillingCycle.IPaymu/Models/Results.cs
       grep -q 'string.Equals(PaidStatus, "paid"' src/BillingCycle.IPaymu/Models/Results.cs ;;
+    migrations-rls-off)
+      # The migrator still creates schema_migrations, but never switches its row-level security on.
+      perl -0pi -e 's/\n\s*ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;//' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs
+      ! grep -q 'ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"

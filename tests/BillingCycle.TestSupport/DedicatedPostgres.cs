@@ -12,23 +12,38 @@ public sealed class DedicatedPostgres : IAsyncDisposable
 {
     private readonly string _dir;
 
-    private DedicatedPostgres(string dir, int port)
+    private DedicatedPostgres(string dir, int port, string superuser, string database)
     {
         _dir = dir;
         Port = port;
+        Superuser = superuser;
+        Database = database;
     }
 
     public int Port { get; }
 
-    public string Url => $"postgres://postgres@127.0.0.1:{Port}/billing";
+    /// <summary>The cluster's bootstrap superuser (initdb -U).</summary>
+    public string Superuser { get; }
 
-    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=billing";
+    /// <summary>The database the start script creates (or finds).</summary>
+    public string Database { get; }
 
-    public static async Task<DedicatedPostgres> StartAsync()
+    public string Url => $"postgres://{Superuser}@127.0.0.1:{Port}/{Database}";
+
+    public string ConnectionString => ConnectionStringFor(Superuser);
+
+    /// <summary>A connection string for another login role of this cluster (trust authentication).</summary>
+    public string ConnectionStringFor(string user, string? database = null) =>
+        $"Host=127.0.0.1;Port={Port};Username={user};Database={database ?? Database}";
+
+    /// <param name="superuser">bootstrap superuser: a Supabase-shaped cluster uses supabase_admin, and its
+    /// postgres role is then an ordinary role that the test creates and demotes.</param>
+    /// <param name="database">database to create; an existing one (e.g. "postgres") is left as it is.</param>
+    public static async Task<DedicatedPostgres> StartAsync(string superuser = "postgres", string database = "billing")
     {
         var port = FreePort();
         var dir = Path.Combine(RepoRoot(), ".local", "pg-test-" + Guid.NewGuid().ToString("N")[..8]);
-        var pg = new DedicatedPostgres(dir, port);
+        var pg = new DedicatedPostgres(dir, port, superuser, database);
         await pg.ScriptAsync("local-postgres.sh");
         return pg;
     }
@@ -47,6 +62,8 @@ public sealed class DedicatedPostgres : IAsyncDisposable
         psi.Environment["BILLING_PG_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["BILLING_PG_DIR"] = _dir;
         psi.Environment["BILLING_PG_FAST"] = "1";
+        psi.Environment["BILLING_PG_SUPERUSER"] = Superuser;
+        psi.Environment["BILLING_PG_DB"] = Database;
         using var p = Process.Start(psi)!;
         var err = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
