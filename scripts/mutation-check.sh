@@ -15,6 +15,7 @@ declare -A describe=(
   [grant-twice]="drop both guards against a second credit grant for one reference"
   [reference-fallback]="match the attempt by the callback's claimed reference when iPaymu's answer names none"
   [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
+  [ledger-order]="take a credit change's time from the request, not from under the balance lock"
   [migrations-rls-off]="schema_migrations created without row-level security"
 )
 
@@ -45,12 +46,15 @@ mutate() {
       # The migrator still creates schema_migrations, but never switches its row-level security on.
       perl -0pi -e 's/\n\s*ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;//' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs
       ! grep -q 'ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs ;;
+    ledger-order)
+      perl -0pi -e 's/v_at := CASE WHEN v_seq > 1 THEN greatest\(p_now, v_last_at\) ELSE p_now END;/v_at := p_now;/' db/functions/credits.sql
+      grep -q 'v_at := p_now;' db/functions/credits.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"

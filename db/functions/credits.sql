@@ -7,6 +7,10 @@
 -- One credit change, atomically: the balance row is locked, the ledger row written with the
 -- balance after the change. A repeated (user, type, kind, reference) returns the first row and
 -- changes nothing (created = false). Consuming more than the balance raises SQLSTATE BC409.
+-- The row's seq and created_at are taken under the lock (SPEC §10.5): seq is the next number of
+-- this ledger, and created_at never goes back from the previous row's, so newest-first by
+-- (created_at, seq) chains balance_after even when concurrent requests took their clocks out of
+-- lock order.
 CREATE OR REPLACE FUNCTION apply_credit_change_ex(
     p_user_id text, p_credit_type text, p_kind text, p_amount bigint,
     p_reference_id text, p_description text, p_now timestamptz DEFAULT now())
@@ -17,6 +21,9 @@ DECLARE
     v_new bigint;
     v_id  uuid;
     v_after bigint;
+    v_seq bigint;
+    v_last_at timestamptz;
+    v_at timestamptz;
 BEGIN
     IF p_amount IS NULL OR p_amount < 0 THEN
         RAISE EXCEPTION 'credit amount must be a non-negative whole number' USING ERRCODE = '22023';
@@ -26,7 +33,7 @@ BEGIN
     VALUES (p_user_id, p_credit_type, 0, p_now)
     ON CONFLICT (user_id, credit_type) DO NOTHING;
 
-    SELECT b.balance INTO v_old FROM credit_balances b
+    SELECT b.balance, b.last_seq, b.updated_at INTO v_old, v_seq, v_last_at FROM credit_balances b
      WHERE b.user_id = p_user_id AND b.credit_type = p_credit_type
        FOR UPDATE;
 
@@ -54,12 +61,14 @@ BEGIN
             USING ERRCODE = 'BC409';
     END IF;
 
-    UPDATE credit_balances SET balance = v_new, updated_at = p_now
+    v_seq := v_seq + 1;
+    v_at := CASE WHEN v_seq > 1 THEN greatest(p_now, v_last_at) ELSE p_now END;
+    UPDATE credit_balances SET balance = v_new, last_seq = v_seq, updated_at = v_at
      WHERE user_id = p_user_id AND credit_type = p_credit_type;
 
     INSERT INTO credit_transactions
-        (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at)
-    VALUES (p_user_id, p_credit_type, p_kind, v_new - v_old, v_new, p_reference_id, p_description, p_now)
+        (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
+    VALUES (p_user_id, p_credit_type, p_kind, v_new - v_old, v_new, p_reference_id, p_description, v_at, v_seq)
     RETURNING id INTO v_id;
     RETURN QUERY SELECT v_id, true, v_new;
 END $$;

@@ -79,13 +79,13 @@ public static class CreditHandlers
         {
             return Fail.With(400, "limit must be a whole number from 1 to 100", ErrorCodes.InvalidRequest);
         }
-        (DateTimeOffset, Guid)? cursor = null;
+        LedgerCursor? cursor = null;
         if (before is not null && (cursor = Cursor.Decode(before)) is null)
         {
             return Fail.With(400, "before is not a cursor this endpoint returned", ErrorCodes.InvalidRequest);
         }
         var rows = await store.LedgerAsync(user.UserId(), type, size, cursor, ct);
-        var next = rows.Count == size ? Cursor.Encode(rows[^1].CreatedAt, rows[^1].Id) : null;
+        var next = rows.Count == size ? Cursor.Encode(new LedgerCursor(rows[^1].CreatedAt, rows[^1].Seq, rows[^1].CreditType)) : null;
         return TypedResults.Ok(new CreditTransactionsAnswer(rows, next));
     }
 
@@ -154,24 +154,27 @@ public static class CreditHandlers
     }
 }
 
-/// <summary>Opaque paging cursor over (created_at, id).</summary>
+/// <summary>Opaque paging cursor over (created_at, seq, credit_type).</summary>
 internal static class Cursor
 {
-    public static string Encode(DateTimeOffset at, Guid id) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{id:N}"))
+    public static string Encode(LedgerCursor c) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(
+                $"{c.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{c.Seq.ToString(CultureInfo.InvariantCulture)}|{c.CreditType}"))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    public static (DateTimeOffset, Guid)? Decode(string s)
+    public static LedgerCursor? Decode(string s)
     {
         try
         {
             var b64 = s.Replace('-', '+').Replace('_', '/');
             b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(b64)).Split('|');
-            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks > 0 && ticks < DateTimeOffset.MaxValue.UtcTicks && Guid.TryParseExact(parts[1], "N", out var id))
+            if (parts.Length == 3 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks > 0 && ticks < DateTimeOffset.MaxValue.UtcTicks
+                && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq > 0
+                && parts[2] is "interaction" or "scraper")
             {
-                return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+                return new LedgerCursor(new DateTimeOffset(ticks, TimeSpan.Zero), seq, parts[2]);
             }
         }
         catch (FormatException)

@@ -19,8 +19,13 @@ public sealed record CreditBalanceAnswer(string UserId, long Interaction, long S
 
 public sealed record CreditConsumeAnswer(Guid TransactionId, long NewBalance);
 
+/// <summary>One ledger row; seq is its place in the (user, credit type) ledger (SPEC §10.5).</summary>
 public sealed record CreditTransactionItem(
-    Guid Id, string CreditType, string Kind, long Amount, long BalanceAfter, string? ReferenceId, string? Description, DateTimeOffset CreatedAt);
+    Guid Id, string CreditType, string Kind, long Amount, long BalanceAfter, string? ReferenceId, string? Description,
+    DateTimeOffset CreatedAt, long Seq);
+
+/// <summary>Where a ledger page ended: the (created_at, seq, credit_type) of its last row.</summary>
+public sealed record LedgerCursor(DateTimeOffset At, long Seq, string CreditType);
 
 public sealed record CreditTransactionsAnswer(IReadOnlyList<CreditTransactionItem> Transactions, string? NextCursor);
 

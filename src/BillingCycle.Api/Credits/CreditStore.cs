@@ -97,23 +97,28 @@ public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock)
         return new CreditBalanceAnswer(userId, r.GetInt64(0), r.GetInt64(1));
     }
 
-    /// <summary>Newest first; the cursor is the (created_at, id) of the last row of the previous page.</summary>
+    /// <summary>
+    /// Newest first by (created_at, seq): within one credit type that is the order the balance
+    /// lock gave (SPEC §10.5). The cursor is the (created_at, seq, credit_type) of the last row of
+    /// the previous page.
+    /// </summary>
     public async Task<List<CreditTransactionItem>> LedgerAsync(string userId, CreditType? type, int limit,
-        (DateTimeOffset At, Guid Id)? before, CancellationToken ct)
+        LedgerCursor? before, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT id, credit_type, kind, amount, balance_after, reference_id, description, created_at
+            SELECT id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq
               FROM credit_transactions
              WHERE user_id = $1
                AND ($2::text IS NULL OR credit_type = $2)
-               AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
-             ORDER BY created_at DESC, id DESC
-             LIMIT $5
+               AND ($3::timestamptz IS NULL OR (created_at, seq, credit_type) < ($3, $4, $5))
+             ORDER BY created_at DESC, seq DESC, credit_type DESC
+             LIMIT $6
             """);
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = (object?)type?.Name() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = before is { } b ? b.At : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = before is { } c ? c.Id : Guid.Empty });
+        cmd.Parameters.Add(new() { Value = before is { } c ? c.Seq : 0L });
+        cmd.Parameters.Add(new() { Value = before is { } d ? d.CreditType : "" });
         cmd.Parameters.Add(new() { Value = limit });
         var list = new List<CreditTransactionItem>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -121,7 +126,7 @@ public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock)
         {
             list.Add(new CreditTransactionItem(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4),
                 r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
-                r.GetFieldValue<DateTimeOffset>(7)));
+                r.GetFieldValue<DateTimeOffset>(7), r.GetInt64(8)));
         }
         return list;
     }
