@@ -1,6 +1,7 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.Credits;
 using BillingCycle.Api.Health;
+using BillingCycle.Api.Housekeeping;
 using BillingCycle.Api.Infrastructure;
 using BillingCycle.Api.Infrastructure.Alerts;
 using BillingCycle.Api.Infrastructure.Auth;
@@ -29,6 +30,7 @@ try
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddWebhooks();
+    builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
 

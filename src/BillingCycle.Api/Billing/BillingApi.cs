@@ -34,6 +34,9 @@ public static class BillingApi
         cron.MapPost("/retry", JobHandlers.Retry)
             .WithSummary("Run the retry job now: a new payment for every pending retry due up to today.")
             .ProducesErrors(401, 409);
+        cron.MapPost("/housekeeping", JobHandlers.Housekeeping)
+            .WithSummary("Run the housekeeping job now: expire unpaid checkouts, queue reminders, prune unverified callbacks.")
+            .ProducesErrors(401, 409);
         cron.MapPost("/test-clock", TestClockHandlers.Move)
             .WithSummary("Move the test clock forward (only with BILLING_TEST_CLOCK; never backwards).")
             .Accepts<ClockAnswer>("application/json")

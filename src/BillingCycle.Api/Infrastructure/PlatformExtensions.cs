@@ -51,6 +51,7 @@ public static class PlatformExtensions
         }));
         builder.AddClock();
         builder.AddBillingMetrics();
+        builder.AddRateLimits();
         return builder;
     }
 
@@ -101,6 +102,7 @@ public static class PlatformExtensions
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API"));
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -4,6 +4,7 @@ public enum BillingJob
 {
     Renewal,
     Retry,
+    Housekeeping,
 }
 
 public enum JobTrigger
@@ -19,7 +20,8 @@ public static class JobNames
     public static string Name(this BillingJob job) => job switch
     {
         BillingJob.Renewal => "renewal",
-        _ => "retry",
+        BillingJob.Retry => "retry",
+        _ => "housekeeping",
     };
 
     public static string Name(this JobTrigger trigger) => trigger switch
@@ -33,7 +35,8 @@ public static class JobNames
     public static long LockKey(this BillingJob job) => job switch
     {
         BillingJob.Renewal => 0x4243_0001,
-        _ => 0x4243_0002,
+        BillingJob.Retry => 0x4243_0002,
+        _ => 0x4243_0003,
     };
 
     public static readonly IReadOnlyList<BillingJob> All = Enum.GetValues<BillingJob>();

@@ -5,8 +5,8 @@ using BillingCycle.Api.Infrastructure.Time;
 namespace BillingCycle.Api.Scheduling;
 
 /// <summary>
-/// Runs renewal and retry in-process on their cron schedules (UTC), each in its own loop so a
-/// long renewal never delays the retry run. At start-up a job whose last occurrence has no run
+/// Runs renewal, retry and housekeeping in-process on their cron schedules (UTC), each in its own
+/// loop so a long renewal never delays the retry run. At start-up a job whose last occurrence has no run
 /// is run once (catch_up). Every wait reads the billing clock, so the test clock drives it too.
 /// </summary>
 public sealed partial class BillingScheduler(
@@ -30,7 +30,7 @@ public sealed partial class BillingScheduler(
         Running = true;
         try
         {
-            await Task.WhenAll(LoopAsync(BillingJob.Renewal, stoppingToken), LoopAsync(BillingJob.Retry, stoppingToken));
+            await Task.WhenAll(JobNames.All.Select(job => LoopAsync(job, stoppingToken)));
         }
         finally
         {

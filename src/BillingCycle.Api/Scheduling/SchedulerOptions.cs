@@ -4,7 +4,7 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Scheduling;
 
-/// <summary>BILLING_SCHEDULER_ENABLED, BILLING_RENEWAL_CRON and BILLING_RETRY_CRON (UTC).</summary>
+/// <summary>BILLING_SCHEDULER_ENABLED, BILLING_RENEWAL_CRON, BILLING_RETRY_CRON and BILLING_HOUSEKEEPING_CRON (UTC).</summary>
 public sealed class SchedulerOptions
 {
     public bool Enabled { get; init; } = true;
@@ -13,7 +13,14 @@ public sealed class SchedulerOptions
 
     public required CronExpression Retry { get; init; }
 
-    public CronExpression For(BillingJob job) => job == BillingJob.Renewal ? Renewal : Retry;
+    public required CronExpression Housekeeping { get; init; }
+
+    public CronExpression For(BillingJob job) => job switch
+    {
+        BillingJob.Renewal => Renewal,
+        BillingJob.Retry => Retry,
+        _ => Housekeeping,
+    };
 
     public static SchedulerOptions FromConfiguration(IConfiguration c)
     {
@@ -28,6 +35,7 @@ public sealed class SchedulerOptions
             Enabled = enabled,
             Renewal = Parse(c["BILLING_RENEWAL_CRON"], "0 2 * * *", "BILLING_RENEWAL_CRON"),
             Retry = Parse(c["BILLING_RETRY_CRON"], "0 3 * * *", "BILLING_RETRY_CRON"),
+            Housekeeping = Parse(c["BILLING_HOUSEKEEPING_CRON"], "*/15 * * * *", "BILLING_HOUSEKEEPING_CRON"),
         };
     }
 

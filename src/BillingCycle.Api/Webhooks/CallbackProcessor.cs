@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Settlement;
@@ -18,14 +18,17 @@ public sealed partial class CallbackProcessor(
     ILogger<CallbackProcessor> logger)
 {
     /// <summary>The outcome, or null when the event could not even be stored (the caller answers 503).</summary>
-    public async Task<CallbackResult?> ProcessAsync(string body, string? contentType, string? signature, CancellationToken ct)
+    public async Task<CallbackResult?> ProcessAsync(byte[] body, string? contentType, string? signature, CancellationToken ct)
     {
-        var callback = IPaymuCallback.Parse(body, contentType);
+        var text = Encoding.UTF8.GetString(body);
+        var callback = IPaymuCallback.Parse(text, contentType);
+        var trust = Verify(callback, signature);
         Guid eventId;
         try
         {
-            eventId = await events.InsertAsync(callback?.TrxId, callback?.ReferenceId, callback?.StatusCode, contentType,
-                callback?.ToJson() ?? JsonSerializer.Serialize(new { unparsable = SafeText.Clean(body.Length > 4000 ? body[..4000] : body) }), ct);
+            // Only a verified callback is kept whole: anyone can post unsigned ones (SPEC §10.4).
+            var payload = trust == Trust.Verified ? callback!.ToJson() : StoredExcerpt.Of(body, text);
+            eventId = await events.InsertAsync(callback?.TrxId, callback?.ReferenceId, callback?.StatusCode, contentType, payload, ct);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -33,7 +36,7 @@ public sealed partial class CallbackProcessor(
             return null;
         }
 
-        var result = await DecideAsync(callback, signature);
+        var result = await DecideAsync(callback, trust);
         try
         {
             await events.SetOutcomeAsync(eventId, result.SignatureValid, result.Outcome);
@@ -47,27 +50,45 @@ public sealed partial class CallbackProcessor(
         return result;
     }
 
-    private async Task<CallbackResult> DecideAsync(IPaymuCallback? callback, string? signature)
+    private enum Trust
+    {
+        Unparsable,
+        Verified,
+        /// <summary>No X-Signature, accepted because IPAYMU_CALLBACK_SIGNATURE=optional.</summary>
+        UnsignedAccepted,
+        Missing,
+        Invalid,
+    }
+
+    private Trust Verify(IPaymuCallback? callback, string? signature)
     {
         if (callback is null)
         {
-            return CallbackResult.Unparsable();
+            return Trust.Unparsable;
         }
-        bool? signatureValid = null;
         if (!string.IsNullOrEmpty(signature))
         {
             // No VA configured means nothing can verify: fail closed.
-            if (!(ipaymu.Value.Va is { Length: > 0 } va && CallbackSignature.Verify(callback, va, signature)))
-            {
-                return CallbackResult.BadSignature();
-            }
-            signatureValid = true;
+            return ipaymu.Value.Va is { Length: > 0 } va && CallbackSignature.Verify(callback, va, signature)
+                ? Trust.Verified
+                : Trust.Invalid;
         }
-        else if (gateway.CallbackSignatureRequired)
+        return gateway.CallbackSignatureRequired ? Trust.Missing : Trust.UnsignedAccepted;
+    }
+
+    private async Task<CallbackResult> DecideAsync(IPaymuCallback? callback, Trust trust)
+    {
+        switch (trust)
         {
-            return CallbackResult.MissingSignature();
+            case Trust.Unparsable:
+                return CallbackResult.Unparsable();
+            case Trust.Invalid:
+                return CallbackResult.BadSignature();
+            case Trust.Missing:
+                return CallbackResult.MissingSignature();
         }
-        if (callback.TrxId is not { } trx)
+        bool? signatureValid = trust == Trust.Verified ? true : null;
+        if (callback!.TrxId is not { } trx)
         {
             return CallbackResult.NoTransactionId(signatureValid);
         }

@@ -11,7 +11,7 @@ public sealed class WebhookEventStore(NpgsqlDataSource db, BillingClock clock)
         string payloadJson, CancellationToken ct)
     {
         // store_webhook_event skips this insert's own WAL flush; the outcome's synchronous commit,
-        // which always precedes a 200, makes it durable (db/migrations/0009_webhook_event_store.sql).
+        // which always precedes a 200, makes it durable (db/functions/webhooks.sql).
         await using var cmd = db.CreateCommand("SELECT store_webhook_event($1, $2, $3, $4, $5, $6::jsonb)");
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = Cap(transactionId), NpgsqlDbType = NpgsqlDbType.Text });
@@ -31,6 +31,33 @@ public sealed class WebhookEventStore(NpgsqlDataSource db, BillingClock clock)
         cmd.Parameters.Add(new() { Value = outcome });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Deletes unverified and unparsable callbacks received before the cut-off, a batch at a time
+    /// so no statement holds many locks; returns how many went. Verified ones are the audit trail and stay.
+    /// </summary>
+    public async Task<int> PruneUnverifiedAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        var total = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            await using var cmd = db.CreateCommand("""
+                DELETE FROM webhook_events
+                 WHERE id IN (SELECT id FROM webhook_events
+                               WHERE outcome IN ('unparsable', 'invalid_signature', 'missing_signature')
+                                 AND received_at < $1
+                               LIMIT 5000)
+                """);
+            cmd.Parameters.Add(new() { Value = before });
+            var n = await cmd.ExecuteNonQueryAsync(ct);
+            total += n;
+            if (n < 5000)
+            {
+                break;
+            }
+        }
+        return total;
     }
 
     private static object Cap(string? s) => s is null ? DBNull.Value : s.Length > 200 ? s[..200] : s;

@@ -1,4 +1,3 @@
-using System.Text;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +20,7 @@ public static class WebhookHandler
         {
             return Fail.With(413, "Callback body too large", ErrorCodes.PayloadTooLarge);
         }
-        var result = await s.Processor.ProcessAsync(Encoding.UTF8.GetString(bytes), s.Request.ContentType,
+        var result = await s.Processor.ProcessAsync(bytes, s.Request.ContentType,
             s.Request.Headers["X-Signature"].ToString(), s.Cancellation);
         return result?.Answer switch
         {

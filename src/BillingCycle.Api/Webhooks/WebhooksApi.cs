@@ -17,8 +17,9 @@ public static class WebhooksApi
         app.MapPost("/api/billing/webhook", WebhookHandler.Receive)
             .WithTags("Payments")
             .AllowAnonymous()
+            .RequireRateLimiting(RateLimits.PerClientIp)
             .WithSummary("iPaymu payment callback (form-urlencoded or JSON). Verified by X-Signature and confirmed with check-transaction.")
-            .ProducesErrors(400, 401, 413, 503);
+            .ProducesErrors(400, 401, 413, 429, 503);
         return app;
     }
 }

@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string ClockBackwards = "CLOCK_BACKWARDS";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string InternalError = "INTERNAL_ERROR";
+    public const string RateLimited = "RATE_LIMITED";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>
