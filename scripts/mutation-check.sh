@@ -13,6 +13,7 @@ declare -A describe=(
   [invoice-unique]="drop UNIQUE (subscription_id, period_start) on invoices"
   [callback-trusted]="act on the callback body instead of iPaymu's check-transaction answer"
   [grant-twice]="drop both guards against a second credit grant for one reference"
+  [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
 )
 
 mutate() {
@@ -32,12 +33,16 @@ mutate() {
       perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/migrations/0002_seed_functions.sql
       ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
         && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/migrations/0002_seed_functions.sql ;;
+    org-role-without-org-id)
+      # As a developer "simplifying" would: the role alone, whichever organization it is in.
+      perl -0pi -e 's/var \(orgId, orgRole\) = ActiveOrganization\(claims\);/var (_, orgRole) = ActiveOrganization(claims);/; s/string\.Equals\(orgId, _organizationId, StringComparison\.Ordinal\)\s*&&\s*//' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs
+      ! grep -q 'string.Equals(orgId, _organizationId' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice org-role-without-org-id)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"
