@@ -17,6 +17,7 @@ declare -A describe=(
   [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
   [ledger-order]="take a credit change's time from the request, not from under the balance lock"
   [migrations-rls-off]="schema_migrations created without row-level security"
+  [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
 )
 
 mutate() {
@@ -49,12 +50,16 @@ mutate() {
     ledger-order)
       perl -0pi -e 's/v_at := CASE WHEN v_seq > 1 THEN greatest\(p_now, v_last_at\) ELSE p_now END;/v_at := p_now;/' db/functions/credits.sql
       grep -q 'v_at := p_now;' db/functions/credits.sql ;;
+    org-role-without-org-id)
+      # As a developer "simplifying" would: the role alone, whichever organization it is in.
+      perl -0pi -e 's/var \(orgId, orgRole\) = ActiveOrganization\(claims\);/var (_, orgRole) = ActiveOrganization(claims);/; s/string\.Equals\(orgId, _organizationId, StringComparison\.Ordinal\)\s*&&\s*//' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs
+      ! grep -q 'string.Equals(orgId, _organizationId' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"

@@ -23,7 +23,7 @@ export IPAYMU_API_KEY="${IPAYMU_API_KEY:-QbGcoO0Qds9sQFDmY0MWg1Tq.xtuh1}"
 export IPAYMU_BASE_URL="${IPAYMU_BASE_URL:-http://127.0.0.1:9300}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:8080}"
 export APP_URL="${APP_URL:-http://localhost:3000}"
-export BILLING_CRON_SECRET="${BILLING_CRON_SECRET:-local-cron-secret}"
+export BILLING_CRON_SECRET="${BILLING_CRON_SECRET:-local-cron-secret-change-me-0123456789}"
 export BILLING_SCHEDULER_ENABLED="${BILLING_SCHEDULER_ENABLED:-false}"
 
 echo "building..." >&2

@@ -9,7 +9,7 @@ set -euo pipefail
 API="${API:-http://127.0.0.1:8080}"
 STANDIN="${STANDIN:-http://127.0.0.1:9300}"
 DB="${DATABASE_URL:-postgres://postgres@127.0.0.1:54329/billing}"
-SECRET="${BILLING_CRON_SECRET:-local-cron-secret}"
+SECRET="${BILLING_CRON_SECRET:-local-cron-secret-change-me-0123456789}"
 
 # POST a cron endpoint (renew, retry, test-clock) with the cron secret; prints the JSON answer.
 cron() { curl -sS -X POST -H "Authorization: Bearer $SECRET" -H 'Content-Type: application/json' "$API/api/billing/$1" ${2:+-d "$2"}; echo; }

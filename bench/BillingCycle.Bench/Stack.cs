@@ -11,7 +11,7 @@ namespace BillingCycle.Bench;
 /// </summary>
 public sealed class Stack : IAsyncDisposable
 {
-    public const string CronSecret = "bench-cron-secret-0123456789";
+    public const string CronSecret = "bench-cron-secret-0123456789-abcde";
     public const int ApiPort = 18080, StandInPort = 18090, BaselinePort = 18070;
 
     private readonly string _repo;

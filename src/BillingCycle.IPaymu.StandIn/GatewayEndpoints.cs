@@ -50,7 +50,7 @@ public static class GatewayEndpoints
         var va = http.Request.Headers["va"].ToString();
         var signature = http.Request.Headers["signature"].ToString();
         var signedBody = HttpMethods.IsGet(http.Request.Method) && body.Length == 0 ? "{}" : body;
-        return va == o.Va && RequestSigner.HexEquals(RequestSigner.Sign(http.Request.Method, o.Va, signedBody, o.ApiKey), signature);
+        return va == o.Va && RequestSignature.Valid(http.Request.Method, o.Va, signedBody, o.ApiKey, signature, o.SignatureForms);
     }
 
     private static JsonObject? Body(HttpContext http)
@@ -76,32 +76,38 @@ public static class GatewayEndpoints
         {
             return Bad("error - invalid request");
         }
-        var prices = b["price"]?.AsArray().Select(p => p!.GetValue<long>()).ToList() ?? [];
-        var qty = b["qty"]?.AsArray().Select(q => q!.GetValue<int>()).ToList() ?? [];
-        var total = prices.Select((p, i) => p * (i < qty.Count ? qty[i] : 1)).Sum();
+        // iPaymu's PHP library sends ["150000"] and ["1"]; this service sends numbers: both are fine.
+        var prices = RequestFields.Numbers(b["price"]);
+        var qty = b["qty"] is null ? [] : RequestFields.Numbers(b["qty"]);
+        if (prices is null || prices.Count == 0 || qty is null)
+        {
+            return Bad("error - invalid request");
+        }
+        var total = decimal.Truncate(prices.Select((p, i) => p * (i < qty.Count ? qty[i] : 1)).Sum());
         if (total is < 5_000 or > 999_999_999)
         {
             return Bad("Total price min Rp 5000 and max Rp 999999999");
         }
-        var reference = b["referenceId"]?.GetValue<string>();
-        var notify = b["notifyUrl"]?.GetValue<string>();
-        if (string.IsNullOrEmpty(notify) || string.IsNullOrEmpty(b["buyerName"]?.GetValue<string>()))
+        var reference = RequestFields.Str(b["referenceId"]);
+        var notify = RequestFields.Str(b["notifyUrl"]);
+        var buyerName = RequestFields.Str(b["buyerName"]);
+        if (string.IsNullOrEmpty(notify) || string.IsNullOrEmpty(buyerName))
         {
             return Bad("error - invalid request");
         }
-        var hours = b["expired"]?.GetValue<int>() ?? 24;
+        var hours = RequestFields.Int(b["expired"]) ?? 24;
         var now = DateTimeOffset.UtcNow;
         var p = new StandInPayment
         {
             SessionId = Guid.NewGuid().ToString(),
             ReferenceId = reference ?? "",
-            Amount = total,
+            Amount = (long)total,
             NotifyUrl = notify,
-            ReturnUrl = b["returnUrl"]?.GetValue<string>(),
-            BuyerName = b["buyerName"]?.GetValue<string>() ?? "",
-            BuyerEmail = b["buyerEmail"]?.GetValue<string>() ?? "",
-            BuyerPhone = b["buyerPhone"]?.GetValue<string>() ?? "",
-            Product = b["product"]?.AsArray().FirstOrDefault()?.GetValue<string>() ?? "",
+            ReturnUrl = RequestFields.Str(b["returnUrl"]),
+            BuyerName = buyerName,
+            BuyerEmail = RequestFields.Str(b["buyerEmail"]) ?? "",
+            BuyerPhone = RequestFields.Str(b["buyerPhone"]) ?? "",
+            Product = (b["product"] as JsonArray)?.Select(RequestFields.Str).FirstOrDefault() ?? "",
             CreatedAt = now,
             ExpiresAt = now.AddHours(hours),
             Fee = options.Value.Fee,
@@ -114,27 +120,27 @@ public static class GatewayEndpoints
     private static IResult Direct(HttpContext http, StandInState state, IOptions<StandInOptions> options)
     {
         var b = Body(http);
-        var amount = b?["amount"]?.GetValue<long>() ?? 0;
+        var amount = RequestFields.WholeNumber(b?["amount"]) ?? 0;
         if (b is null || amount is < 5_000 or > 999_999_999)
         {
             return Bad("Total price min Rp 5000 and max Rp 999999999");
         }
-        var hours = b["expired"]?.GetValue<int>() ?? 24;
+        var hours = RequestFields.Int(b["expired"]) ?? 24;
         var now = DateTimeOffset.UtcNow;
         var p = new StandInPayment
         {
             SessionId = Guid.NewGuid().ToString(),
-            ReferenceId = b["referenceId"]?.GetValue<string>() ?? "",
+            ReferenceId = RequestFields.Str(b["referenceId"]) ?? "",
             Amount = amount,
-            NotifyUrl = b["notifyUrl"]?.GetValue<string>() ?? "",
-            BuyerName = b["name"]?.GetValue<string>() ?? "",
-            BuyerEmail = b["email"]?.GetValue<string>() ?? "",
-            BuyerPhone = b["phone"]?.GetValue<string>() ?? "",
+            NotifyUrl = RequestFields.Str(b["notifyUrl"]) ?? "",
+            BuyerName = RequestFields.Str(b["name"]) ?? "",
+            BuyerEmail = RequestFields.Str(b["email"]) ?? "",
+            BuyerPhone = RequestFields.Str(b["phone"]) ?? "",
             CreatedAt = now,
             ExpiresAt = now.AddHours(hours),
             Kind = "direct",
-            Via = b["paymentMethod"]?.GetValue<string>() ?? "va",
-            Channel = b["paymentChannel"]?.GetValue<string>() ?? "bca",
+            Via = RequestFields.Str(b["paymentMethod"]) ?? "va",
+            Channel = RequestFields.Str(b["paymentChannel"]) ?? "bca",
             Fee = options.Value.Fee,
         };
         state.BySession[p.SessionId] = p;
@@ -150,12 +156,7 @@ public static class GatewayEndpoints
     private static IResult Check(HttpContext http, StandInState state)
     {
         var b = Body(http);
-        var id = b?["transactionId"] switch
-        {
-            JsonValue v when v.TryGetValue<string>(out var s) => s,
-            JsonValue v when v.TryGetValue<long>(out var l) => l.ToString(CultureInfo.InvariantCulture),
-            _ => null,
-        };
+        var id = RequestFields.Str(b?["transactionId"]);
         if (id is null || !state.ByTransaction.TryGetValue(id, out var p))
         {
             return Bad("Transaction not found");
@@ -189,8 +190,8 @@ public static class GatewayEndpoints
     private static IResult History(HttpContext http, StandInState state, IOptions<StandInOptions> options)
     {
         var b = Body(http) ?? [];
-        var page = Math.Max(1, b["page"]?.GetValue<int>() ?? 1);
-        var limit = Math.Clamp(b["limit"]?.GetValue<int>() ?? 20, 1, 20);
+        var page = Math.Max(1, RequestFields.Int(b["page"]) ?? 1);
+        var limit = Math.Clamp(RequestFields.Int(b["limit"]) ?? 20, 1, 20);
         var all = state.ByTransaction.Values.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
         var items = all.Skip((page - 1) * limit).Take(limit).Select(Describe).ToList();
         var totalPages = Math.Max(1, (all.Count + limit - 1) / limit);

@@ -19,6 +19,7 @@ public static class StandInApp
             o.PublicUrl = c["STANDIN_PUBLIC_URL"] ?? o.PublicUrl;
             o.CallbackFormat = c["STANDIN_CALLBACK_FORMAT"] ?? o.CallbackFormat;
             o.HistoryShape = c["STANDIN_HISTORY_SHAPE"] ?? o.HistoryShape;
+            o.SignatureForms = c["STANDIN_SIGNATURE_FORMS"] ?? o.SignatureForms;
             configure?.Invoke(o);
         });
         builder.Services.AddSingleton<StandInState>();

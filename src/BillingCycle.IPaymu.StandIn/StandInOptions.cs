@@ -17,6 +17,12 @@ public sealed class StandInOptions
     /// <summary>history answer shape: "transaction" (Transaction[] + Pagination) or "results" (Results[]).</summary>
     public string HistoryShape { get; set; } = "transaction";
 
+    /// <summary>
+    /// STANDIN_SIGNATURE_FORMS: which bodies a request signature may cover. "either" (default): the
+    /// body as sent or as PHP re-encodes it; "php": only PHP's re-encoding (what iPaymu most likely hashes).
+    /// </summary>
+    public string SignatureForms { get; set; } = "either";
+
     /// <summary>Fee the stand-in charges per payment, in rupiah.</summary>
     public long Fee { get; set; } = 4_000;
 }

@@ -9,7 +9,7 @@ namespace BillingCycle.TestSupport;
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
 {
-    public const string CronSecret = "process-cron-secret-0123456789";
+    public const string CronSecret = "process-cron-secret-0123456789-abc";
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
@@ -103,7 +103,17 @@ public sealed class ApiProcess : IAsyncDisposable
     /// True once the process has exited, waiting up to the timeout: a killed process's sockets
     /// close before the runtime reaps it, so HasExited alone can still read false for a moment.
     /// </summary>
-    public bool ExitedWithin(TimeSpan timeout) => _process.WaitForExit(timeout);
+    public bool ExitedWithin(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+        // The timed wait does not wait for the output readers; this one waits for both streams'
+        // end, so a process that failed within milliseconds still has its line in Output.
+        _process.WaitForExit();
+        return true;
+    }
 
     /// <summary>kill -9: no shutdown, no cleanup, connections dropped mid-flight.</summary>
     public void KillHard()

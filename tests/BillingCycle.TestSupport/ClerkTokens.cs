@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -38,6 +39,8 @@ public sealed class ClerkTokens
         public TimeSpan NotBeforeOffset { get; init; } = TimeSpan.FromSeconds(-10);
         public string? MetadataRole { get; init; }
         public string? OrgRole { get; init; }
+        /// <summary>o.id next to <see cref="OrgRole"/>; null leaves it out.</summary>
+        public string? OrgId { get; init; } = "org_1";
         public string? Status { get; init; }
     }
 
@@ -62,6 +65,27 @@ public sealed class ClerkTokens
         Sign(userId, new Options { MetadataRole = "admin" },
             new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(PublicKeyPem)), SecurityAlgorithms.HmacSha256));
 
+    /// <summary>
+    /// A real RS256 token, signed with this instance's key, from a valid session token's header and
+    /// payload after <paramref name="payload"/> and <paramref name="header"/> edited them: for the
+    /// claims whose JSON type or header value matters (a string exp, a numeric sub, typ at+jwt).
+    /// </summary>
+    public string IssueRaw(string userId, Action<JsonObject>? payload = null, Action<JsonObject>? header = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var h = new JsonObject { ["alg"] = "RS256", ["kid"] = _key.KeyId, ["typ"] = "JWT" };
+        var p = new JsonObject
+        {
+            ["sub"] = userId, ["sid"] = "sess_" + Guid.NewGuid().ToString("N")[..16], ["v"] = 2,
+            ["iss"] = DefaultIssuer, ["azp"] = DefaultParty, ["iat"] = now - 10, ["nbf"] = now - 10, ["exp"] = now + 300,
+        };
+        header?.Invoke(h);
+        payload?.Invoke(p);
+        var signingInput = B64(h.ToJsonString()) + "." + B64(p.ToJsonString());
+        var signature = _rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
+    }
+
     private static string Sign(string userId, Options o, SigningCredentials credentials)
     {
         var now = DateTime.UtcNow;
@@ -80,7 +104,12 @@ public sealed class ClerkTokens
         }
         if (o.OrgRole is not null)
         {
-            claims["o"] = new Dictionary<string, object> { ["id"] = "org_1", ["rol"] = o.OrgRole, ["slg"] = "acme" };
+            var org = new Dictionary<string, object> { ["rol"] = o.OrgRole, ["slg"] = "acme" };
+            if (o.OrgId is not null)
+            {
+                org["id"] = o.OrgId;
+            }
+            claims["o"] = org;
         }
         if (o.Status is not null)
         {

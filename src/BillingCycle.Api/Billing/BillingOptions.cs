@@ -5,7 +5,7 @@ namespace BillingCycle.Api.Billing;
 /// <summary>Renewal and payment-link settings (SPEC §2), read from the environment and validated at start-up.</summary>
 public sealed class BillingOptions
 {
-    /// <summary>BILLING_CRON_SECRET; null disables renew, retry and test-clock (401 for everyone).</summary>
+    /// <summary>BILLING_CRON_SECRET (at least <see cref="MinimumCronSecretLength"/> characters); null disables renew, retry and test-clock (401 for everyone).</summary>
     public string? CronSecret { get; set; }
 
     /// <summary>BILLING_PAYMENT_EXPIRY_HOURS: lifetime of a payment link.</summary>
@@ -19,6 +19,9 @@ public sealed class BillingOptions
 
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
+    /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
+    public const int MinimumCronSecretLength = 32;
+
     public static BillingOptions FromConfiguration(IConfiguration c)
     {
         var o = new BillingOptions
@@ -27,6 +30,11 @@ public sealed class BillingOptions
             PublicBaseUrl = Url(c["PUBLIC_BASE_URL"], "PUBLIC_BASE_URL"),
             AppUrl = Url(c["APP_URL"] ?? c["NEXT_PUBLIC_APP_URL"], "APP_URL"),
         };
+        if (o.CronSecret is { Length: < MinimumCronSecretLength })
+        {
+            // Names the setting, never the value (nor its length).
+            throw new Infrastructure.StartupException($"BILLING_CRON_SECRET must be at least {MinimumCronSecretLength} characters (e.g. openssl rand -hex 32)");
+        }
         o.PaymentExpiryHours = Int(c["BILLING_PAYMENT_EXPIRY_HOURS"], "BILLING_PAYMENT_EXPIRY_HOURS", 1, 24 * 30) ?? o.PaymentExpiryHours;
         return o;
     }

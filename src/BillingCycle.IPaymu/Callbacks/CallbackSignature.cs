@@ -2,209 +2,191 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using BillingCycle.IPaymu.Signing;
 
 namespace BillingCycle.IPaymu.Callbacks;
 
 /// <summary>
-/// iPaymu's callback X-Signature: HMAC-SHA256, keyed by the merchant VA number, over a canonical
-/// JSON of the callback fields, written the way PHP's json_encode writes it:
-/// - the 'signature' field is dropped;
-/// - trx_id, status_code, transaction_status_code, paid_off become integers; is_escrow a boolean;
-///   additional_info an array ([] when absent); every other value stays a string;
-/// - keys sorted ordinally; compact; '/' written '\/'; non-ASCII as lowercase \uXXXX.
+/// iPaymu's callback X-Signature: lowercase hex HMAC-SHA256, keyed by the merchant VA number, over
+/// a canonical JSON of the callback fields. The fields are normalized as iPaymu's WooCommerce plugin
+/// (ipaymu-for-woocommerce, gateway.php, normalize_webhook_data) does before it checks them:
+/// <list type="bullet">
+/// <item>the <c>signature</c> field is dropped;</item>
+/// <item><c>trx_id</c>, <c>status_code</c>, <c>transaction_status_code</c>, <c>paid_off</c> become
+/// integers (PHP <c>(int)</c>), <c>is_escrow</c> a boolean (<c>filter_var</c>), <c>additional_info</c>
+/// an array (<c>[]</c> when absent or not JSON); a JSON null stays null;</item>
+/// <item>every other value keeps its type: a form field is a string (empty strings kept), a JSON
+/// value is the number, boolean, null, string or structure it came as;</item>
+/// <item>keys sorted ordinally; PHP json_encode, '/' written '\/'.</item>
+/// </list>
+/// Which of several encodings iPaymu signed is not settled (PROTOCOL.md, "What iPaymu's own code
+/// does"), so <see cref="Verify"/> accepts any form the plugin or the docs accept: non-ASCII as
+/// <c>\uXXXX</c> (docs) or raw UTF-8 (plugin, JSON_UNESCAPED_UNICODE); <c>payment_no: ""</c> added
+/// when absent or null (plugin); and each of those with empty and null fields removed (the plugin's
+/// second, "cleaned" attempt). Every candidate is compared, each in constant time.
 /// </summary>
 public static class CallbackSignature
 {
     private static readonly HashSet<string> IntegerFields =
         new(StringComparer.Ordinal) { "trx_id", "status_code", "transaction_status_code", "paid_off" };
 
-    public static string Canonicalize(IPaymuCallback callback)
+    /// <summary>One normalized field value: a string, an integer, a boolean, null, or JSON as it came.</summary>
+    private readonly record struct Value(JsonValueKind Kind, string? Text = null, long Integer = 0, JsonElement Json = default, bool IsInteger = false)
     {
-        var fields = new SortedDictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (k, v) in callback.ByName)
-        {
-            if (k != "signature")
-            {
-                fields[k] = v;
-            }
-        }
-
-        var sb = new StringBuilder(512);
-        sb.Append('{');
-        var first = true;
-        if (!fields.ContainsKey("additional_info"))
-        {
-            fields["additional_info"] = null;
-        }
-        foreach (var (key, value) in fields)
-        {
-            if (!first)
-            {
-                sb.Append(',');
-            }
-            first = false;
-            WriteString(sb, key);
-            sb.Append(':');
-            if (IntegerFields.Contains(key))
-            {
-                sb.Append(PhpIntval(value).ToString(CultureInfo.InvariantCulture));
-            }
-            else if (key == "is_escrow")
-            {
-                sb.Append(IsTrue(value) ? "true" : "false");
-            }
-            else if (key == "additional_info")
-            {
-                WriteArray(sb, value);
-            }
-            else
-            {
-                WriteString(sb, value ?? "");
-            }
-        }
-        sb.Append('}');
-        return sb.ToString();
+        public bool IsEmpty => Kind == JsonValueKind.Null || (Kind == JsonValueKind.String && Text!.Length == 0);
     }
 
-    public static string Compute(IPaymuCallback callback, string va) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(
-            Encoding.UTF8.GetBytes(va), Encoding.UTF8.GetBytes(Canonicalize(callback))));
+    /// <summary>The docs' form (escaped non-ASCII, fields as received): the one iPaymu's Postman example was signed over.</summary>
+    public static string Canonicalize(IPaymuCallback callback) =>
+        Write(Normalize(callback, addPaymentNo: false), PhpJsonFlags.Default, cleaned: false);
 
-    /// <summary>True when <paramref name="signature"/> matches; compared in constant time.</summary>
+    /// <summary>Every distinct canonical form a genuine signature may have been computed over.</summary>
+    public static IReadOnlyList<string> Candidates(IPaymuCallback callback)
+    {
+        var forms = new List<string>(8);
+        foreach (var addPaymentNo in (ReadOnlySpan<bool>)[false, true])
+        {
+            var fields = Normalize(callback, addPaymentNo);
+            foreach (var flags in (ReadOnlySpan<PhpJsonFlags>)[PhpJsonFlags.Default, PhpJsonFlags.UnescapedUnicode])
+            {
+                foreach (var cleaned in (ReadOnlySpan<bool>)[false, true])
+                {
+                    var form = Write(fields, flags, cleaned);
+                    if (!forms.Contains(form, StringComparer.Ordinal))
+                    {
+                        forms.Add(form);
+                    }
+                }
+            }
+        }
+        return forms;
+    }
+
+    /// <summary>The signature of the docs' form (what the stand-in sends).</summary>
+    public static string Compute(IPaymuCallback callback, string va) => Hmac(Canonicalize(callback), va);
+
+    /// <summary>True when <paramref name="signature"/> matches any candidate form; each compared in constant time, all of them always.</summary>
     public static bool Verify(IPaymuCallback callback, string va, string? signature)
     {
         if (string.IsNullOrWhiteSpace(signature) || string.IsNullOrEmpty(va))
         {
             return false;
         }
-        var expected = Encoding.ASCII.GetBytes(Compute(callback, va));
         var given = Encoding.ASCII.GetBytes(signature.Trim().ToLowerInvariant());
-        return CryptographicOperations.FixedTimeEquals(expected, given);
+        var matched = false;
+        foreach (var form in Candidates(callback))
+        {
+            matched |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hmac(form, va)), given);
+        }
+        return matched;
     }
 
-    // PHP intval(): optional leading spaces and sign, then the leading digits; anything else is 0.
-    private static long PhpIntval(string? s)
+    private static string Hmac(string canonical, string va) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(va), Encoding.UTF8.GetBytes(canonical)));
+
+    private static SortedDictionary<string, Value> Normalize(IPaymuCallback callback, bool addPaymentNo)
     {
-        if (s is null)
+        var fields = new SortedDictionary<string, Value>(StringComparer.Ordinal);
+        foreach (var (key, text) in callback.ByName)
         {
-            return 0;
+            if (key == "signature")
+            {
+                continue;
+            }
+            var hasJson = callback.TryGetJson(key, out var json);
+            fields[key] = key switch
+            {
+                _ when hasJson && json.ValueKind == JsonValueKind.Null => new Value(JsonValueKind.Null),
+                _ when !hasJson && text is null => new Value(JsonValueKind.Null),
+                "additional_info" => AdditionalInfo(hasJson ? json : null, text),
+                _ when IntegerFields.Contains(key) => new Value(JsonValueKind.Number,
+                    Integer: hasJson ? PhpCasts.ToInt(json) : PhpCasts.ToInt(text!), IsInteger: true),
+                "is_escrow" => (hasJson ? PhpCasts.ToBool(json) : PhpCasts.ToBool(text!))
+                    ? new Value(JsonValueKind.True) : new Value(JsonValueKind.False),
+                // A JSON string: the cleaned text (SafeText), as the field's value is stored.
+                _ when hasJson && json.ValueKind != JsonValueKind.String => new Value(json.ValueKind, Json: json),
+                _ => new Value(JsonValueKind.String, Text: text ?? ""),
+            };
         }
-        var t = s.TrimStart();
-        var i = 0;
-        var negative = false;
-        if (i < t.Length && (t[i] == '-' || t[i] == '+'))
+        if (!fields.TryGetValue("additional_info", out var info) || info.Kind == JsonValueKind.Null)
         {
-            negative = t[i] == '-';
-            i++;
+            fields["additional_info"] = EmptyArray;
         }
-        long n = 0;
-        var digits = 0;
-        while (i < t.Length && char.IsAsciiDigit(t[i]) && digits < 18)
+        if (addPaymentNo && (!fields.TryGetValue("payment_no", out var no) || no.Kind == JsonValueKind.Null))
         {
-            n = n * 10 + (t[i] - '0');
-            i++;
-            digits++;
+            fields["payment_no"] = new Value(JsonValueKind.String, Text: "");
         }
-        return negative ? -n : n;
+        return fields;
     }
 
-    private static bool IsTrue(string? s) =>
-        s is not null && (s.Equals("true", StringComparison.OrdinalIgnoreCase) || s == "1"
-                          || s.Equals("yes", StringComparison.OrdinalIgnoreCase) || s.Equals("on", StringComparison.OrdinalIgnoreCase));
+    private static readonly Value EmptyArray = new(JsonValueKind.Array, Text: "[]");
 
-    private static void WriteArray(StringBuilder sb, string? value)
+    // A structure is kept; a string holding a JSON array or object is decoded; anything else is [].
+    private static Value AdditionalInfo(JsonElement? json, string? text)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (json is { ValueKind: JsonValueKind.Array or JsonValueKind.Object } structure)
         {
-            sb.Append("[]");
-            return;
+            return new Value(structure.ValueKind, Json: structure);
+        }
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return EmptyArray;
         }
         try
         {
-            using var doc = JsonDocument.Parse(value);
-            WriteElement(sb, doc.RootElement, asArray: true);
+            using var doc = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 16 });
+            return doc.RootElement.ValueKind is JsonValueKind.Array or JsonValueKind.Object
+                ? new Value(doc.RootElement.ValueKind, Json: doc.RootElement.Clone())
+                : EmptyArray;
         }
         catch (JsonException)
         {
-            sb.Append("[]");
+            return EmptyArray;
         }
     }
 
-    private static void WriteElement(StringBuilder sb, JsonElement e, bool asArray = false)
+    private static string Write(SortedDictionary<string, Value> fields, PhpJsonFlags flags, bool cleaned)
     {
-        switch (e.ValueKind)
+        var sb = new StringBuilder(768);
+        sb.Append('{');
+        var first = true;
+        foreach (var (key, value) in fields)
         {
-            case JsonValueKind.Array:
-                sb.Append('[');
-                var i = 0;
-                foreach (var item in e.EnumerateArray())
-                {
-                    if (i++ > 0)
-                    {
-                        sb.Append(',');
-                    }
-                    WriteElement(sb, item);
-                }
-                sb.Append(']');
-                break;
-            case JsonValueKind.Object:
-                sb.Append('{');
-                var j = 0;
-                foreach (var p in e.EnumerateObject())
-                {
-                    if (j++ > 0)
-                    {
-                        sb.Append(',');
-                    }
-                    WriteString(sb, p.Name);
-                    sb.Append(':');
-                    WriteElement(sb, p.Value);
-                }
-                sb.Append('}');
-                break;
-            case JsonValueKind.String:
-                WriteString(sb, e.GetString()!);
-                break;
-            default:
-                if (asArray)
-                {
-                    sb.Append("[]");
-                }
-                else
-                {
-                    sb.Append(e.GetRawText());
-                }
-                break;
-        }
-    }
-
-    private static void WriteString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (var c in s)
-        {
-            switch (c)
+            if (cleaned && value.IsEmpty)
             {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '/': sb.Append("\\/"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
+                continue;
+            }
+            sb.Append(first ? "" : ",");
+            first = false;
+            PhpJson.WriteString(sb, key, flags);
+            sb.Append(':');
+            switch (value.Kind)
+            {
+                case JsonValueKind.String:
+                    PhpJson.WriteString(sb, value.Text!, flags);
+                    break;
+                case JsonValueKind.Number when value.IsInteger:
+                    sb.Append(value.Integer.ToString(CultureInfo.InvariantCulture));
+                    break;
+                case JsonValueKind.True:
+                    sb.Append("true");
+                    break;
+                case JsonValueKind.False:
+                    sb.Append("false");
+                    break;
+                case JsonValueKind.Null:
+                    sb.Append("null");
+                    break;
+                case JsonValueKind.Array when value.Text == "[]":
+                    sb.Append("[]");
+                    break;
                 default:
-                    if (c < 0x20 || c > 0x7f)
-                    {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
+                    // json_decode($body, true) then json_encode: PHP arrays, not objects.
+                    PhpJson.Write(sb, value.Json, flags, assoc: true);
                     break;
             }
         }
-        sb.Append('"');
+        sb.Append('}');
+        return sb.ToString();
     }
 }

@@ -8,14 +8,19 @@ namespace BillingCycle.IPaymu.Callbacks;
 /// <summary>
 /// A payment callback as iPaymu posts it to notifyUrl. Every field is kept, known or not, in the
 /// order received, as text (JSON arrays and objects keep their JSON text), so that the signature
-/// can be recomputed and the raw event stored.
+/// can be recomputed and the raw event stored. A JSON body also keeps each value as JSON: its
+/// signature covers native numbers, booleans and nulls as they came.
 /// </summary>
 public sealed class IPaymuCallback
 {
     private readonly Dictionary<string, string?> _byName;
+    private readonly IReadOnlyDictionary<string, JsonElement>? _json;
 
-    public IPaymuCallback(IReadOnlyList<KeyValuePair<string, string?>> fields)
+    /// <param name="fields">Names and values, in the order received.</param>
+    /// <param name="jsonValues">For a JSON body: each field's JSON value (the last one of a repeated name).</param>
+    public IPaymuCallback(IReadOnlyList<KeyValuePair<string, string?>> fields, IReadOnlyDictionary<string, JsonElement>? jsonValues = null)
     {
+        _json = jsonValues;
         Fields = fields = [.. fields.Select(f => new KeyValuePair<string, string?>(SafeText.Clean(f.Key), f.Value is null ? null : SafeText.Clean(f.Value)))];
         _byName = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (k, v) in fields)
@@ -29,6 +34,19 @@ public sealed class IPaymuCallback
     public IReadOnlyDictionary<string, string?> ByName => _byName;
 
     public string? this[string name] => _byName.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>True when the body was JSON: <see cref="TryGetJson"/> gives each field's JSON value.</summary>
+    public bool IsJson => _json is not null;
+
+    public bool TryGetJson(string name, out JsonElement value)
+    {
+        if (_json is not null && _json.TryGetValue(name, out value))
+        {
+            return true;
+        }
+        value = default;
+        return false;
+    }
 
     public string? TrxId => Blank(this["trx_id"]);
     public string? SessionId => Blank(this["sid"]);
@@ -101,8 +119,10 @@ public sealed class IPaymuCallback
                 return null;
             }
             var fields = new List<KeyValuePair<string, string?>>();
+            var json = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (var p in doc.RootElement.EnumerateObject())
             {
+                json[SafeText.Clean(p.Name)] = p.Value.Clone();
                 string? value = p.Value.ValueKind switch
                 {
                     JsonValueKind.String => p.Value.GetString(),
@@ -113,7 +133,7 @@ public sealed class IPaymuCallback
                 };
                 fields.Add(new(p.Name, value));
             }
-            return new IPaymuCallback(fields);
+            return new IPaymuCallback(fields, json);
         }
     }
 

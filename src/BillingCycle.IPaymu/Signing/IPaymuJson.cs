@@ -1,22 +1,24 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace BillingCycle.IPaymu.Signing;
 
 /// <summary>
-/// The JSON form iPaymu expects: compact, camelCase, '/' unescaped, and no \u-escaping of
-/// + &lt; &gt; &amp; ' (System.Text.Json's default encoder escapes them, which breaks the signature).
+/// Request bodies exactly as iPaymu's PHP library writes them, <c>json_encode($data,
+/// JSON_UNESCAPED_SLASHES)</c> (ipaymu-php-api, iPaymu/Traits/CurlTrait.php): compact, camelCase,
+/// '/' and + &lt; &gt; &amp; ' raw, every non-ASCII character as a lowercase \uXXXX escape. iPaymu
+/// most likely re-encodes a body before it hashes it, so only a body already in PHP's form keeps
+/// its signature whatever iPaymu does: a buyer named "José" or a product with "–" is safe.
 /// </summary>
 public static class IPaymuJson
 {
     public static readonly JsonSerializerOptions Request = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = false,
     };
 
-    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Request);
+    public static string Serialize<T>(T value) =>
+        PhpJson.Encode(JsonSerializer.SerializeToElement(value, Request), PhpJsonFlags.UnescapedSlashes);
 }

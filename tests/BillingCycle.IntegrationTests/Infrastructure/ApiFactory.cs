@@ -16,7 +16,7 @@ namespace BillingCycle.IntegrationTests.Infrastructure;
 public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<string, string?>? settings = null,
     FakeTimeProvider? clock = null) : WebApplicationFactory<Program>
 {
-    public const string CronSecret = "test-cron-secret-0123456789";
+    public const string CronSecret = "test-cron-secret-0123456789-abcdef";
 
     public FakeTimeProvider Clock { get; } = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero));
 
@@ -53,6 +53,12 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
         foreach (var (k, v) in all)
         {
             builder.UseSetting(k, v);
+        }
+        // The host's environment is not an ordinary setting: UseSetting("ASPNETCORE_ENVIRONMENT")
+        // alone leaves the factory's default (Development).
+        if (all.TryGetValue("ASPNETCORE_ENVIRONMENT", out var environment) && !string.IsNullOrEmpty(environment))
+        {
+            builder.UseEnvironment(environment);
         }
         builder.ConfigureTestServices(services =>
         {

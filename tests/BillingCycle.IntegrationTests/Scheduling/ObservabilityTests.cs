@@ -40,6 +40,9 @@ public sealed class ObservabilityTests
         {
             ["IPAYMU_BASE_URL"] = standIn.BaseUrl.ToString().TrimEnd('/'),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Production requires both (SPEC §10.6).
+            ["CLERK_ISSUER"] = ClerkTokens.DefaultIssuer,
+            ["CLERK_AUTHORIZED_PARTIES"] = ClerkTokens.DefaultParty,
         }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(BillingHarness.Start))
         {
             ExtraServices = s => s.AddSingleton<ILogEventSink>(capture),

@@ -11,10 +11,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Verifies Clerk session tokens the way Clerk documents manual verification: RS256 signature
-/// against the instance key, exp/nbf with a 5-second skew, iss and azp pinned when configured,
-/// and only real, active sessions (a sid, not sts=pending). With no key configured every token
-/// fails: security fails closed.
+/// Verifies Clerk session tokens as Clerk's own backend SDK does: RS256 signature against the
+/// instance key, then <see cref="SessionTokenRules"/> (typ, token category, claim types, exp/nbf/iat
+/// with a 5-second skew, azp) and iss pinned when configured; only real, active sessions (a sid, not
+/// sts=pending). <see cref="AdminRule"/> decides who is an admin. With no key configured every
+/// token fails: security fails closed.
 /// </summary>
 public static class ClerkAuthentication
 {
@@ -22,8 +23,10 @@ public static class ClerkAuthentication
 
     public static IHostApplicationBuilder AddClerkAuthentication(this IHostApplicationBuilder builder)
     {
-        var clerk = ClerkOptions.FromConfiguration(builder.Configuration);
+        var clerk = ClerkOptions.FromConfiguration(builder.Configuration, builder.Environment.IsProduction());
+        var admins = AdminRule.From(clerk);
         builder.Services.AddSingleton(clerk);
+        builder.Services.AddSingleton(admins);
 
         RsaSecurityKey? pemKey = null;
         if (clerk.JwtKey is not null)
@@ -39,16 +42,11 @@ public static class ClerkAuthentication
                 throw new StartupException("CLERK_JWT_KEY is not a PEM RSA public key");
             }
         }
-        if (clerk.JwksUrl is not null && !Uri.TryCreate(clerk.JwksUrl, UriKind.Absolute, out _))
-        {
-            throw new StartupException("CLERK_JWKS_URL is not an absolute URL");
-        }
-
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {
                 o.MapInboundClaims = false;
-                o.RequireHttpsMetadata = false;
+                o.RequireHttpsMetadata = clerk.RequireHttps;
                 o.IncludeErrorDetails = false;
                 o.SaveToken = false;
                 o.TokenValidationParameters = new TokenValidationParameters
@@ -61,7 +59,7 @@ public static class ClerkAuthentication
                     RequireExpirationTime = true,
                     RequireSignedTokens = true,
                     ValidateIssuerSigningKey = true,
-                    ClockSkew = TimeSpan.FromSeconds(5),
+                    ClockSkew = SessionTokenRules.ClockSkew,
                     NameClaimType = "sub",
                 };
                 if (pemKey is not null)
@@ -71,7 +69,7 @@ public static class ClerkAuthentication
                 else if (clerk.JwksUrl is not null)
                 {
                     o.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                        clerk.JwksUrl, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = false })
+                        clerk.JwksUrl.AbsoluteUri, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = clerk.RequireHttps })
                     {
                         AutomaticRefreshInterval = TimeSpan.FromHours(1),
                         RefreshInterval = TimeSpan.FromSeconds(30),
@@ -85,7 +83,7 @@ public static class ClerkAuthentication
 
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = ctx => CheckSession(ctx, clerk),
+                    OnTokenValidated = ctx => CheckSession(ctx, clerk, admins),
                     OnChallenge = async ctx =>
                     {
                         ctx.HandleResponse();
@@ -104,60 +102,44 @@ public static class ClerkAuthentication
         return builder;
     }
 
-    private static Task CheckSession(TokenValidatedContext ctx, ClerkOptions clerk)
+    private static Task CheckSession(TokenValidatedContext ctx, ClerkOptions clerk, AdminRule admins)
     {
-        var principal = ctx.Principal!;
-        string? Claim(string type) => principal.FindFirst(type)?.Value;
-
-        if (string.IsNullOrEmpty(Claim("sub")))
+        // The signature, issuer and lifetime are already verified; now the claims, read from the
+        // token's own JSON so that a claim's JSON type is seen (a numeric sub or a string exp is
+        // refused, as Clerk's SDK refuses them). Tokens are minted on Clerk's real clock, so
+        // they are judged on the real clock too, never on the billing test clock.
+        if (ctx.SecurityToken is not JsonWebToken token || Decode(token.EncodedHeader) is not { } header
+            || Decode(token.EncodedPayload) is not { } payload)
         {
-            ctx.Fail("token has no subject");
+            ctx.Fail("token could not be decoded");
             return Task.CompletedTask;
         }
-        if (string.IsNullOrEmpty(Claim("sid")))
+        using (header)
+        using (payload)
         {
-            ctx.Fail("not a session token");
-            return Task.CompletedTask;
-        }
-        if (string.Equals(Claim("sts"), "pending", StringComparison.Ordinal))
-        {
-            ctx.Fail("session pending");
-            return Task.CompletedTask;
-        }
-        if (clerk.AuthorizedParties.Count > 0)
-        {
-            var azp = Claim("azp");
-            if (azp is null || !clerk.AuthorizedParties.Contains(azp, StringComparer.Ordinal))
+            if (SessionTokenRules.Refusal(header.RootElement, payload.RootElement, TimeProvider.System.GetUtcNow(), clerk.AuthorizedParties) is { } refusal)
             {
-                ctx.Fail("authorized party not allowed");
+                ctx.Fail(refusal);
                 return Task.CompletedTask;
             }
-        }
-
-        if (IsAdmin(ctx.SecurityToken as JsonWebToken, clerk.AdminRole))
-        {
-            ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(AdminClaim, "true"));
+            if (admins.IsAdmin(payload.RootElement))
+            {
+                ((ClaimsIdentity)ctx.Principal!.Identity!).AddClaim(new Claim(AdminClaim, "true"));
+            }
         }
         return Task.CompletedTask;
     }
 
-    private static bool IsAdmin(JsonWebToken? token, string adminRole)
+    private static JsonDocument? Decode(string base64Url)
     {
-        if (token is null)
+        try
         {
-            return false;
+            return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(base64Url));
         }
-        return string.Equals(NestedString(token, "metadata", "role"), adminRole, StringComparison.Ordinal)
-            || string.Equals(NestedString(token, "o", "rol"), adminRole, StringComparison.Ordinal);
-    }
-
-    private static string? NestedString(JsonWebToken token, string claim, string property)
-    {
-        if (!token.TryGetPayloadValue<JsonElement>(claim, out var obj) || obj.ValueKind != JsonValueKind.Object)
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
         {
             return null;
         }
-        return obj.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 }
 

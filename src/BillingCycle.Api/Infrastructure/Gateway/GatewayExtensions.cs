@@ -40,7 +40,6 @@ public static class GatewayExtensions
                 "optional" => false,
                 _ => throw new StartupException("IPAYMU_CALLBACK_SIGNATURE must be 'required' or 'optional'"),
             },
-            IsSandboxOrLocal = sandbox || (baseUrl is not null && baseUrl.IsLoopback),
         };
 
         builder.Services.AddIPaymuClient(o =>

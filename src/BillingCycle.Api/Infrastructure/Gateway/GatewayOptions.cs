@@ -8,7 +8,4 @@ public sealed class GatewayOptions
 
     /// <summary>IPAYMU_CALLBACK_SIGNATURE=required (default) refuses callbacks without X-Signature.</summary>
     public bool CallbackSignatureRequired { get; init; } = true;
-
-    /// <summary>IPAYMU_SANDBOX, or IPAYMU_BASE_URL on a loopback host: nobody's real money moves.</summary>
-    public bool IsSandboxOrLocal { get; init; }
 }

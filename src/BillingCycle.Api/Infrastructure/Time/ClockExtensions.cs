@@ -1,10 +1,13 @@
+using BillingCycle.IPaymu;
+
 namespace BillingCycle.Api.Infrastructure.Time;
 
 public static class ClockExtensions
 {
     /// <summary>
     /// One TimeProvider for every billing decision (SPEC §6.9): the system clock, or a frozen
-    /// movable clock when BILLING_TEST_CLOCK is set (refused in Production).
+    /// movable clock when BILLING_TEST_CLOCK is set (refused in Production, and unless iPaymu is
+    /// the sandbox or a loopback stand-in: <see cref="TestClockGuard"/>).
     /// </summary>
     public static IHostApplicationBuilder AddClock(this IHostApplicationBuilder builder)
     {
@@ -24,6 +27,12 @@ public static class ClockExtensions
         {
             throw new StartupException("BILLING_TEST_CLOCK is not an ISO-8601 instant");
         }
+
+        // The iPaymu host is known once its options are bound (PaymentsApi parses IPAYMU_*): the
+        // check runs at host start, before migrations and before anything is billed.
+        builder.Services.AddOptions<IPaymuOptions>()
+            .Validate(TestClockGuard.Allows, TestClockGuard.Refusal)
+            .ValidateOnStart();
 
         var clock = new TestClock(at.ToUniversalTime());
         builder.Services.AddSingleton(clock);
