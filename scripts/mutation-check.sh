@@ -15,6 +15,7 @@ declare -A describe=(
   [grant-twice]="drop both guards against a second credit grant for one reference"
   [reference-fallback]="match the attempt by the callback's claimed reference when iPaymu's answer names none"
   [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
+  [shared-callback-breaker]="callbacks' check-transaction calls share the jobs' client and circuit breaker"
   [ledger-order]="take a credit change's time from the request, not from under the balance lock"
   [migrations-rls-off]="schema_migrations created without row-level security"
   [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
@@ -29,8 +30,8 @@ mutate() {
       ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
         && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
-      perl -0pi -e 's/status = await ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\);/status = new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default); await Task.CompletedTask;/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
-      ! grep -q 'await ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
+      perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((true, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      ! grep -q 'ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT credit_transactions_reference_key UNIQUE \(user_id, credit_type, kind, reference_id\)//' db/migrations/0001_schema.sql
@@ -47,6 +48,9 @@ mutate() {
       # The migrator still creates schema_migrations, but never switches its row-level security on.
       perl -0pi -e 's/\n\s*ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY;//' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs
       ! grep -q 'ALTER TABLE schema_migrations ENABLE ROW LEVEL SECURITY' src/BillingCycle.Api/Infrastructure/Database/Migrator.cs ;;
+    shared-callback-breaker)
+      perl -0pi -e 's/\[FromKeyedServices\(ServiceCollectionExtensions\.CallbacksClient\)\] IPaymuClient ipaymu/IPaymuClient ipaymu/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      ! grep -q 'FromKeyedServices' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     ledger-order)
       perl -0pi -e 's/v_at := CASE WHEN v_seq > 1 THEN greatest\(p_now, v_last_at\) ELSE p_now END;/v_at := p_now;/' db/functions/credits.sql
       grep -q 'v_at := p_now;' db/functions/credits.sql ;;
@@ -59,7 +63,7 @@ mutate() {
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker)
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"

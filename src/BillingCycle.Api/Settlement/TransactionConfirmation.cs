@@ -1,5 +1,6 @@
 using BillingCycle.Api.Infrastructure.Alerts;
 using BillingCycle.Api.Infrastructure.Audit;
+using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.IPaymu;
 using BillingCycle.IPaymu.Callbacks;
 
@@ -30,7 +31,8 @@ public sealed record Confirmation(ConfirmationKind Kind, SettlementResult? Settl
 /// apply iPaymu's word to it.
 /// </summary>
 public sealed class TransactionConfirmation(
-    IPaymuClient ipaymu, AttemptStore store, AttemptSettler settler, BillingLog log, AlertSender alerts)
+    [FromKeyedServices(ServiceCollectionExtensions.CallbacksClient)] IPaymuClient ipaymu, CallbackCheckSlots slots,
+    AttemptStore store, AttemptSettler settler, BillingLog log, AlertSender alerts)
 {
     /// <summary>Confirms the transaction a callback names; the callback's own claims are only compared, never trusted.</summary>
     public async Task<Confirmation> ConfirmAsync(string transactionId, IPaymuCallback callback)
@@ -39,7 +41,13 @@ public sealed class TransactionConfirmation(
         IPaymu.Models.TransactionStatus status;
         try
         {
-            status = await ipaymu.CheckTransactionAsync(transactionId, CancellationToken.None);
+            // Its own client, breaker and bound: a callback storm cannot defer the jobs (SPEC §10.4).
+            var (ran, answer) = await slots.TryRunAsync(() => ipaymu.CheckTransactionAsync(transactionId, CancellationToken.None));
+            if (!ran)
+            {
+                return new Confirmation(ConfirmationKind.GatewayUnavailable);
+            }
+            status = answer!;
         }
         catch (IPaymuUnavailableException)
         {

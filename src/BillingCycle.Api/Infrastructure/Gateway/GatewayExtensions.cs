@@ -52,6 +52,7 @@ public static class GatewayExtensions
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<GatewaySlots>();
+        builder.Services.AddSingleton<CallbackCheckSlots>();
         return builder;
     }
 
