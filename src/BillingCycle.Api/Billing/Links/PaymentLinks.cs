@@ -36,10 +36,9 @@ public sealed partial class PaymentLinks(
             return Deferred(work, reason);
         }
 
-        var retry = work.AttemptNumber - 1;
         var request = new RedirectPaymentRequest
         {
-            Product = [retry == 0 ? $"{work.PlanName} Subscription Renewal" : $"{work.PlanName} Subscription Renewal (Retry #{retry})"],
+            Product = [ProductName(work)],
             Qty = [1],
             Price = [work.Amount],
             Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
@@ -94,6 +93,15 @@ public sealed partial class PaymentLinks(
             }
         }
     }
+
+    /// <summary>What the customer sees at iPaymu as the thing being paid for.</summary>
+    private static string ProductName(PaymentWork w) => w.InvoiceKind switch
+    {
+        "subscription_create" => $"{w.PlanName} Subscription",
+        "plan_change" => $"Upgrade to {w.PlanName}",
+        _ when w.RetryNumber is > 0 and var retry => $"{w.PlanName} Subscription Renewal (Retry #{retry})",
+        _ => $"{w.PlanName} Subscription Renewal",
+    };
 
     private static JobResultRow Deferred(PaymentWork work, string reason)
     {
