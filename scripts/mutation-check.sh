@@ -24,10 +24,12 @@ declare -A describe=(
 mutate() {
   case "$1" in
     invoice-unique)
-      # As a developer "simplifying" would: the constraint and the ON CONFLICT that needs it.
+      # As a developer "simplifying" would: the constraint, the index that replaced it, and the ON CONFLICT that needs them.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT invoices_subscription_period_key UNIQUE \(subscription_id, period_start\)//' db/migrations/0001_schema.sql
-      perl -0pi -e 's/\n\s*ON CONFLICT \(subscription_id, period_start\) DO NOTHING//' db/functions/billing_renewal.sql
-      ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
+      perl -0pi -e "s/CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key\n\s*ON invoices \(subscription_id, period_start\) WHERE kind <> 'plan_change';//" db/migrations/0014_subscription_lifecycle.sql
+      perl -0pi -e "s/\n\s*ON CONFLICT \(subscription_id, period_start\) WHERE kind <> 'plan_change' DO NOTHING//" db/functions/billing_renewal.sql
+      ! grep -q 'CONSTRAINT invoices_subscription_period_key' db/migrations/0001_schema.sql \
+        && ! grep -q 'CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key' db/migrations/0014_subscription_lifecycle.sql \
         && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
       perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((true, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs

@@ -71,10 +71,11 @@ BEGIN
             jsonb_build_object('type', 'subscription_renewal', 'plan_name', pl.name, 'period', 'monthly',
                                'period_start', p_period_start, 'period_end', p_period_end, 'price', pl.price,
                                'plan_id', pl.id, 'interaction_credits', pl.interaction_credits,
-                               'scraper_credits', pl.scraper_credits)
+                               'scraper_credits', pl.scraper_credits,
+                               'scheduled_change', pl.id IS DISTINCT FROM s.plan_id)
             || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END,
             1, p_now, p_now)
-    ON CONFLICT (subscription_id, period_start) DO NOTHING
+    ON CONFLICT (subscription_id, period_start) WHERE kind <> 'plan_change' DO NOTHING
     RETURNING id INTO v_invoice;
     IF v_invoice IS NULL THEN
         RETURN QUERY SELECT 'already_invoiced'::text, NULL::uuid, NULL::uuid, NULL::bigint;

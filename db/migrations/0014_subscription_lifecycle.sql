@@ -45,3 +45,11 @@ UPDATE payments SET retry_number = attempt_number - 1 WHERE retry_number IS NULL
 -- One attempt per dunning step that the engine itself started.
 CREATE UNIQUE INDEX IF NOT EXISTS payments_one_per_dunning_step
     ON payments (invoice_id, retry_number) WHERE NOT customer_initiated;
+
+-- One invoice per subscription period (SPEC §3, §6.1) — for the invoices that bill a period. An
+-- upgrade's prorated invoice covers the rest of the current period and may start at the same
+-- instant as it (a change right at the start of a period), so it is outside the rule; at most one
+-- open upgrade invoice per subscription is kept by billing_change_plan under the subscription lock.
+ALTER TABLE invoices DROP CONSTRAINT IF EXISTS invoices_subscription_period_key;
+CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key
+    ON invoices (subscription_id, period_start) WHERE kind <> 'plan_change';
