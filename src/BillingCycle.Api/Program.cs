@@ -4,6 +4,7 @@ using BillingCycle.Api.Health;
 using BillingCycle.Api.Infrastructure;
 using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
+using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.Payments;
 using BillingCycle.Api.Scheduling;
 
@@ -18,6 +19,7 @@ try
     builder.AddPlatform();          // logging, JSON, errors, clock, OpenAPI, metrics
     builder.AddDatabase();          // one NpgsqlDataSource, migrations at start-up
     builder.AddClerkAuthentication();
+    builder.AddLocalIdentityGuard();   // run.sh's development key: Development only
     builder.AddCredits();
     builder.AddBilling();
     builder.AddPayments();
