@@ -131,7 +131,7 @@ kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
 BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   API              http://127.0.0.1:$api_port  reference at /docs, OpenAPI at /openapi/v1.json
   iPaymu stand-in  $standin_note
-  database         $(sed -E 's#//[^@/]*@#//#; s#\?.*##' <<<"$DATABASE_URL")
+  database         $(sed -E 's#(//[^:@/]*):[^@/]*@#\1:***@#; s#\?.*##' <<<"$DATABASE_URL")
   billing clock    $clock
   scheduler        $scheduler
   cron secret      $secret  (Authorization: Bearer ... for renew, retry, test-clock)

@@ -40,8 +40,8 @@ public static class CreditsApi
         return app;
     }
 
-    /// <summary>Request shape of reset/add, for the OpenAPI document (the body is validated by hand).</summary>
-    public sealed record CreditChangeBody(long Amount, string? ReferenceId, string? Description, string? UserId);
+    /// <summary>Request shape of reset/add, for the OpenAPI document (the body is validated by hand); only amount is required.</summary>
+    public sealed record CreditChangeBody(long Amount, string? ReferenceId = null, string? Description = null, string? UserId = null);
 
     public sealed record CreditConsumeBody(long Amount, string ReferenceId);
 }

@@ -104,5 +104,6 @@ public sealed class AuthFirstTests(DatabaseFixture fx) : IClassFixture<DatabaseF
             ? doc.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1])
             : body;
         Assert.True(schema.GetProperty("properties").TryGetProperty("amount", out _), body.ToString());
+        Assert.Equal(["amount"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
     }
 }
