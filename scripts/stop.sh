@@ -25,10 +25,10 @@ done
 
 # Every cluster of this repo that is running: its data folder has a postmaster.pid.
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r | head -n1 || true)"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 if [ -n "$bindir" ] && [ -d .local ]; then
   while IFS= read -r pidfile; do
-    data="$(dirname "$pidfile")"
+    data="$(readlink -f "$(dirname "$pidfile")")"   # the real folder: the server may not pass a link's parents
     if as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
       as_pg "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
       echo "stop: PostgreSQL in ${data#"$repo"/} stopped"
