@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The billing-month tour's helpers, for scripts/tour.sh and for typing the README's tour by hand:
 #   source scripts/tour-helpers.sh
 # Sourced into your shell: defines variables and functions only (no `set -e`, nothing run).
