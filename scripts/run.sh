@@ -60,7 +60,7 @@ if [ -z "${CLERK_JWT_KEY:-}${CLERK_JWKS_URL:-}" ]; then
   if [ "$ASPNETCORE_ENVIRONMENT" = Development ]; then
     bash scripts/local-identity.sh
     # shellcheck disable=SC1091
-    . .local/clerk/clerk.env
+    . "${BILLING_LOCAL_CLERK_DIR:-$repo/.local/clerk}/clerk.env"
     export CLERK_JWT_KEY CLERK_ISSUER CLERK_AUTHORIZED_PARTIES
     identity="local development key (.local/clerk): bash scripts/token.sh USER [--admin]"
   else
