@@ -8,6 +8,7 @@ using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Webhooks;
@@ -27,6 +28,7 @@ try
     builder.AddGateway();           // every iPaymu setting, the client, the bound on calls
     builder.AddJobs();
     builder.AddSettlement();        // confirm, apply and reconcile payment attempts
+    builder.AddLocalIdentityGuard();   // run.sh's development key: Development only
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddWebhooks();

@@ -20,11 +20,14 @@ public static class StandInApp
             o.CallbackFormat = c["STANDIN_CALLBACK_FORMAT"] ?? o.CallbackFormat;
             o.HistoryShape = c["STANDIN_HISTORY_SHAPE"] ?? o.HistoryShape;
             o.SignatureForms = c["STANDIN_SIGNATURE_FORMS"] ?? o.SignatureForms;
+            o.BillingUrl = c["STANDIN_BILLING_URL"] ?? o.BillingUrl;
+            o.BillingCronSecret = c["STANDIN_BILLING_CRON_SECRET"] ?? o.BillingCronSecret;
             configure?.Invoke(o);
         });
         builder.Services.AddSingleton<StandInState>();
         builder.Services.AddSingleton<CallbackSender>();
         builder.Services.AddHttpClient("callbacks", c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHttpClient("billing-clock", c => c.Timeout = TimeSpan.FromSeconds(2));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
 
         var app = builder.Build();

@@ -48,7 +48,7 @@ public static class PlatformExtensions
             doc.Info.Title = "BillingCycle API";
             doc.Info.Description = "Monthly billing for IDR plans: credits (Clerk session tokens), the iPaymu callback, cron-triggered renewal and retry jobs, health. Errors are {error, code}.";
             return Task.CompletedTask;
-        }));
+        }).AddBearerSchemes());
         builder.AddClock();
         builder.AddBillingMetrics();
         builder.AddRateLimits();
@@ -104,7 +104,8 @@ public static class PlatformExtensions
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API"));
+        app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API")
+            .AddPreferredSecuritySchemes([OpenApiDocs.ClerkScheme]));
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
