@@ -11,6 +11,7 @@ using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
 
 if (args is ["healthcheck", ..])
@@ -31,6 +32,7 @@ try
     builder.AddLocalIdentityGuard();   // run.sh's development key: Development only
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
+    builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
     builder.AddWebhooks();
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
@@ -46,6 +48,7 @@ try
     app.MapHealthApi();
     app.MapCreditsApi();
     app.MapBillingApi();
+    app.MapSubscriptionsApi();
     app.MapWebhooksApi();
     await app.RunAsync();
     return 0;
