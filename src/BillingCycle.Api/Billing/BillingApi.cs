@@ -21,6 +21,7 @@ public static class BillingApi
         builder.Services.AddSingleton<IBillingJobBody, RetryJob>();
         builder.Services.AddSingleton<CronSecretFilter>();
         builder.Services.AddHostedService<BillingStartupCheck>();
+        builder.Services.AddHostedService<ServiceSettingsPublisher>();
         return builder;
     }
 
