@@ -9,6 +9,7 @@ using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Infrastructure.LocalIdentity;
+using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Subscriptions;
@@ -33,6 +34,7 @@ try
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
+    builder.AddPayPage();           // /pay/{token}: the invoice's public page
     builder.AddWebhooks();
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
@@ -49,6 +51,7 @@ try
     app.MapCreditsApi();
     app.MapBillingApi();
     app.MapSubscriptionsApi();
+    app.MapPayPage();
     app.MapWebhooksApi();
     await app.RunAsync();
     return 0;

@@ -103,6 +103,7 @@ public static class PlatformExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseAntiforgery(); // the server-rendered pages need it (their forms carry tokens where they act for a signed-in user)
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API")
             .AddPreferredSecuritySchemes([OpenApiDocs.ClerkScheme]));
