@@ -27,7 +27,8 @@ public static class StandInApp
         builder.Services.AddSingleton<StandInState>();
         builder.Services.AddSingleton<CallbackSender>();
         builder.Services.AddHttpClient("callbacks", c => c.Timeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddHttpClient("billing-clock", c => c.Timeout = TimeSpan.FromSeconds(2));
+        // Generous: a busy machine (tests in parallel) must not turn "slow" into "not reachable".
+        builder.Services.AddHttpClient("billing-clock", c => c.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
 
         var app = builder.Build();
