@@ -7,6 +7,17 @@ namespace BillingCycle.IntegrationTests.PayPage;
 /// <summary>SPEC §7.6, checked without a browser: the HTML parsed, the form posted, the 303 followed by hand.</summary>
 public sealed class PayPageTests : IAsyncLifetime
 {
+    /// <summary>The rendered pages, for a person to open (git-ignored .local/test-results/pages/).</summary>
+    private static class Artifacts
+    {
+        public static void Write(string name, string html)
+        {
+            var dir = Path.Combine(BillingCycle.TestSupport.DedicatedPostgres.RepoRoot(), ".local", "test-results", "pages");
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, name), html);
+        }
+    }
+
     private LifecycleWorld _w = null!;
 
     public async Task InitializeAsync() => _w = await LifecycleWorld.StartAsync(new() { ["BILLING_SELLER_NAME"] = "PT Contoh Jaya", ["BILLING_SELLER_NPWP"] = "01.234.567.8-901.000" });
@@ -23,7 +34,9 @@ public sealed class PayPageTests : IAsyncLifetime
         var http = Browser();
 
         var page = await http.GetAsync($"/pay/{token}");
-        var doc = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
+        var html = await page.Content.ReadAsStringAsync();
+        Artifacts.Write("pay-page-open.html", html);
+        var doc = new HtmlParser().ParseDocument(html);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("id", doc.DocumentElement.GetAttribute("lang"));
@@ -50,8 +63,12 @@ public sealed class PayPageTests : IAsyncLifetime
         await _w.PayLatestAsync("u_paid");
         var token = await _w.H.Db.ScalarAsync<string>("SELECT public_token FROM invoices WHERE user_id = 'u_paid'");
 
-        var id = new HtmlParser().ParseDocument(await Browser().GetStringAsync($"/pay/{token}"));
-        var en = new HtmlParser().ParseDocument(await Browser().GetStringAsync($"/pay/{token}?lang=en"));
+        var idHtml = await Browser().GetStringAsync($"/pay/{token}");
+        var enHtml = await Browser().GetStringAsync($"/pay/{token}?lang=en");
+        Artifacts.Write("pay-page-paid-id.html", idHtml);
+        Artifacts.Write("pay-page-paid-en.html", enHtml);
+        var id = new HtmlParser().ParseDocument(idHtml);
+        var en = new HtmlParser().ParseDocument(enHtml);
 
         Assert.Equal("Lunas", id.QuerySelector(".status")!.TextContent.Trim());
         Assert.Null(id.QuerySelector("form"));
