@@ -32,7 +32,7 @@ mutate() {
         && ! grep -q 'CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key' db/migrations/0014_subscription_lifecycle.sql \
         && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
-      perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((true, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((ipaymu is not null \&\& slots is not null, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
       ! grep -q 'ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
