@@ -1,5 +1,6 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.Credits;
+using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Health;
 using BillingCycle.Api.Housekeeping;
 using BillingCycle.Api.Infrastructure;
@@ -30,6 +31,7 @@ try
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddWebhooks();
+    builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
@@ -45,6 +47,7 @@ try
     app.MapCreditsApi();
     app.MapBillingApi();
     app.MapWebhooksApi();
+    app.MapDeliveriesApi();
     await app.RunAsync();
     return 0;
 }

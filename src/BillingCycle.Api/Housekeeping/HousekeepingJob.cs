@@ -1,3 +1,5 @@
+using BillingCycle.Api.Deliveries;
+using BillingCycle.Api.Deliveries.Reminders;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Webhooks;
@@ -8,7 +10,9 @@ namespace BillingCycle.Api.Housekeeping;
 /// The housekeeping job (SPEC §7.9), every 15 minutes by default: the small chores that keep the
 /// billing world tidy between the daily runs. Each step reports what it did in the run's counts.
 /// </summary>
-public sealed class HousekeepingJob(WebhookEventStore webhookEvents, HousekeepingOptions options, BillingClock clock) : IBillingJobBody
+public sealed class HousekeepingJob(
+    WebhookEventStore webhookEvents, ReminderQueue reminders, DeliveryStore deliveries, HousekeepingOptions options, BillingClock clock)
+    : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
 
@@ -19,5 +23,14 @@ public sealed class HousekeepingJob(WebhookEventStore webhookEvents, Housekeepin
         // Unverified callbacks are kept only as excerpts, and only for the retention period (SPEC §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);
         report.CountReconciliation("webhook_events_pruned", pruned);
+
+        // Reminders (SPEC §8.3): each at most once, enforced by the database; the outbox emails them.
+        var queued = await reminders.QueueDueAsync(stopping);
+        report.CountReconciliation("upcoming_renewal_reminders", queued.UpcomingRenewals);
+        report.CountReconciliation("payment_reminders", queued.PaymentReminders);
+
+        // The outbox keeps what was sent for the same retention period; dead rows stay for a person.
+        var cutoff = clock.UtcNow.AddDays(-options.RetentionDays);
+        report.CountReconciliation("deliveries_pruned", await deliveries.PruneAsync(cutoff, stopping));
     }
 }
