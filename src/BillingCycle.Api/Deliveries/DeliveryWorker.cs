@@ -16,6 +16,27 @@ public sealed partial class DeliveryWorker(
     DeliveryDispatcher dispatcher, DeliveryStore store, DeliveryOptions options, EmailOptions email,
     AppWebhookOptions webhooks, BillingClock clock, ILogger<DeliveryWorker> logger) : BackgroundService
 {
+    private bool _channelsWritten;
+
+    /// <summary>
+    /// The channels are written before the host starts serving (after the migrations), so a
+    /// notification written by a request is queued or not by this instance's own settings. If the
+    /// database cannot be reached now, the loop writes them on its first successful pass.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.WriteChannelsAsync(email.Enabled, webhooks.Enabled, clock.UtcNow, cancellationToken);
+            _channelsWritten = true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            LogPassFailed(logger, ex.GetType().Name, ex.Message.Split('\n')[0]);
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (email.Smtp is { } smtp)
@@ -35,16 +56,15 @@ public sealed partial class DeliveryWorker(
             LogWebhooksOff(logger);
         }
 
-        var channelsWritten = false;
         using var timer = new PeriodicTimer(options.Interval);
         do
         {
             try
             {
-                if (!channelsWritten)
+                if (!_channelsWritten)
                 {
                     await store.WriteChannelsAsync(email.Enabled, webhooks.Enabled, clock.UtcNow, stoppingToken);
-                    channelsWritten = true;
+                    _channelsWritten = true;
                 }
                 await dispatcher.RunOnceAsync(stoppingToken);
                 DeliveryMetrics.Observe(await store.StatsAsync(stoppingToken), clock.UtcNow);
