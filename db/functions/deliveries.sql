@@ -36,6 +36,8 @@ $$;
 -- worker holds (FOR UPDATE SKIP LOCKED), leased by moving next_attempt_at past the lease and
 -- counting the attempt, all in one statement. Until the worker records the result no other
 -- worker finds the row due; if the worker dies, the row is due again when the lease ends.
+-- A row never tried is due whatever its time says: rows the web app writes carry the database's
+-- now(), which a test clock (SPEC §6.9) may not have reached; the first try never waits.
 -- Returns what the sender needs: for email the notification and its customer, for a webhook
 -- the event.
 CREATE OR REPLACE FUNCTION deliveries_claim(
@@ -51,7 +53,8 @@ LANGUAGE sql AS $$
     WITH due AS (
         SELECT d.id
           FROM deliveries d
-         WHERE d.status = 'pending' AND d.next_attempt_at <= p_now AND d.channel = ANY (p_channels)
+         WHERE d.status = 'pending' AND d.channel = ANY (p_channels)
+           AND (d.attempts = 0 OR d.next_attempt_at <= p_now)
          ORDER BY d.next_attempt_at
          LIMIT p_limit
            FOR UPDATE SKIP LOCKED),

@@ -106,12 +106,13 @@ public sealed class EmailDeliveryTests
         await DeliveryKit.SeedNotificationsAsync(h.Db, 1, h.Api.Clock.GetUtcNow());
 
         // 1 min, 5 min, 30 min, 2 h, 6 h after each failure; the sixth try is the last.
-        foreach (var wait in new[] { 1, 5, 30, 120, 360 })
+        var waits = new[] { 1, 5, 30, 120, 360 };
+        for (var tried = 1; tried <= waits.Length; tried++)
         {
-            var tries = await h.Db.ScalarAsync<int>("SELECT attempts FROM deliveries");
-            Assert.True(await Eventually.TrueAsync(async () => await h.Db.ScalarAsync<int>("SELECT attempts FROM deliveries") == tries + 1
-                && await h.Db.ScalarAsync<DateTime>("SELECT next_attempt_at FROM deliveries") == h.Api.Clock.GetUtcNow().AddMinutes(wait).UtcDateTime));
-            h.Api.Clock.Advance(TimeSpan.FromMinutes(wait));
+            var next = h.Api.Clock.GetUtcNow().AddMinutes(waits[tried - 1]).UtcDateTime;
+            Assert.True(await Eventually.TrueAsync(async () => await h.Db.ScalarAsync<int>("SELECT attempts FROM deliveries") == tried
+                && await h.Db.ScalarAsync<DateTime>("SELECT next_attempt_at FROM deliveries") == next), $"try {tried}");
+            h.Api.Clock.Advance(TimeSpan.FromMinutes(waits[tried - 1]));
         }
         Assert.Equal(1L, await DeliveryKit.CountReachesAsync(h.Db, "SELECT count(*) FROM deliveries WHERE status = 'dead'", 1));
         Assert.Equal(6, await h.Db.ScalarAsync<int>("SELECT attempts FROM deliveries"));
@@ -164,7 +165,8 @@ public sealed class EmailDeliveryTests
         await using (var h = await BillingHarness.StartAsync(DeliveryKit.Email(smtp)))
         {
             await h.Db.ExecAsync("INSERT INTO users (id, email) VALUES ('no_mail', NULL)");
-            await h.Db.ExecAsync("INSERT INTO notifications (user_id, type, title, message) VALUES ('no_mail', 'billing_failed', 'Payment Failed', 'x')");
+            await h.Db.ExecAsync("INSERT INTO notifications (user_id, type, title, message, created_at) VALUES ('no_mail', 'billing_failed', 'Payment Failed', 'x', $1)",
+                h.Api.Clock.GetUtcNow());
             Assert.Equal(1L, await DeliveryKit.CountReachesAsync(h.Db, "SELECT count(*) FROM deliveries WHERE status = 'skipped'", 1));
             Assert.Empty(smtp.Received);
         }

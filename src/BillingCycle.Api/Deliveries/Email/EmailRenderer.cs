@@ -72,10 +72,11 @@ public sealed partial class EmailRenderer
         var folder = Folder(locale);
         var body = _templates.TryGetValue($"{folder}/{type}", out var own) ? own : _templates[$"{folder}/{Fallback}"];
 
+        // Not isolated: the captures must stay readable in the context after rendering.
         var html = Context(model);
-        body.Render(html, HtmlEncoder.Default);
+        body.Render(html, HtmlEncoder.Default, isolateContext: false);
         var plain = Context(model);
-        body.Render(plain, NullEncoder.Default);
+        body.Render(plain, NullEncoder.Default, isolateContext: false);
 
         var subject = OneLine(Captured(plain, "subject") is { Length: > 0 } s ? s : model.Title);
         var layoutHtml = Context(model);
