@@ -101,4 +101,23 @@ public sealed class EmailTemplateTests
         Assert.Equal("Your Pro renewal of IDR 149,000 is due", en.Subject);
         Assert.Contains("Hi Putu Test,", en.Text, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// docs/emails/ shows two emails as they are sent today. When a template changes, this fails;
+    /// copy the new rendering from .local/artifacts/emails/sample.*.html into docs/emails/.
+    /// </summary>
+    [Theory]
+    [InlineData("billing_payment_due", EmailLocale.Indonesian, "billing_payment_due.id.html")]
+    [InlineData("billing_payment_reminder", EmailLocale.English, "billing_payment_reminder.en.html")]
+    public void The_samples_in_docs_are_what_the_templates_render(string type, EmailLocale locale, string file)
+    {
+        var item = Item(type, """{"payment_url": "https://my.ipaymu.com/payment/8a3d5f0e-2b7c-4d1a-9e6f-0c1b2a3d4e5f", "expires_at": "2026-11-02T02:00:00Z"}""");
+        var html = Renderer.Render(type, locale, EmailModel.From(item, locale, new Uri("https://app.example.com"), null)).Html;
+        var dir = Path.Combine(DedicatedPostgres.RepoRoot(), ".local", "artifacts", "emails");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "sample." + file), html);
+        var committed = Path.Combine(DedicatedPostgres.RepoRoot(), "docs", "emails", file);
+        Assert.True(File.Exists(committed) && File.ReadAllText(committed) == html,
+            $"docs/emails/{file} is not what the template renders: copy .local/artifacts/emails/sample.{file} over it");
+    }
 }
