@@ -27,7 +27,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public string Url => $"smtp://127.0.0.1:{Port}";
+    public string Url => Credentials is { } c
+        ? $"smtp://{Uri.EscapeDataString(c.User)}:{Uri.EscapeDataString(c.Password)}@127.0.0.1:{Port}"
+        : $"smtp://127.0.0.1:{Port}";
 
     public IReadOnlyCollection<ReceivedEmail> Received => _received;
 
@@ -36,12 +38,15 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Decides each message: null accepts it, a number refuses it with that SMTP reply code.</summary>
     public Func<MimeMessage, int?> Refuse { get; set; } = _ => null;
 
+    /// <summary>When set, the server requires AUTH with exactly these credentials (over plain text: loopback only).</summary>
+    public (string User, string Password)? Credentials { get; init; }
+
     /// <summary>Time each message takes to be accepted (a slow server, to keep sends in flight).</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
 
-    public static async Task<SmtpTestServer> StartAsync(bool running = true)
+    public static async Task<SmtpTestServer> StartAsync(bool running = true, (string User, string Password)? credentials = null)
     {
-        var server = new SmtpTestServer(DedicatedPostgres.FreePort());
+        var server = new SmtpTestServer(DedicatedPostgres.FreePort()) { Credentials = credentials };
         if (running)
         {
             await server.StartAgainAsync();
@@ -53,10 +58,15 @@ public sealed class SmtpTestServer : IAsyncDisposable
     {
         var options = new SmtpServerOptionsBuilder()
             .ServerName("smtp.billing.test")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                .AuthenticationRequired(Credentials is not null).AllowUnsecureAuthentication(Credentials is not null))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(this));
+        if (Credentials is { } c)
+        {
+            services.Add(new SmtpServer.Authentication.DelegatingUserAuthenticator((user, password) => user == c.User && password == c.Password));
+        }
         var server = new SmtpServer.SmtpServer(options, services);
         _stop = new CancellationTokenSource();
         _running = server.StartAsync(_stop.Token);

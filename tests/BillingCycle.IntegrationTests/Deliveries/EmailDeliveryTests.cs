@@ -1,5 +1,7 @@
 using BillingCycle.IntegrationTests.Infrastructure;
 using BillingCycle.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
 
 namespace BillingCycle.IntegrationTests.Deliveries;
 
@@ -177,5 +179,30 @@ public sealed class EmailDeliveryTests
         Assert.Equal(1, await off.Db.ScalarAsync<long>("SELECT count(*) FROM notifications"));
         Assert.Equal(0, await off.Db.ScalarAsync<long>("SELECT count(*) FROM deliveries"));
         Assert.False(await off.Db.ScalarAsync<bool>("SELECT deliveries_channel_enabled('email')"));
+    }
+
+    [Fact]
+    public async Task SMTP_credentials_and_the_webhook_secret_are_used_but_never_logged()
+    {
+        const string Password = "smtp-pass-Zq8!x/9";
+        await using var smtp = await SmtpTestServer.StartAsync(credentials: ("billing@relay.test", Password));
+        await using var app = await HttpTestReceiver.StartAsync();
+        var capture = new LogCapture();
+        var settings = DeliveryKit.Email(smtp).With(DeliveryKit.Webhooks(app));
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await using var api = new ApiFactory(db, new ClerkTokens(), settings, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(BillingHarness.Start))
+        {
+            ExtraServices = s => s.AddSingleton<ILogEventSink>(capture),
+        };
+        _ = api.Server;
+        await DeliveryKit.SeedNotificationsAsync(db, 3, BillingHarness.Start);
+        await db.ExecAsync("SELECT add_scraper_credits('n1', 5, 'grant-x', 'Operator grant', $1)", BillingHarness.Start.UtcDateTime);
+
+        Assert.True(await DeliveryKit.ReachesAsync(() => smtp.Received.Count == 3 && app.Requests.Count == 1));
+        var all = string.Join('\n', capture.Lines);
+        Assert.Matches("Email: sent through \\W?smtp://127.0.0.1:[0-9]+", all);
+        Assert.DoesNotContain(Password, all, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(Password), all, StringComparison.Ordinal);
+        Assert.DoesNotContain(DeliveryKit.WebhookSecret["whsec_".Length..], all, StringComparison.Ordinal);
     }
 }

@@ -83,7 +83,9 @@ public sealed class SmtpSession(SmtpEndpoint endpoint) : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException or TimeoutException
                                        or OperationCanceledException or AuthenticationException or SslHandshakeException
-                                       or ServiceNotConnectedException or ServiceNotAuthenticatedException or ProtocolException)
+                                       or ServiceNotConnectedException or ServiceNotAuthenticatedException or ProtocolException
+                                       // Credentials given but the server offers no AUTH (often: STARTTLS needed first).
+                                       or NotSupportedException)
         {
             return SendResult.Failed($"{ex.GetType().Name}: {ex.Message}");
         }
