@@ -41,10 +41,11 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 # Mail catcher (SPEC §8.5): smtp4dev, a .NET tool installed once into .local/tools, takes every
 # email the service sends and shows it on a web page. Left out when SMTP_URL points elsewhere.
 if [ -z "${SMTP_URL:-}" ]; then
+  mkdir -p .local/run
   [ -x .local/tools/smtp4dev ] || dotnet tool install --tool-path .local/tools Rnwood.Smtp4dev --version 3.15.0 >&2
   .local/tools/smtp4dev --urls=http://127.0.0.1:5080 --smtpport=2525 --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
     --db= --hostname=localhost >.local/smtp4dev.log 2>&1 &
-  pids+=($!); echo $! >.local/smtp4dev.pid
+  pids+=($!); echo $! >.local/run/smtp4dev.pid
   # Up before the API, so its first email does not wait for a retry (on a frozen test clock, a long wait).
   for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && break; sleep 0.5; done
   export SMTP_URL="smtp://127.0.0.1:2525" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"

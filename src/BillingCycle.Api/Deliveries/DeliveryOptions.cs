@@ -18,9 +18,10 @@ public sealed class DeliveryOptions
     /// <summary>
     /// How long a claimed row stays out of everyone else's reach (billing clock). Longer than a
     /// batch can take (5 sends of at most 10 s for webhooks, 30 s for SMTP); a worker that died
-    /// leaves its rows due again when it ends.
+    /// leaves its rows due again when it ends. Equal to no retry wait, so a leased row can always
+    /// be told from one waiting for its retry.
     /// </summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(4);
 
     public static DeliveryOptions FromConfiguration(IConfiguration c)
     {

@@ -74,12 +74,16 @@ public sealed class AppWebhookTests
         var eventId = await h.Db.ScalarAsync<Guid>("SELECT id FROM events");
 
         Assert.True(await DeliveryKit.ReachesAsync(() => app.Requests.Count == 1));
-        Assert.True(await Eventually.TrueAsync(async () => await h.Db.ScalarAsync<string>("SELECT last_error FROM deliveries") == "HTTP 500"));
+        var firstRetryAt = h.Api.Clock.GetUtcNow().AddSeconds(5).UtcDateTime;
+        Assert.True(await Eventually.TrueAsync(async () => await h.Db.ScalarAsync<string>("SELECT last_error FROM deliveries") == "HTTP 500"
+            && await h.Db.ScalarAsync<DateTime>("SELECT next_attempt_at FROM deliveries") == firstRetryAt));
         h.Api.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.True(await DeliveryKit.ReachesAsync(() => app.Requests.Count == 2));
+        // The second failure is recorded (not just claimed: a claimed row is leased for 4 minutes).
+        var retryAt = h.Api.Clock.GetUtcNow().AddMinutes(5).UtcDateTime;
         Assert.True(await Eventually.TrueAsync(async () => await h.Db.ScalarAsync<int>("SELECT attempts FROM deliveries") == 2
-            && await h.Db.ScalarAsync<string>("SELECT status FROM deliveries") == "pending"));
-        Assert.Equal(h.Api.Clock.GetUtcNow().AddMinutes(5).UtcDateTime, await h.Db.ScalarAsync<DateTime>("SELECT next_attempt_at FROM deliveries"));
+            && await h.Db.ScalarAsync<DateTime>("SELECT next_attempt_at FROM deliveries") == retryAt));
+        Assert.Equal("pending", await h.Db.ScalarAsync<string>("SELECT status FROM deliveries"));
         h.Api.Clock.Advance(TimeSpan.FromMinutes(5));
 
         Assert.Equal(1L, await DeliveryKit.CountReachesAsync(h.Db, "SELECT count(*) FROM deliveries WHERE status = 'sent'", 1));
