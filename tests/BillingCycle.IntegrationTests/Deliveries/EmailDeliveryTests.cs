@@ -28,7 +28,7 @@ public sealed class EmailDeliveryTests
         await h.RenewAsync();
 
         Assert.True(await DeliveryKit.ReachesAsync(() => smtp.Received.Count >= 1));
-        var link = await h.Db.ScalarAsync<string>("SELECT data->>'payment_url' FROM notifications WHERE user_id = $1 AND type = 'billing_payment_due'", user);
+        var link = await h.Db.ScalarAsync<string>("SELECT coalesce(data->>'invoice_url', data->>'payment_url') FROM notifications WHERE user_id = $1 AND type = 'billing_payment_due'", user);
         var deliveryId = await h.Db.ScalarAsync<Guid>("SELECT d.id FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.user_id = $1", user);
         Assert.Equal(1L, await DeliveryKit.CountReachesAsync(h.Db, "SELECT count(*) FROM deliveries WHERE status = 'sent'", 1));
         var mail = Assert.Single(smtp.Received);
