@@ -3,7 +3,7 @@
 # API, in Development, with a local identity for the credit endpoints. Prints where everything
 # is once the API is up.
 #   --fresh   start from an empty local database (drops it first), e.g. before the README's tour
-# Ctrl-C stops the API and the stand-in; PostgreSQL keeps running (bash scripts/stop.sh stops
+# Ctrl-C stops the API, the stand-in and the mail catcher; PostgreSQL keeps running (bash scripts/stop.sh stops
 # it too). Ports: BILLING_API_PORT (8080), BILLING_STANDIN_PORT (9300), BILLING_PG_PORT (54329).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,14 +88,28 @@ stop_children() {
   trap - EXIT INT TERM
   [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
   [ ${#pids[@]} -gt 0 ] && wait "${pids[@]}" 2>/dev/null || true
-  rm -f "$rundir/api.pid" "$rundir/standin.pid"
+  rm -f "$rundir/api.pid" "$rundir/standin.pid" "$rundir/smtp4dev.pid"
   if [ -z "${external_db:-}" ]; then
-    echo "run: API and stand-in stopped; PostgreSQL keeps running on port $BILLING_PG_PORT (bash scripts/stop.sh stops it)" >&2
+    echo "run: API, stand-in and mail catcher stopped; PostgreSQL keeps running on port $BILLING_PG_PORT (bash scripts/stop.sh stops it)" >&2
   fi
 }
 [ "$DATABASE_URL" = "postgres://postgres@127.0.0.1:$BILLING_PG_PORT/billing" ] || external_db=1
 trap stop_children EXIT
 trap 'exit 130' INT TERM
+
+# Mail catcher (SPEC §8.5): smtp4dev, a .NET tool installed once into .local/tools, takes every
+# email the service sends and shows it on a web page. Left out when SMTP_URL points elsewhere.
+mail_note="not started: SMTP_URL points elsewhere"
+if [ -z "${SMTP_URL:-}" ]; then
+  [ -x .local/tools/smtp4dev ] || dotnet tool install --tool-path .local/tools Rnwood.Smtp4dev --version 3.15.0 >&2
+  .local/tools/smtp4dev --urls=http://127.0.0.1:5080 --smtpport=2525 --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
+    --db= --hostname=localhost >.local/smtp4dev.log 2>&1 &
+  pids+=($!); echo $! >"$rundir/smtp4dev.pid"
+  # Up before the API, so its first email does not wait for a retry (on a frozen test clock, a long wait).
+  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && break; sleep 0.5; done
+  export SMTP_URL="smtp://127.0.0.1:2525" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"
+  mail_note="http://127.0.0.1:5080  every email the service sends (SMTP on 127.0.0.1:2525)"
+fi
 
 standin_note="not started: IPAYMU_BASE_URL points elsewhere"
 if [ "$IPAYMU_BASE_URL" = "http://127.0.0.1:$standin_port" ]; then
@@ -131,6 +145,7 @@ kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
 BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   API              http://127.0.0.1:$api_port  reference at /docs, OpenAPI at /openapi/v1.json
   iPaymu stand-in  $standin_note
+  mail catcher     $mail_note
   database         $(sed -E 's#(//[^:@/]*):[^@/]*@#\1:***@#; s#\?.*##' <<<"$DATABASE_URL")
   billing clock    $clock
   scheduler        $scheduler
@@ -138,7 +153,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   identity         $identity
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)
-  stop             Ctrl-C stops the API and the stand-in; bash scripts/stop.sh stops them and PostgreSQL
+  stop             Ctrl-C stops the API, the stand-in and the mail catcher; bash scripts/stop.sh stops them and PostgreSQL
 INFO
 set +e
 wait "$api_pid"

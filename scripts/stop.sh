@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops everything this repo's commands leave running: the API and iPaymu stand-in of
+# Stops everything this repo's commands leave running: the API, iPaymu stand-in and mail catcher of
 # scripts/run.sh, and every PostgreSQL cluster under .local/ (the local one of run.sh and
 # test.sh on 54329, the benchmark's on 54339, test clusters an interrupted run left behind).
 # Data is kept; `bash scripts/run.sh --fresh` empties the local database, `rm -rf .local`
@@ -10,11 +10,11 @@ cd "$repo"
 
 # run.sh's processes, by the pid it recorded, and only if that pid is still this repo's dll
 # (a recycled pid belongs to someone else and is left alone).
-for name in api standin; do
+for name in api standin smtp4dev; do
   f=".local/run/$name.pid"
   [ -f "$f" ] || continue
   pid="$(cat "$f")"
-  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "BillingCycle\.\(Api\|IPaymu\.StandIn\)\.dll"; then
+  if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "BillingCycle\.\(Api\|IPaymu\.StandIn\)\.dll\|smtp4dev"; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true

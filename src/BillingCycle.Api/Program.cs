@@ -1,5 +1,6 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.Credits;
+using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Health;
 using BillingCycle.Api.Housekeeping;
 using BillingCycle.Api.Infrastructure;
@@ -36,6 +37,7 @@ try
     builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
     builder.AddPayPage();           // /pay/{token}: the invoice's public page
     builder.AddWebhooks();
+    builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
@@ -53,6 +55,7 @@ try
     app.MapSubscriptionsApi();
     app.MapPayPage();
     app.MapWebhooksApi();
+    app.MapDeliveriesApi();
     await app.RunAsync();
     return 0;
 }

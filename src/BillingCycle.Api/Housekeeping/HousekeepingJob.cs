@@ -1,3 +1,5 @@
+using BillingCycle.Api.Deliveries;
+using BillingCycle.Api.Deliveries.Reminders;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Settlement;
@@ -11,8 +13,8 @@ namespace BillingCycle.Api.Housekeeping;
 /// billing world tidy between the daily runs. Each step reports what it did in the run's counts.
 /// </summary>
 public sealed class HousekeepingJob(
-    WebhookEventStore webhookEvents, LifecycleStore lifecycle, HousekeepingOptions options, SettlementOptions settlement,
-    BillingClock clock) : IBillingJobBody
+    WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, DeliveryStore deliveries,
+    HousekeepingOptions options, SettlementOptions settlement, BillingClock clock) : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
 
@@ -28,5 +30,14 @@ public sealed class HousekeepingJob(
         // Unverified callbacks are kept only as excerpts, and only for the retention period (SPEC §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);
         report.CountReconciliation("webhook_events_pruned", pruned);
+
+        // Reminders (SPEC §8.3): each at most once, enforced by the database; the outbox emails them.
+        var queued = await reminders.QueueDueAsync(stopping);
+        report.CountReconciliation("upcoming_renewal_reminders", queued.UpcomingRenewals);
+        report.CountReconciliation("payment_reminders", queued.PaymentReminders);
+
+        // The outbox keeps what was sent for the same retention period; dead rows stay for a person.
+        var cutoff = clock.UtcNow.AddDays(-options.RetentionDays);
+        report.CountReconciliation("deliveries_pruned", await deliveries.PruneAsync(cutoff, stopping));
     }
 }
