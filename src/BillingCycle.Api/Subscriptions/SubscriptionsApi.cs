@@ -1,4 +1,5 @@
 using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.InvoicePdf;
 
 namespace BillingCycle.Api.Subscriptions;
 
@@ -49,6 +50,9 @@ public static class SubscriptionsApi
             .ProducesErrors(400, 401, 403);
         invoices.MapGet("/{id}", InvoiceHandlers.Get)
             .WithSummary("One of the caller's invoices (another user's is 404).")
+            .ProducesErrors(401, 403, 404);
+        invoices.MapGet("/{id}/pdf", InvoicePdfHandlers.ById)
+            .WithSummary("One of the caller's invoices as a PDF (another user's is 404); ?lang=en for English.")
             .ProducesErrors(401, 403, 404);
         invoices.MapPost("/{id}/pay", InvoiceHandlers.Pay)
             .WithSummary("A payment link for an open invoice: its live link, or a new one.")
