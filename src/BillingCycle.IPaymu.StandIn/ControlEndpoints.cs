@@ -77,6 +77,7 @@ public static class ControlEndpoints
             : await sender.DeliverAsync(callback, ct);
         if (redirect is not null)
         {
+            // From one payment's page (redirect=return) the customer goes back to returnUrl, as on iPaymu; from the list, to the list.
             return Results.Redirect(redirect == "return" && p.ReturnUrl is not null ? p.ReturnUrl : "/");
         }
         return Results.Ok(new { transaction_id = p.TransactionId, status = p.Status, delivery });
@@ -110,6 +111,12 @@ public static class ControlEndpoints
             sb.Append("</td></tr>");
         }
         sb.Append("</table>");
+        // One payment's page, as iPaymu's: once it is settled, the way back to the merchant (returnUrl).
+        if (sid is not null && state.BySession.TryGetValue(sid, out var one) && one.Status != 0
+            && Uri.TryCreate(one.ReturnUrl, UriKind.Absolute, out var back) && (back.Scheme == Uri.UriSchemeHttp || back.Scheme == Uri.UriSchemeHttps))
+        {
+            sb.Append("<p><a id=return href=\"").Append(WebUtility.HtmlEncode(back.ToString())).Append("\">Back to the merchant</a></p>");
+        }
         return Results.Content(sb.ToString(), "text/html");
     }
 }

@@ -25,6 +25,9 @@ public sealed class BillingOptions
 
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
+    /// <summary>An invoice's public pay page, PUBLIC_BASE_URL/pay/{public_token} (SPEC §7.6); null without PUBLIC_BASE_URL.</summary>
+    public Uri? PayPageUrl(string publicToken) => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/pay/" + Uri.EscapeDataString(publicToken));
+
     /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
     public const int MinimumCronSecretLength = 32;
 

@@ -133,9 +133,8 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         {
             c.Text($"{text.Paid} · {text.PaidOn} {text.Date(paidAt)}", c.BodyBold, PdfCanvas.Paid, Margin, y);
         }
-        else if (invoice.IsOpen && options.PublicBaseUrl is { } baseUrl)
+        else if (invoice.IsOpen && options.PayPageUrl(invoice.PublicToken) is { } url)
         {
-            var url = new Uri(baseUrl, "/pay/" + invoice.PublicToken).ToString();
             c.Wrapped($"{text.PayAt} {url}", c.Body, PdfCanvas.Ink, Margin, y, right - Margin);
         }
     }

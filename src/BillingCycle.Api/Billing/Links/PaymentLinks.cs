@@ -42,7 +42,9 @@ public sealed partial class PaymentLinks(
             Qty = [1],
             Price = [work.Amount],
             Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
-            ReturnUrl = new Uri(options.AppUrl, "/billing?payment=success").ToString(),
+            // Back to the invoice's pay page, which says "Lunas" once the payment is confirmed and
+            // links the PDF; it works for a checkout from the web app and for a link in an old email alike.
+            ReturnUrl = options.PayPageUrl(work.PublicToken)!.ToString(),
             CancelUrl = new Uri(options.AppUrl, "/billing?payment=cancelled").ToString(),
             NotifyUrl = options.NotifyUrl.ToString(),
             ReferenceId = work.ReferenceId,
