@@ -1,4 +1,5 @@
 using BillingCycle.Api.Billing;
+using BillingCycle.Api.Console;
 using BillingCycle.Api.Credits;
 using BillingCycle.Api.Health;
 using BillingCycle.Api.Housekeeping;
@@ -33,6 +34,7 @@ try
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
+    builder.AddConsole();           // the operator console at /admin (SPEC §9)
 
     var app = builder.Build();
     if (args.Contains("migrate", StringComparer.Ordinal))
@@ -45,6 +47,7 @@ try
     app.MapCreditsApi();
     app.MapBillingApi();
     app.MapWebhooksApi();
+    app.MapConsole();
     await app.RunAsync();
     return 0;
 }
