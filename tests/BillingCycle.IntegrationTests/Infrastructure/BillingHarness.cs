@@ -43,6 +43,13 @@ public sealed class BillingHarness : IAsyncDisposable
     public ApiFactory SecondInstance() =>
         new(Db, Tokens, new Dictionary<string, string?> { ["IPAYMU_BASE_URL"] = StandIn.BaseUrl.ToString().TrimEnd('/') }, Api.Clock);
 
+    /// <summary>Another instance with extra service registrations (test doubles of a seam), on the same database and clock.</summary>
+    public ApiFactory SecondInstanceWith(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> services) =>
+        new(Db, Tokens, new Dictionary<string, string?> { ["IPAYMU_BASE_URL"] = StandIn.BaseUrl.ToString().TrimEnd('/') }, Api.Clock)
+        {
+            ExtraServices = services,
+        };
+
     public async Task<(Guid Subscription, string User)> DueSubscriptionAsync(long price = 149_000, bool cancelAtPeriodEnd = false,
         DateTimeOffset? periodEnd = null, long interaction = 1_000, long scraper = 500)
     {

@@ -35,8 +35,7 @@ public static class ExportHandlers
     private static async Task WriteAsync(Stream body, ExportStore store, ConsoleMonth month, CancellationToken ct)
     {
         await using var csv = CsvWriter.Create(body, Csv, leaveOpen: true);
-        csv.WriteHeader(Header);
-        await csv.EndRecordAsync(ct);
+        csv.WriteHeader(Header); // a whole record: the header row
         await foreach (var r in store.MonthAsync(month, ct))
         {
             csv.WriteField(r.Number);

@@ -1,0 +1,220 @@
+using System.Net;
+using BillingCycle.Api.Console.Seams;
+using BillingCycle.Api.Jobs;
+using BillingCycle.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BillingCycle.IntegrationTests.Console;
+
+/// <summary>Every console action: antiforgery refuses a bare POST, and each one leaves its operator_action row.</summary>
+public sealed class ConsoleActionTests : IAsyncLifetime
+{
+    private const string Operator = "user_operator_ayu";
+    private BillingHarness _h = null!;
+    private ConsoleSession _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await BillingHarness.StartAsync();
+        _admin = await ConsoleSession.SignInAsync(_h.Api, _h.Api.Tokens.Admin(Operator));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _h.DisposeAsync();
+    }
+
+    /// <summary>The operator_action row with this reason (the test clock is frozen, so rows are told apart by their reason).</summary>
+    private Task<string> ActionAsync(string reason) => _h.Db.ScalarAsync<string>("""
+        SELECT string_agg(status || '|' || coalesce(user_id, '') || '|' || (details ->> 'operator_id') || '|' || (details ->> 'action')
+                          || '|' || (details ->> 'reason'), ' + ')
+          FROM billing_logs WHERE event_type = 'operator_action' AND details ->> 'reason' = $1
+        """, reason);
+
+    private Task<long> ActionsAsync() => _h.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE event_type = 'operator_action'");
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_or_with_a_foreign_one_is_refused_and_does_nothing()
+    {
+        using var bare = await _admin.PostAsync("/admin/jobs/renewal/run", null, ("reason", "no token"));
+        Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
+        Assert.Contains("antiforgery", await bare.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A token another browser (another admin) was given does not match this browser's cookie.
+        using var other = await ConsoleSession.SignInAsync(_h.Api, _h.Api.Tokens.Admin("user_operator_budi"));
+        var foreign = await other.FormTokenAsync("/admin/jobs");
+        using var crossed = await _admin.PostAsync("/admin/jobs/renewal/run", foreign, ("reason", "foreign token"));
+        Assert.Equal(HttpStatusCode.BadRequest, crossed.StatusCode);
+
+        // A bearer-only client (no cookies) is not exempt either.
+        using var bearer = ConsoleSession.WithBearer(_h.Api, _h.Api.Tokens.Admin(Operator));
+        using var noCookie = await bearer.PostAsync("/admin/jobs/renewal/run", foreign, ("reason", "bearer"));
+        Assert.Equal(HttpStatusCode.BadRequest, noCookie.StatusCode);
+
+        Assert.Equal(0, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM job_runs"));
+        Assert.Equal(0, await ActionsAsync());
+
+        var token = await _admin.FormTokenAsync("/admin/jobs");
+        using var ok = await _admin.PostAsync("/admin/jobs/renewal/run", token, ("reason", "with its token"));
+        Assert.Equal(HttpStatusCode.SeeOther, ok.StatusCode);
+        Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM job_runs"));
+    }
+
+    [Theory]
+    [InlineData("renewal")]
+    [InlineData("retry")]
+    [InlineData("housekeeping")]
+    public async Task Run_now_runs_the_job_through_the_runner_logs_it_and_answers_409_while_it_runs(string job)
+    {
+        var token = await _admin.FormTokenAsync("/admin/jobs");
+        using var ran = await _admin.PostAsync($"/admin/jobs/{job}/run", token, ("reason", "catch up after the outage"));
+        Assert.Equal(HttpStatusCode.SeeOther, ran.StatusCode);
+        var runId = await _h.Db.ScalarAsync<Guid>("SELECT id FROM job_runs WHERE job = $1 AND trigger = 'http'", job);
+        Assert.Equal($"/admin/jobs?run={runId}&done=job_finished", ran.Headers.Location!.OriginalString);
+        Assert.Equal($"success||{Operator}|run_job|catch up after the outage", await ActionAsync("catch up after the outage"));
+        Assert.Equal(runId.ToString(), await _h.Db.ScalarAsync<string>(
+            "SELECT details -> 'target' ->> 'run_id' FROM billing_logs WHERE event_type = 'operator_action'"));
+
+        // Another instance holds the job's lock: a run is in progress somewhere.
+        var key = Enum.Parse<BillingJob>(job, ignoreCase: true).LockKey();
+        await using var conn = await _h.Db.DataSource.OpenConnectionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({key})", conn))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+        using var busy = await _admin.PostAsync($"/admin/jobs/{job}/run", token, ("reason", "again"));
+        Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
+        Assert.Contains("JOB_ALREADY_RUNNING", await busy.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM job_runs WHERE job = $1", job));
+        Assert.Equal($"failed||{Operator}|run_job|again", await ActionAsync("again"));
+    }
+
+    [Fact]
+    public async Task Resolving_an_oddity_records_the_note_and_its_log_row_and_a_second_resolve_is_refused_and_logged()
+    {
+        var (sub, user) = await _h.DueSubscriptionAsync();
+        var oddity = await _h.Db.ScalarAsync<Guid>("""
+            SELECT log_billing_event('payment_oddity', $1, $2, 'error', '{"kind": "paid_cancelled_invoice"}'::jsonb, 'paid after cancel')
+            """, sub, user);
+        var token = await _admin.FormTokenAsync("/admin/oddities");
+
+        using var empty = await _admin.PostAsync($"/admin/oddities/{oddity}/resolve", token, ("note", "   "));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        using var done = await _admin.PostAsync($"/admin/oddities/{oddity}/resolve", token, ("note", "Refunded by hand, ticket 42"));
+        Assert.Equal(HttpStatusCode.SeeOther, done.StatusCode);
+        Assert.Equal($"{Operator}|Refunded by hand, ticket 42", await _h.Db.ScalarAsync<string>(
+            "SELECT resolved_by || '|' || note FROM oddity_resolutions WHERE billing_log_id = $1", oddity));
+        Assert.Equal($"success|{user}|{Operator}|resolve_oddity|Refunded by hand, ticket 42", await ActionAsync("Refunded by hand, ticket 42"));
+
+        using var again = await _admin.PostAsync($"/admin/oddities/{oddity}/resolve", token, ("note", "second note"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal($"failed||{Operator}|resolve_oddity|second note", await ActionAsync("second note"));
+        Assert.Equal("Refunded by hand, ticket 42", await _h.Db.ScalarAsync<string>("SELECT note FROM oddity_resolutions"));
+
+        // A billing log that is not an oddity cannot be "resolved".
+        var plain = await _h.Db.ScalarAsync<Guid>("SELECT log_billing_event('renewal', $1, $2, 'success', '{}'::jsonb, NULL)", sub, user);
+        using var notOddity = await _admin.PostAsync($"/admin/oddities/{plain}/resolve", token, ("note", "x"));
+        Assert.Equal(HttpStatusCode.NotFound, notOddity.StatusCode);
+        Assert.Equal(3, await ActionsAsync());
+    }
+
+    [Fact]
+    public async Task The_actions_that_wait_for_their_api_answer_501_and_are_logged_as_failed_with_who_what_and_why()
+    {
+        var (_, user) = await _h.DueSubscriptionAsync();
+        var token = await _admin.FormTokenAsync($"/admin/customers/{user}");
+
+        using var cancel = await _admin.PostAsync($"/admin/customers/{user}/cancel-at-period-end", token, ("reason", "customer asked by phone"));
+        Assert.Equal(HttpStatusCode.NotImplemented, cancel.StatusCode);
+        Assert.Equal($"failed|{user}|{Operator}|cancel_at_period_end|customer asked by phone", await ActionAsync("customer asked by phone"));
+
+        using var link = await _admin.PostAsync($"/admin/customers/{user}/pay-link", token, ("invoice_id", Guid.NewGuid().ToString()), ("reason", "lost the email"));
+        Assert.Equal(HttpStatusCode.NotImplemented, link.StatusCode);
+        Assert.Equal($"failed|{user}|{Operator}|send_pay_link|lost the email", await ActionAsync("lost the email"));
+
+        using var retry = await _admin.PostAsync($"/admin/deliveries/{Guid.NewGuid()}/retry", token, ("reason", "smtp is back"));
+        Assert.Equal(HttpStatusCode.NotImplemented, retry.StatusCode);
+        Assert.Equal($"failed||{Operator}|retry_delivery|smtp is back", await ActionAsync("smtp is back"));
+
+        using var noReason = await _admin.PostAsync($"/admin/customers/{user}/cancel-at-period-end", token, ("reason", ""));
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Equal(3, await ActionsAsync());
+    }
+}
+
+/// <summary>The seams, wired to recording doubles as issues 15 and 16 will wire them: the console passes the right things through.</summary>
+public sealed class ConsoleSeamTests : IAsyncLifetime
+{
+    private readonly Recording _actions = new();
+    private BillingHarness _h = null!;
+    private ApiFactory _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _h = await BillingHarness.StartAsync();
+        _api = _h.SecondInstanceWith(s =>
+        {
+            s.AddSingleton<ISubscriptionActions>(_actions);
+            s.AddSingleton<IDeliveryConsole>(_actions);
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _api.DisposeAsync();
+        await _h.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Each_seam_gets_the_customer_the_invoice_the_operator_and_the_reason_and_a_done_action_logs_success()
+    {
+        var (_, user) = await _h.DueSubscriptionAsync();
+        using var admin = await ConsoleSession.SignInAsync(_api, _api.Tokens.Admin("user_operator"));
+        var token = await admin.FormTokenAsync($"/admin/customers/{user}");
+        var invoice = Guid.NewGuid();
+
+        using var cancel = await admin.PostAsync($"/admin/customers/{user}/cancel-at-period-end", token, ("reason", "asked"));
+        using var link = await admin.PostAsync($"/admin/customers/{user}/pay-link", token, ("invoice_id", invoice.ToString()), ("reason", "resend"));
+        using var retry = await admin.PostAsync($"/admin/deliveries/{invoice}/retry", token, ("reason", "smtp back"));
+        var page = (await admin.GetAsync("/admin/deliveries")).Html;
+
+        Assert.Equal(HttpStatusCode.SeeOther, cancel.StatusCode);
+        Assert.Equal($"/admin/customers/{user}?done=cancel_scheduled", cancel.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, retry.StatusCode);
+        Assert.Equal([$"cancel {user} user_operator asked", $"pay {user} {invoice} user_operator resend", $"retry {invoice} user_operator smtp back"], _actions.Calls);
+        Assert.Equal(3, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE event_type = 'operator_action' AND status = 'success'"));
+        Assert.Contains("smtp refused", page, StringComparison.Ordinal);
+        Assert.Equal(7, ConsoleSession.Figure((await admin.GetAsync("/admin")).Html, "dead_deliveries"));
+    }
+
+    private sealed class Recording : ISubscriptionActions, IDeliveryConsole
+    {
+        public List<string> Calls { get; } = [];
+        public bool Installed => true;
+
+        public Task<ActionOutcome> CancelAtPeriodEndAsync(string userId, OperatorAction action, CancellationToken ct) =>
+            Done($"cancel {userId} {action.OperatorId} {action.Reason}");
+
+        public Task<ActionOutcome> SendFreshPayLinkAsync(string userId, Guid invoiceId, OperatorAction action, CancellationToken ct) =>
+            Done($"pay {userId} {invoiceId} {action.OperatorId} {action.Reason}");
+
+        public Task<ActionOutcome> RetryDeadAsync(Guid deliveryId, OperatorAction action, CancellationToken ct) =>
+            Done($"retry {deliveryId} {action.OperatorId} {action.Reason}");
+
+        public Task<long> DeadCountAsync(CancellationToken ct) => Task.FromResult(7L);
+
+        public Task<IReadOnlyList<DeliveryRow>> FailingAsync(int limit, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<DeliveryRow>>([new DeliveryRow(Guid.NewGuid(), "email", "dead", 6, "user_x", "billing_failed", "smtp refused", DateTimeOffset.UtcNow, null, null)]);
+
+        public Task<IReadOnlyList<DeliveryRow>> ForUserAsync(string userId, int limit, CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<DeliveryRow>>([]);
+
+        private Task<ActionOutcome> Done(string call)
+        {
+            Calls.Add(call);
+            return Task.FromResult(new ActionOutcome(ActionStatus.Done, "ok"));
+        }
+    }
+}
