@@ -17,7 +17,7 @@ public sealed class TimelineStore(NpgsqlDataSource db)
     public const int PerSource = 200;
 
     private const string Sql = """
-        WITH subs AS (SELECT s.id, s.created_at, s.canceled_at, s.cancel_reason, s.status, s.cancel_at_period_end, p.name AS plan
+        WITH subs AS (SELECT s.id, s.billing_anchor, s.canceled_at, s.cancel_reason, s.status, s.cancel_at_period_end, p.name AS plan
                         FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = $1),
              invs AS (SELECT id, invoice_number, amount, status, period_start, period_end, created_at, paid_at
                         FROM invoices WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2),
@@ -25,8 +25,8 @@ public sealed class TimelineStore(NpgsqlDataSource db)
                              p.oddity, p.created_at, p.updated_at, p.expires_at, i.invoice_number
                         FROM payments p JOIN invs i ON i.id = p.invoice_id)
         SELECT at, kind, title, detail, status FROM (
-            SELECT created_at AS at, 'subscription' AS kind, 'Subscription started on ' || plan AS title,
-                   NULL::text AS detail, status FROM subs
+            SELECT billing_anchor AS at, 'subscription' AS kind, 'Subscription started on ' || plan AS title,
+                   CASE WHEN cancel_at_period_end THEN 'set to cancel at period end' END AS detail, status FROM subs
             UNION ALL
             SELECT canceled_at, 'subscription', 'Subscription canceled', cancel_reason, 'canceled' FROM subs WHERE canceled_at IS NOT NULL
             UNION ALL
@@ -68,7 +68,7 @@ public sealed class TimelineStore(NpgsqlDataSource db)
                FROM notifications n WHERE n.user_id = $1 ORDER BY n.created_at DESC LIMIT $2)
             UNION ALL
             (SELECT l.created_at, 'log', l.event_type || ' ' || l.status,
-                    concat_ws('; ', l.error_message, left(l.details::text, 300)), l.status
+                    concat_ws('; ', l.error_message, left(l.details::text, 240)), l.status
                FROM billing_logs l WHERE l.user_id = $1 ORDER BY l.created_at DESC LIMIT $2)
         ) t
         ORDER BY at DESC, kind

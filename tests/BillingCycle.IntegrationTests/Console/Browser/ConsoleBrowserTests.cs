@@ -91,8 +91,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture f)
             "iPaymu callback", "oddity: invoice_already_cancelled",
         ];
         Assert.All(steps, s => Assert.Contains(s, timeline, StringComparison.Ordinal));
-        Assert.Equal(6, await page.Locator("tr[data-kind=payment]", new() { HasText = "(retry" }).CountAsync()
-                        + await page.Locator("tr[data-kind=payment]", new() { HasText = "(first link)" }).CountAsync());
+        Assert.Equal(6, await page.Locator("li[data-kind=payment]", new() { HasText = "(retry" }).CountAsync()
+                        + await page.Locator("li[data-kind=payment]", new() { HasText = "(first link)" }).CountAsync());
     }
 
     [Fact]
