@@ -4,6 +4,9 @@
 # measures the ceilings and the workloads of a billing day, prints a table and writes
 # bench/results/latest.json. About 10 minutes on 2 cores.
 #   BENCH_SIZES=1000,10000,100000 BENCH_LATENCY_SIZES=1000,10000 bash bench/run.sh
+# The operator console's phase (100,000 subscriptions and a year of history, each /admin page timed)
+# runs last; alone, it takes about 10 minutes and writes bench/results/console.json:
+#   BENCH_ONLY=console bash bench/run.sh
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"

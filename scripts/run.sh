@@ -44,6 +44,16 @@ if [ "$IPAYMU_BASE_URL" = "http://127.0.0.1:9300" ]; then
   echo "iPaymu stand-in: http://127.0.0.1:9300 (open payments, pay/expire buttons)" >&2
 fi
 
+# The operator console's sign-in link for a local admin (Development only, SPEC §9.5): a local
+# signing key (git-ignored), its public half as CLERK_JWT_KEY, and a token it signs.
+if [ "$ASPNETCORE_ENVIRONMENT" = "Development" ] && [ -z "${CLERK_JWT_KEY:-}${CLERK_JWKS_URL:-}" ]; then
+  key="$repo/.local/console-signing-key.pem"
+  [ -s "$key" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null
+  CLERK_JWT_KEY="$(openssl pkey -in "$key" -pubout)"
+  export CLERK_JWT_KEY
+  echo "operator console (local admin, 8 hours): http://127.0.0.1:8080/admin/sign-in?token=$(bash scripts/console-token.sh "$key")" >&2
+fi
+
 echo "API: http://127.0.0.1:8080  (try: curl http://127.0.0.1:8080/health/live ; docs at /docs)" >&2
 dotnet "$api" --urls http://127.0.0.1:8080 &
 pids+=($!)

@@ -16,13 +16,15 @@ public static class ConsoleApi
     /// </summary>
     public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
     {
-        var development = builder.Environment.IsDevelopment();
         builder.Services.AddRazorComponents();
         builder.Services.AddAntiforgery(o =>
         {
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            // Secure whenever the request is https. Not "Always": antiforgery then refuses every plain-http
+            // request outright, and behind a TLS-terminating proxy without forwarded headers that is all of them.
+            // (The __session cookie, the credential, is Secure outside Development regardless; SignInHandlers.)
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         builder.Services.AddConsoleAuth();
         builder.Services.AddSingleton<CohortStore>();
