@@ -146,11 +146,11 @@ public static class ConsoleSeed
         """,
         """
         INSERT INTO job_runs (job, trigger, started_at, finished_at, status, counts)
-        SELECT j.job, 'schedule', d + j.at, d + j.at + interval '3 minutes', 'succeeded', '{"processed": 3300, "summary": {"pending_payment": 3300}}'
+        SELECT j.job, 'schedule', d + j.at, d + j.at + interval '3 minutes', 'succeeded', '{"processed": 3300, "summary": {"pending_payment": 3300}}'::jsonb
           FROM generate_series(timestamptz '2025-11-01Z', timestamptz '2026-11-20Z', interval '1 day') d,
                (VALUES ('renewal', interval '2 hours'), ('retry', interval '3 hours')) j(job, at)
         UNION ALL
-        SELECT 'housekeeping', 'schedule', t, t + interval '2 seconds', 'succeeded', '{"processed": 0}'
+        SELECT 'housekeeping', 'schedule', t, t + interval '2 seconds', 'succeeded', '{"processed": 0}'::jsonb
           FROM generate_series(timestamptz '2025-11-01Z', timestamptz '2026-11-20 09:45Z', interval '15 minutes') t
         """,
         "DROP TABLE bench_cohort",

@@ -57,10 +57,10 @@ public sealed class Report
         {
             sb.AppendLine();
             sb.AppendLine(c, $"Console ({con.Subscriptions:N0} subscriptions, {con.Invoices:N0} invoices, {con.Payments:N0} payments, {con.BillingLogs:N0} billing logs; seeded in {con.SeedSeconds:F0} s)");
-            sb.AppendLine("  page                              median ms    p95 ms    max ms      KiB");
+            sb.AppendLine("  page                          server CPU core-ms   wall median ms    p95 ms    max ms      KiB");
             foreach (var p in con.Pages.Append(con.ExportCsv))
             {
-                sb.AppendLine(c, $"  {p.Page,-32} {p.MedianMs,10:F1} {p.P95Ms,9:F1} {p.MaxMs,9:F1} {p.Bytes / 1024,8}");
+                sb.AppendLine(c, $"  {p.Page,-32} {p.CpuMs,15:F1} {p.MedianMs,16:F1} {p.P95Ms,9:F1} {p.MaxMs,9:F1} {p.Bytes / 1024,8}");
             }
             sb.AppendLine(c, $"  export CSV time to first byte: {con.ExportCsvFirstByteMs:F1} ms");
         }

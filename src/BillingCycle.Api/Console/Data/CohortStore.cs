@@ -22,44 +22,54 @@ public sealed record MonthCohort(
 public sealed class CohortStore(NpgsqlDataSource db)
 {
     /// <summary>
-    /// One statement of index reads: the cohort from <c>invoices_renewal_period_idx</c>; paid on
-    /// retry k from <c>payments_paid_on_retry_idx</c> (only invoices a later attempt paid, so
-    /// "first link" = paid − those, exactly, without a probe per invoice); open steps from
-    /// <c>payment_retries_open_idx</c>; the not-yet-invoiced from the active subscriptions' due index.
+    /// One statement of index reads. The cohort is read from invoices_renewal_period_idx alone (about
+    /// one invoice per subscription; each part below filters the same index range on its INCLUDE
+    /// columns, cheaper than materializing the cohort once). Only its few invoices that needed more than one attempt
+    /// (<c>attempt_count</c> &gt; 1: a retry started, which is the only way a later attempt exists) are
+    /// looked up in payments_paid_on_retry_idx to learn which retry paid, so "paid on the first link"
+    /// is paid − paid on a retry, exactly, without a probe per invoice. Open invoices look up their
+    /// open dunning step; cancelled ones their subscription's reason. The not-yet-invoiced are the
+    /// active subscriptions whose period ends in the month, less those whose renewal is open.
     /// </summary>
     private const string Sql = """
-        WITH cohort AS MATERIALIZED (
-            SELECT i.id, i.status, i.subscription_id
+        WITH totals AS (
+            SELECT count(*) AS invoiced,
+                   count(*) FILTER (WHERE i.status = 'paid') AS paid,
+                   count(*) FILTER (WHERE i.status IN ('pending', 'failed')) AS open,
+                   count(*) FILTER (WHERE i.status = 'cancelled') AS cancelled
               FROM invoices i
-             WHERE i.line_items ->> 'type' = 'subscription_renewal'
-               AND i.period_start >= $1 AND i.period_start < $2
+             WHERE i.line_items ->> 'type' = 'subscription_renewal' AND i.period_start >= $1 AND i.period_start < $2
         ), retried AS (
             SELECT p.attempt_number - 1 AS retry, count(*) AS n
-              FROM payments p JOIN cohort c ON c.id = p.invoice_id
-             WHERE p.status = 'paid' AND p.oddity IS NULL AND p.attempt_number > 1
+              FROM invoices i
+              JOIN LATERAL (SELECT x.attempt_number FROM payments x
+                             WHERE x.invoice_id = i.id AND x.status = 'paid' AND x.oddity IS NULL AND x.attempt_number > 1) p ON true
+             WHERE i.line_items ->> 'type' = 'subscription_renewal' AND i.period_start >= $1 AND i.period_start < $2
+               AND i.status = 'paid' AND i.attempt_count > 1
              GROUP BY p.attempt_number
         ), dunning AS (
             SELECT r.attempt_number AS retry, count(*) AS n
-              FROM payment_retries r JOIN cohort c ON c.id = r.invoice_id
-             WHERE r.status IN ('pending', 'in_progress')
+              FROM invoices i
+              JOIN LATERAL (SELECT y.attempt_number FROM payment_retries y
+                             WHERE y.invoice_id = i.id AND y.status IN ('pending', 'in_progress')) r ON true
+             WHERE i.line_items ->> 'type' = 'subscription_renewal' AND i.period_start >= $1 AND i.period_start < $2
+               AND i.status IN ('pending', 'failed')
              GROUP BY r.attempt_number
         )
-        SELECT (SELECT count(*) FROM cohort) AS invoiced,
-               (SELECT count(*) FROM cohort WHERE status = 'paid') AS paid,
-               (SELECT count(*) FROM cohort WHERE status IN ('pending', 'failed')) AS open,
-               (SELECT count(*) FROM cohort c JOIN subscriptions s ON s.id = c.subscription_id
-                 WHERE c.status = 'cancelled' AND s.cancel_reason = $3) AS canceled_by_dunning,
-               (SELECT count(*) FROM cohort WHERE status = 'cancelled') AS cancelled,
+        SELECT t.invoiced, t.paid, t.open,
+               (SELECT count(*) FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
+                 WHERE i.line_items ->> 'type' = 'subscription_renewal' AND i.period_start >= $1 AND i.period_start < $2
+                   AND i.status = 'cancelled' AND s.cancel_reason = $3) AS canceled_by_dunning,
+               t.cancelled,
                (SELECT count(*) FROM subscriptions s
                  WHERE s.status = 'active' AND s.current_period_end >= $1 AND s.current_period_end < $2)
              - (SELECT count(*) FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
                  WHERE i.status IN ('pending', 'failed') AND s.status = 'active'
                    AND i.line_items ->> 'type' = 'subscription_renewal'
                    AND i.period_start = s.current_period_end AND i.period_start >= $1 AND i.period_start < $2) AS not_invoiced,
-               coalesce((SELECT array_agg(n ORDER BY retry) FROM (
-                   SELECT g AS retry, coalesce(r.n, 0) AS n FROM generate_series(1, 5) g LEFT JOIN retried r ON r.retry = g) x), '{}') AS paid_on_retry,
-               coalesce((SELECT array_agg(n ORDER BY retry) FROM (
-                   SELECT g AS retry, coalesce(d.n, 0) AS n FROM generate_series(1, 5) g LEFT JOIN dunning d ON d.retry = g) y), '{}') AS in_dunning
+               (SELECT array_agg(coalesce(r.n, 0) ORDER BY g) FROM generate_series(1, 5) g LEFT JOIN retried r ON r.retry = g),
+               (SELECT array_agg(coalesce(d.n, 0) ORDER BY g) FROM generate_series(1, 5) g LEFT JOIN dunning d ON d.retry = g)
+          FROM totals t
         """;
 
     public async Task<MonthCohort> ReadAsync(ConsoleMonth month, CancellationToken ct)

@@ -10,7 +10,8 @@ public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Title,
 /// A customer's history as one timeline (SPEC §9.2): subscription changes, invoices, payment
 /// attempts, dunning retries, iPaymu callbacks, the credit ledger, notifications and the billing
 /// log, newest first. Each branch is a read of a per-user index, capped, so a customer with years
-/// of history still answers at once. Deliveries come from the outbox's seam and are merged by the caller.
+/// of history still answers at once. (Callbacks are found by two index joins and a UNION: one
+/// WHERE with an OR across the two columns read every callback ever received.) Deliveries come from the outbox's seam and are merged by the caller.
 /// </summary>
 public sealed class TimelineStore(NpgsqlDataSource db)
 {
@@ -54,9 +55,10 @@ public sealed class TimelineStore(NpgsqlDataSource db)
                     concat_ws('; ', 'reference ' || w.reference_id, 'transaction ' || w.transaction_id,
                               CASE WHEN w.signature_valid THEN 'signature valid' WHEN NOT w.signature_valid THEN 'signature INVALID' END),
                     w.outcome
-               FROM webhook_events w
-              WHERE w.reference_id IN (SELECT reference_id FROM pays)
-                 OR w.transaction_id IN (SELECT transaction_id FROM pays WHERE transaction_id IS NOT NULL)
+               FROM (SELECT c.id FROM pays p JOIN webhook_events c ON c.reference_id = p.reference_id
+                     UNION
+                     SELECT c.id FROM pays p JOIN webhook_events c ON c.transaction_id = p.transaction_id) ids
+               JOIN webhook_events w ON w.id = ids.id
               ORDER BY w.received_at DESC LIMIT $2)
             UNION ALL
             (SELECT c.created_at, 'credits', initcap(c.kind) || ' ' || c.credit_type || ' credits ' || c.amount,
