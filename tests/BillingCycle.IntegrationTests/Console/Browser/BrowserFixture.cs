@@ -54,7 +54,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             AcceptDownloads = true,
             Locale = "en-US",
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000); // CI shares two cores with everything else
         var page = await context.NewPageAsync();
         var landed = await page.GotoAsync($"/admin/sign-in?token={Uri.EscapeDataString(H.Api.Tokens.Admin(userId))}");
         Assert.Equal(200, landed!.Status);
