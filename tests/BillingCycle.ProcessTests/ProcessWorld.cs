@@ -68,9 +68,10 @@ public sealed class ProcessWorld : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null)
+    /// <param name="clockNow">The API's clock now, when it runs on BILLING_TEST_CLOCK and has deliveries to judge.</param>
+    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
     {
-        var violations = await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt);
+        var violations = await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt, clockNow);
         ResilienceReport.Checked(violations.Count);
         Assert.True(violations.Count == 0, "invariants violated:\n" + InvariantChecker.Describe(violations));
     }

@@ -65,7 +65,32 @@ public static class InvariantChecker
         SELECT id::text FROM payments WHERE status = 'pending' AND session_id IS NOT NULL AND expires_at + interval '1 hour' < $1
         """;
 
-    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null)
+    // ---- Deliveries (SPEC §8.1) --------------------------------------------------------------
+    // Kept apart from Rules on purpose: it needs the service's clock, which may be a test clock.
+    // A pending delivery is due at next_attempt_at (a claimed one is leased past it), and every
+    // instance looks every few seconds: one overdue by more than a minute was lost by the worker.
+    private const string OverdueDeliveriesRule = "no delivery pending past its next_attempt_at by more than a minute";
+
+    private const string OverdueDeliveries = """
+        SELECT id::text FROM deliveries WHERE status = 'pending' AND next_attempt_at < coalesce($1, now()) - interval '1 minute'
+        """;
+
+    private static async Task<List<string>> OverdueDeliveriesAsync(NpgsqlDataSource db, DateTimeOffset? clockNow)
+    {
+        await using var cmd = db.CreateCommand(OverdueDeliveries);
+        cmd.Parameters.Add(new() { Value = clockNow is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var rows = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            rows.Add(r.GetString(0));
+        }
+        return rows;
+    }
+    // ---- end of deliveries -----------------------------------------------------------------------
+
+    /// <param name="clockNow">The service's clock now (BILLING_TEST_CLOCK when it runs on one); the database's now() when null.</param>
+    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
     {
         var found = new List<Violation>();
         foreach (var (rule, sql) in Rules)
@@ -75,6 +100,11 @@ public static class InvariantChecker
             {
                 found.Add(new Violation(rule, string.Join(", ", rows.Take(5))));
             }
+        }
+        var overdue = await OverdueDeliveriesAsync(db, clockNow);
+        if (overdue.Count > 0)
+        {
+            found.Add(new Violation(OverdueDeliveriesRule, string.Join(", ", overdue.Take(5))));
         }
         if (afterJobRunAt is { } at)
         {

@@ -1,7 +1,6 @@
 using BillingCycle.Api.Console.Data;
 using BillingCycle.Api.Console.Handlers;
 using BillingCycle.Api.Console.Seams;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BillingCycle.Api.Console;
 
@@ -11,8 +10,8 @@ public static class ConsoleApi
     /// The operator console (SPEC §9): server-rendered Razor components, its own Clerk scheme (bearer
     /// or <c>__session</c> cookie, admins only), ASP.NET Core antiforgery, and the stores its pages
     /// read. Customer actions go through <see cref="ISubscriptionActions"/> and the outbox through
-    /// <see cref="IDeliveryConsole"/>: a feature that implements one registers it (before or after
-    /// this call); until then the not-wired stand-ins answer.
+    /// <see cref="IDeliveryConsole"/>: the feature that owns the code path registers its
+    /// implementation (Subscriptions and Deliveries do, in their Add…()).
     /// </summary>
     public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
     {
@@ -37,8 +36,6 @@ public static class ConsoleApi
         builder.Services.AddSingleton<OperatorLog>();
         builder.Services.AddSingleton<JobLauncher>();
         builder.Services.AddSingleton<ConsoleRequestFilter>();
-        builder.Services.TryAddSingleton<ISubscriptionActions, NotWiredSubscriptionActions>();
-        builder.Services.TryAddSingleton<IDeliveryConsole, NoDeliveryOutbox>();
         return builder;
     }
 

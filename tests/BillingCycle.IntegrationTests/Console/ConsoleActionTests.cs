@@ -118,25 +118,43 @@ public sealed class ConsoleActionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_actions_that_wait_for_their_api_answer_501_and_are_logged_as_failed_with_who_what_and_why()
+    public async Task Cancel_and_pay_link_go_through_the_api_code_paths_and_are_logged_with_who_what_and_why()
     {
-        var (_, user) = await _h.DueSubscriptionAsync();
+        var (sub, user) = await _h.DueSubscriptionAsync();
+        await _h.RenewAsync();
+        var invoice = await _h.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE subscription_id = $1", sub);
         var token = await _admin.FormTokenAsync($"/admin/customers/{user}");
 
+        // Cancel at period end: the API's cancel, so the subscription keeps its period and is set to end.
         using var cancel = await _admin.PostAsync($"/admin/customers/{user}/cancel-at-period-end", token, ("reason", "customer asked by phone"));
-        Assert.Equal(HttpStatusCode.NotImplemented, cancel.StatusCode);
-        Assert.Equal($"failed|{user}|{Operator}|cancel_at_period_end|customer asked by phone", await ActionAsync("customer asked by phone"));
+        Assert.Equal(HttpStatusCode.SeeOther, cancel.StatusCode);
+        Assert.Equal("active|True", await _h.Db.ScalarAsync<string>(
+            "SELECT status || '|' || (cancel_at_period_end)::text FROM subscriptions WHERE id = $1", sub), ignoreCase: true);
+        Assert.Equal($"success|{user}|{Operator}|cancel_at_period_end|customer asked by phone", await ActionAsync("customer asked by phone"));
 
-        using var link = await _admin.PostAsync($"/admin/customers/{user}/pay-link", token, ("invoice_id", Guid.NewGuid().ToString()), ("reason", "lost the email"));
-        Assert.Equal(HttpStatusCode.NotImplemented, link.StatusCode);
-        Assert.Equal($"failed|{user}|{Operator}|send_pay_link|lost the email", await ActionAsync("lost the email"));
+        // A fresh pay link: the renewal's link has 24 hours left, so the pay-now rule hands it back, and
+        // the customer is told (payment_url and the pay page's invoice_url).
+        var first = await _h.Db.ScalarAsync<string>("SELECT payment_url FROM payments WHERE invoice_id = $1", invoice);
+        using var link = await _admin.PostAsync($"/admin/customers/{user}/pay-link", token, ("invoice_id", invoice.ToString()), ("reason", "lost the email"));
+        Assert.Equal(HttpStatusCode.SeeOther, link.StatusCode);
+        Assert.Equal($"success|{user}|{Operator}|send_pay_link|lost the email", await ActionAsync("lost the email"));
+        Assert.Equal(first, await _h.Db.ScalarAsync<string>(
+            "SELECT data ->> 'payment_url' FROM notifications WHERE user_id = $1 AND data ->> 'sent_by' = 'operator'", user));
+        Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM payments WHERE invoice_id = $1", invoice));
 
+        // Another customer's invoice is not found, as the API answers it; nothing is sent.
+        var (_, other) = await _h.DueSubscriptionAsync();
+        using var foreign = await _admin.PostAsync($"/admin/customers/{other}/pay-link", token, ("invoice_id", invoice.ToString()), ("reason", "wrong customer"));
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal($"failed|{other}|{Operator}|send_pay_link|wrong customer", await ActionAsync("wrong customer"));
+
+        // No dead delivery with that id: 404, logged as failed.
         using var retry = await _admin.PostAsync($"/admin/deliveries/{Guid.NewGuid()}/retry", token, ("reason", "smtp is back"));
-        Assert.Equal(HttpStatusCode.NotImplemented, retry.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, retry.StatusCode);
         Assert.Equal($"failed||{Operator}|retry_delivery|smtp is back", await ActionAsync("smtp is back"));
 
         using var noReason = await _admin.PostAsync($"/admin/customers/{user}/cancel-at-period-end", token, ("reason", ""));
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
-        Assert.Equal(3, await ActionsAsync());
+        Assert.Equal(4, await ActionsAsync());
     }
 }

@@ -54,8 +54,6 @@ public sealed class ConsoleSeamTests : IAsyncLifetime
     private sealed class Recording : ISubscriptionActions, IDeliveryConsole
     {
         public List<string> Calls { get; } = [];
-        public bool Installed => true;
-
         public Task<ActionOutcome> CancelAtPeriodEndAsync(string userId, OperatorAction action, CancellationToken ct) =>
             Done($"cancel {userId} {action.OperatorId} {action.Reason}");
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using BillingCycle.IntegrationTests.Infrastructure;
 using BillingCycle.TestSupport;
@@ -6,50 +5,41 @@ using BillingCycle.TestSupport;
 namespace BillingCycle.IntegrationTests.Console;
 
 /// <summary>
-/// The run command's sign-in link (SPEC §9.5): scripts/console-token.sh signs a local admin's token
-/// with a local key; the service, given the public half as CLERK_JWT_KEY, lets it in. And the
-/// cookie's Secure flag outside Development.
+/// The run command's sign-in link (SPEC §9.5): scripts/token.sh signs a local admin's token with
+/// the local development key (scripts/local-identity.sh); the service, given its public half as
+/// CLERK_JWT_KEY the way run.sh passes it, lets it into the console. And the cookie's Secure flag
+/// outside Development.
 /// </summary>
 public sealed class LocalSignInTests
 {
-    private static async Task<string> RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = DedicatedPostgres.RepoRoot() };
-        using var p = Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        var error = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {error}");
-        return output.Trim();
-    }
-
     [Fact]
     public async Task The_run_commands_local_admin_token_signs_in_with_the_local_keys_public_half()
     {
-        var dir = Directory.CreateTempSubdirectory("console-key-");
-        try
-        {
-            var key = Path.Combine(dir.FullName, "key.pem");
-            await RunAsync("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key);
-            var publicKey = await RunAsync("openssl", "pkey", "-in", key, "-pubout");
-            var token = await RunAsync("bash", Path.Combine("scripts", "console-token.sh"), key, "user_local_admin", "1");
+        using var identity = await LocalIdentityScripts.MakeAsync();
+        var token = await identity.TokenAsync("user_local_admin", "--admin", "--minutes", "480");
 
-            await using var db = await PostgresServer.CreateDatabaseAsync();
-            await using var api = new ApiFactory(db, new ClerkTokens(), new Dictionary<string, string?> { ["CLERK_JWT_KEY"] = publicKey });
-            using var s = await ConsoleSession.SignInAsync(api, token);
-            var (status, html) = await s.GetAsync("/admin");
-            Assert.Equal(HttpStatusCode.OK, status);
-            Assert.Contains("user_local_admin", html, StringComparison.Ordinal);
-
-            // The same script with another key is refused: the link is only as good as the key.
-            using var other = ConsoleSession.Anonymous(api);
-            using var refused = await other.Http.GetAsync(new Uri($"/admin/sign-in?token={new ClerkTokens().Admin("user_local_admin")}", UriKind.Relative));
-            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        }
-        finally
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await using var api = new ApiFactory(db, new ClerkTokens(), new Dictionary<string, string?>
         {
-            dir.Delete(recursive: true);
-        }
+            ["CLERK_JWT_KEY"] = identity.Settings["CLERK_JWT_KEY"],
+            ["CLERK_ISSUER"] = identity.Settings["CLERK_ISSUER"],
+            ["CLERK_AUTHORIZED_PARTIES"] = identity.Settings["CLERK_AUTHORIZED_PARTIES"],
+        });
+        using var s = await ConsoleSession.SignInAsync(api, token);
+        var (status, html) = await s.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("user_local_admin", html, StringComparison.Ordinal);
+
+        // A token the local key did not sign is refused: the link is only as good as the key.
+        using var other = ConsoleSession.Anonymous(api);
+        using var refused = await other.Http.GetAsync(new Uri($"/admin/sign-in?token={new ClerkTokens().Admin("user_local_admin")}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // A local token without --admin is signed in by nobody: the console is admins only.
+        var plain = await identity.TokenAsync("user_demo_ayu");
+        using var notAdmin = ConsoleSession.Anonymous(api);
+        using var forbidden = await notAdmin.Http.GetAsync(new Uri($"/admin/sign-in?token={plain}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
     }
 
     [Fact]

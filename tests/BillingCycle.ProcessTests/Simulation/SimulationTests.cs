@@ -34,11 +34,18 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         var end = start.AddMonths(months);
         var day = 0;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         for (var date = start; date < end; date = date.AddDays(1), day++)
         {
             try
             {
                 await sim.PlayDayAsync(day, date);
+                if (date.AddDays(1).Day == 1)
+                {
+                    // A large run takes many minutes: say where it is, live (stderr reaches the
+                    // terminal as it is written; the test output only comes at the end).
+                    Console.Error.WriteLine($"simulation: {date:yyyy-MM} done ({day + 1} days of {(end - start).Days}) after {elapsed.Elapsed:mm\\:ss}");
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

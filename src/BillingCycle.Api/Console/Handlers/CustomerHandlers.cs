@@ -91,9 +91,8 @@ public static class ActionPages
         var status = outcome.Status switch
         {
             ActionStatus.NotFound => 404,
-            ActionStatus.Refused => 409,
             ActionStatus.Unavailable => 503,
-            _ => 501,
+            _ => 409,
         };
         var text = outcome.Code is null ? outcome.Message : $"{outcome.Message} ({outcome.Code})";
         return ConsolePage.Message(status, failedTitle, text, back, "Back", view);

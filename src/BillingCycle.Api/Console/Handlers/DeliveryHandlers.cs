@@ -15,7 +15,7 @@ public static class DeliveryHandlers
         [AsParameters] ConsoleRequest request, IDeliveryConsole deliveries, string? done, CancellationToken ct)
     {
         var rows = await deliveries.FailingAsync(PageSize, ct);
-        return ConsolePage.Render<DeliveriesPage>(new { View = request.View(Notices.For(done)), Installed = deliveries.Installed, Rows = rows });
+        return ConsolePage.Render<DeliveriesPage>(new { View = request.View(Notices.For(done)), Rows = rows });
     }
 
     public static async Task<Results<SeeOther, RazorComponentResult<MessagePage>>> Retry(

@@ -15,7 +15,7 @@ public sealed record JobCard(JobStatusRow Row, DateTimeOffset? NextRun)
 
 public sealed record OverviewModel(
     ConsoleMonth Month, DateTimeOffset Now, MonthCohort Cohort, Revenue Revenue, IReadOnlyList<JobCard> Jobs,
-    long OpenOddities, long DeadDeliveries, bool DeliveriesInstalled);
+    long OpenOddities, long DeadDeliveries);
 
 public readonly record struct OverviewServices(
     CohortStore Cohorts, OverviewStore Overview, OddityStore Oddities, IDeliveryConsole Deliveries,
@@ -37,7 +37,7 @@ public static class OverviewHandlers
         var dead = s.Deliveries.DeadCountAsync(ct);
         await Task.WhenAll(cohort, revenue, jobs, oddities, dead);
         var cards = (await jobs).Select(j => new JobCard(j, s.Scheduler.NextRun(j.Job))).ToList();
-        var model = new OverviewModel(month, now, await cohort, await revenue, cards, await oddities, await dead, s.Deliveries.Installed);
+        var model = new OverviewModel(month, now, await cohort, await revenue, cards, await oddities, await dead);
         return ConsolePage.Render<OverviewPage>(new { View = request.View(), Model = model });
     }
 }

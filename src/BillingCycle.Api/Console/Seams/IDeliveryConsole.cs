@@ -7,14 +7,10 @@ public sealed record DeliveryRow(
 
 /// <summary>
 /// The console's view of the delivery outbox (issue 16, folder <c>Deliveries/</c>). The outbox owns
-/// its table; the console only reads through this and asks it to retry. Until issue 16 is wired,
-/// <see cref="NoDeliveryOutbox"/> answers: no rows, and a retry is NotWired.
+/// its table (Deliveries/ConsoleOutbox); the console only reads through this and asks it to retry.
 /// </summary>
 public interface IDeliveryConsole
 {
-    /// <summary>False until the outbox exists; the Deliveries page says so instead of showing an empty list as "all fine".</summary>
-    bool Installed { get; }
-
     /// <summary>Count of <c>dead</c> deliveries (the Overview's figure), one indexed count.</summary>
     Task<long> DeadCountAsync(CancellationToken ct);
 
@@ -29,21 +25,4 @@ public interface IDeliveryConsole
     /// next_attempt_at now, attempts kept, its own log). Done; NotFound; Refused when it is not dead.
     /// </summary>
     Task<ActionOutcome> RetryDeadAsync(Guid deliveryId, OperatorAction action, CancellationToken ct);
-}
-
-/// <summary>Until issue 16 lands there is no outbox: nothing is dead, nothing can be retried.</summary>
-public sealed class NoDeliveryOutbox : IDeliveryConsole
-{
-    public bool Installed => false;
-
-    public Task<long> DeadCountAsync(CancellationToken ct) => Task.FromResult(0L);
-
-    public Task<IReadOnlyList<DeliveryRow>> FailingAsync(int limit, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<DeliveryRow>>([]);
-
-    public Task<IReadOnlyList<DeliveryRow>> ForUserAsync(string userId, int limit, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<DeliveryRow>>([]);
-
-    public Task<ActionOutcome> RetryDeadAsync(Guid deliveryId, OperatorAction action, CancellationToken ct) =>
-        Task.FromResult(ActionOutcome.NotWired("Retrying a dead delivery"));
 }

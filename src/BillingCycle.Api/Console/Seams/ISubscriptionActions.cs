@@ -4,7 +4,7 @@ namespace BillingCycle.Api.Console.Seams;
 /// The console's customer actions that go through the subscription and invoice API's own code
 /// (SPEC §7.4, §7.6, issue 15), so an operator acting for a customer does exactly what an admin
 /// token acting with <c>user_id</c> would do through the API. No implementation writes SQL of its own
-/// for the console. Until issue 15 is wired, <see cref="NotWiredSubscriptionActions"/> answers.
+/// for the console. Implemented by Subscriptions/ConsoleSubscriptionActions.
 /// The console writes the operator_action billing log around every call (operator, action,
 /// reason, outcome); an implementation writes only the logs its API path writes anyway.
 /// </summary>
@@ -27,14 +27,4 @@ public interface ISubscriptionActions
     /// <c>INVOICE_NOT_OPEN</c> or <c>TOO_MANY_ATTEMPTS</c>; Unavailable (<c>GATEWAY_UNAVAILABLE</c>).
     /// </summary>
     Task<ActionOutcome> SendFreshPayLinkAsync(string userId, Guid invoiceId, OperatorAction action, CancellationToken ct);
-}
-
-/// <summary>Until issue 15 lands: the pages and forms exist, the actions answer 501 and are logged as failed.</summary>
-public sealed class NotWiredSubscriptionActions : ISubscriptionActions
-{
-    public Task<ActionOutcome> CancelAtPeriodEndAsync(string userId, OperatorAction action, CancellationToken ct) =>
-        Task.FromResult(ActionOutcome.NotWired("Cancel at period end"));
-
-    public Task<ActionOutcome> SendFreshPayLinkAsync(string userId, Guid invoiceId, OperatorAction action, CancellationToken ct) =>
-        Task.FromResult(ActionOutcome.NotWired("Send a fresh pay link"));
 }

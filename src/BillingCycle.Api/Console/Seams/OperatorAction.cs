@@ -17,15 +17,8 @@ public enum ActionStatus
 
     /// <summary>An outside service could not be reached now (iPaymu down): 503.</summary>
     Unavailable,
-
-    /// <summary>The code path this action goes through has not landed yet: 501.</summary>
-    NotWired,
 }
 
 /// <param name="Code">The API's error code when refused (e.g. SUBSCRIPTION_NOT_ACTIVE, INVOICE_NOT_OPEN), else null.</param>
 /// <param name="Link">A payment link the action produced (send a fresh pay link), else null.</param>
-public sealed record ActionOutcome(ActionStatus Status, string Message, string? Code = null, string? Link = null)
-{
-    public static ActionOutcome NotWired(string what) =>
-        new(ActionStatus.NotWired, $"{what} is not available yet: its API code path has not landed in this build.");
-}
+public sealed record ActionOutcome(ActionStatus Status, string Message, string? Code = null, string? Link = null);
