@@ -157,4 +157,31 @@ public sealed class ConsoleActionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
         Assert.Equal(4, await ActionsAsync());
     }
+
+    [Fact]
+    public async Task A_dead_delivery_is_listed_retried_once_through_the_outbox_and_a_second_retry_is_refused()
+    {
+        var (_, user) = await _h.DueSubscriptionAsync();
+        var dead = await _h.Db.ScalarAsync<Guid>("""
+            WITH n AS (INSERT INTO notifications (user_id, type, title, message, data)
+                       VALUES ($1, 'billing_payment_due', 'Payment Due', 'pay', '{}'::jsonb) RETURNING id)
+            INSERT INTO deliveries (channel, notification_id, status, attempts, next_attempt_at, last_error, created_at, updated_at)
+            SELECT 'email', n.id, 'dead', 6, now(), '550 mailbox unavailable', now(), now() FROM n RETURNING id
+            """, user);
+        var (status, html) = await _admin.GetAsync("/admin/deliveries");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("550 mailbox unavailable", html, StringComparison.Ordinal);
+        var (_, customer) = await _admin.GetAsync($"/admin/customers/{user}");
+        Assert.Contains("Dead email delivery: billing_payment_due (550 mailbox unavailable)", customer, StringComparison.Ordinal);
+
+        var token = await _admin.FormTokenAsync("/admin/deliveries");
+        using var retry = await _admin.PostAsync($"/admin/deliveries/{dead}/retry", token, ("reason", "mailbox fixed"));
+        Assert.Equal(HttpStatusCode.SeeOther, retry.StatusCode);
+        Assert.Equal("pending|6", await _h.Db.ScalarAsync<string>("SELECT status || '|' || attempts FROM deliveries WHERE id = $1", dead));
+        Assert.Equal($"success||{Operator}|retry_delivery|mailbox fixed", await ActionAsync("mailbox fixed"));
+
+        using var again = await _admin.PostAsync($"/admin/deliveries/{dead}/retry", token, ("reason", "twice"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("DELIVERY_NOT_DEAD", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
