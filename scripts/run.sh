@@ -138,6 +138,11 @@ else
   scheduler="on: renewal 02:00 UTC, retry 03:00 UTC, and at start-up any run missed today"
 fi
 [ "$BILLING_SCHEDULER_ENABLED" = false ] && [ -z "${BILLING_TEST_CLOCK:-}" ] && scheduler="OFF (BILLING_SCHEDULER_ENABLED=false)"
+# The operator console's sign-in link for a local admin (SPEC §9.5): a token.sh token, 8 hours.
+console_note="http://127.0.0.1:$api_port/admin  (sign in with an admin token: bash scripts/token.sh admin_local --admin)"
+if [ "$identity" != "${identity#local development key}" ]; then
+  console_note="http://127.0.0.1:$api_port/admin/sign-in?token=$(bash scripts/token.sh admin_local --admin --minutes 480)  (local admin, 8 hours)"
+fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
 kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
@@ -153,6 +158,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   identity         $identity
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)
+  console          $console_note
   stop             Ctrl-C stops the API, the stand-in and the mail catcher; bash scripts/stop.sh stops them and PostgreSQL
 INFO
 set +e
