@@ -17,6 +17,8 @@ esac
 
 api_port="${BILLING_API_PORT:-8080}"
 standin_port="${BILLING_STANDIN_PORT:-9300}"
+mail_web_port="${BILLING_MAIL_WEB_PORT:-5080}"
+mail_smtp_port="${BILLING_MAIL_SMTP_PORT:-2525}"
 export BILLING_PG_PORT="${BILLING_PG_PORT:-54329}"
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in "$api_port" "$standin_port"; do
@@ -102,13 +104,13 @@ trap 'exit 130' INT TERM
 mail_note="not started: SMTP_URL points elsewhere"
 if [ -z "${SMTP_URL:-}" ]; then
   [ -x .local/tools/smtp4dev ] || dotnet tool install --tool-path .local/tools Rnwood.Smtp4dev --version 3.15.0 >&2
-  .local/tools/smtp4dev --urls=http://127.0.0.1:5080 --smtpport=2525 --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
+  .local/tools/smtp4dev --urls="http://127.0.0.1:$mail_web_port" --smtpport="$mail_smtp_port" --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
     --db= --hostname=localhost >.local/smtp4dev.log 2>&1 &
   pids+=($!); echo $! >"$rundir/smtp4dev.pid"
   # Up before the API, so its first email does not wait for a retry (on a frozen test clock, a long wait).
-  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/2525) 2>/dev/null && break; sleep 0.5; done
-  export SMTP_URL="smtp://127.0.0.1:2525" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"
-  mail_note="http://127.0.0.1:5080  every email the service sends (SMTP on 127.0.0.1:2525)"
+  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$mail_smtp_port) 2>/dev/null && break; sleep 0.5; done
+  export SMTP_URL="smtp://127.0.0.1:$mail_smtp_port" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"
+  mail_note="http://127.0.0.1:$mail_web_port  every email the service sends (SMTP on 127.0.0.1:$mail_smtp_port)"
 fi
 
 standin_note="not started: IPAYMU_BASE_URL points elsewhere"
