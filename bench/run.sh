@@ -8,6 +8,9 @@
 #                                     ceilings, figures labelled so, written to bench/results/quick.json
 # Its PostgreSQL is stopped when the bench ends (or is interrupted); its data, rebuilt by every
 # run, is removed too unless BENCH_KEEP_DB=1.
+# The operator console's phase (100,000 subscriptions and a year of history, each /admin page timed)
+# runs last; alone, it takes about 10 minutes and writes bench/results/console.json:
+#   BENCH_ONLY=console bash bench/run.sh     (BENCH_SKIP_CONSOLE=1 leaves it out of a full run)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"

@@ -4,8 +4,7 @@
 # is once the API is up.
 #   --fresh   start from an empty local database (drops it first), e.g. before the README's tour
 # Ctrl-C stops the API, the stand-in and the mail catcher; PostgreSQL keeps running (bash scripts/stop.sh stops
-# it too). Ports: BILLING_API_PORT (8080), BILLING_STANDIN_PORT (9300), BILLING_PG_PORT (54329),
-# BILLING_MAIL_PORT (2525, the mail catcher's SMTP) and BILLING_MAIL_WEB_PORT (5080, its page).
+# it too). Ports: BILLING_API_PORT (8080), BILLING_STANDIN_PORT (9300), BILLING_PG_PORT (54329).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -18,13 +17,11 @@ esac
 
 api_port="${BILLING_API_PORT:-8080}"
 standin_port="${BILLING_STANDIN_PORT:-9300}"
-mail_port="${BILLING_MAIL_PORT:-2525}"
 mail_web_port="${BILLING_MAIL_WEB_PORT:-5080}"
+mail_smtp_port="${BILLING_MAIL_SMTP_PORT:-2525}"
 export BILLING_PG_PORT="${BILLING_PG_PORT:-54329}"
 in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-ports=("$api_port" "$standin_port")
-[ -n "${SMTP_URL:-}" ] || ports+=("$mail_port" "$mail_web_port")
-for p in "${ports[@]}"; do
+for p in "$api_port" "$standin_port"; do
   if in_use "$p"; then
     echo "run: port $p is already in use (an earlier run? bash scripts/stop.sh stops it)" >&2
     exit 1
@@ -107,13 +104,13 @@ trap 'exit 130' INT TERM
 mail_note="not started: SMTP_URL points elsewhere"
 if [ -z "${SMTP_URL:-}" ]; then
   [ -x .local/tools/smtp4dev ] || dotnet tool install --tool-path .local/tools Rnwood.Smtp4dev --version 3.15.0 >&2
-  .local/tools/smtp4dev --urls="http://127.0.0.1:$mail_web_port" --smtpport="$mail_port" --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
+  .local/tools/smtp4dev --urls="http://127.0.0.1:$mail_web_port" --smtpport="$mail_smtp_port" --bindaddress=127.0.0.1 --imapport=0 --pop3port=0 \
     --db= --hostname=localhost >.local/smtp4dev.log 2>&1 &
   pids+=($!); echo $! >"$rundir/smtp4dev.pid"
   # Up before the API, so its first email does not wait for a retry (on a frozen test clock, a long wait).
-  for _ in $(seq 1 120); do (exec 3<>"/dev/tcp/127.0.0.1/$mail_port") 2>/dev/null && break; sleep 0.5; done
-  export SMTP_URL="smtp://127.0.0.1:$mail_port" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"
-  mail_note="http://127.0.0.1:$mail_web_port  every email the service sends (SMTP on 127.0.0.1:$mail_port)"
+  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$mail_smtp_port) 2>/dev/null && break; sleep 0.5; done
+  export SMTP_URL="smtp://127.0.0.1:$mail_smtp_port" EMAIL_FROM="${EMAIL_FROM:-Billing <billing@localhost>}"
+  mail_note="http://127.0.0.1:$mail_web_port  every email the service sends (SMTP on 127.0.0.1:$mail_smtp_port)"
 fi
 
 standin_note="not started: IPAYMU_BASE_URL points elsewhere"
@@ -143,6 +140,11 @@ else
   scheduler="on: renewal 02:00 UTC, retry 03:00 UTC, and at start-up any run missed today"
 fi
 [ "$BILLING_SCHEDULER_ENABLED" = false ] && [ -z "${BILLING_TEST_CLOCK:-}" ] && scheduler="OFF (BILLING_SCHEDULER_ENABLED=false)"
+# The operator console's sign-in link for a local admin (SPEC §9.5): a token.sh token, 8 hours.
+console_note="http://127.0.0.1:$api_port/admin  (sign in with an admin token: bash scripts/token.sh admin_local --admin)"
+if [ "$identity" != "${identity#local development key}" ]; then
+  console_note="http://127.0.0.1:$api_port/admin/sign-in?token=$(bash scripts/token.sh admin_local --admin --minutes 480)  (local admin, 8 hours)"
+fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
 kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
@@ -158,6 +160,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   identity         $identity
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)
+  console          $console_note
   stop             Ctrl-C stops the API, the stand-in and the mail catcher; bash scripts/stop.sh stops them and PostgreSQL
 INFO
 set +e

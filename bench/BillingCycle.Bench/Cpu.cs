@@ -37,7 +37,7 @@ public sealed class CpuMeter(Stack stack)
 
     /// <summary>utime + stime of a process (and its reaped children), from /proc/PID/stat, in seconds.</summary>
     /// <param name="children">Also count reaped children (cutime, cstime): wrk has exited by the end of its phase.</param>
-    private static double Seconds(int pid, bool children = false)
+    internal static double Seconds(int pid, bool children = false)
     {
         try
         {
@@ -55,6 +55,35 @@ public sealed class CpuMeter(Stack stack)
         {
             return 0;
         }
+    }
+
+    /// <summary>CPU seconds of one PostgreSQL cluster: its postmaster (with the children it reaped) and its live children.</summary>
+    /// <remarks>Not every "postgres" on the machine: on a shared machine other clusters run other people's work.</remarks>
+    public static double Cluster(int postmasterPid)
+    {
+        var sum = Seconds(postmasterPid, children: true);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id == postmasterPid)
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1] == postmasterPid.ToString(CultureInfo.InvariantCulture))
+                {
+                    sum += Seconds(id);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return sum;
     }
 
     private static bool ParentNamed(int pid, string name)

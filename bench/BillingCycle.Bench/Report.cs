@@ -18,6 +18,7 @@ public sealed class Report
     public List<RenewalResult> Renewals { get; } = [];
     public StormResult? Storm { get; set; }
     public CreditsResult? Credits { get; set; }
+    public ConsoleResult? Console { get; set; }
     public List<Target> Targets { get; } = [];
     /// <summary>Core-ms per request by process, per phase.</summary>
     public Dictionary<string, Dictionary<string, double>> CpuPerRequest { get; } = [];
@@ -58,6 +59,17 @@ public sealed class Report
             sb.AppendLine(c, $"Credits add: max {k.Max.PerSecond:F0} req/s (p50 {k.Max.P50Ms:F1} ms, p99 {k.Max.P99Ms:F1} ms, {k.Non2xx} non-2xx); " +
                 $"half rate {k.HalfRate.PerSecond:F0}/s (p50 {k.HalfRate.P50Ms:F1} ms, p99 {k.HalfRate.P99Ms:F1} ms)");
         }
+        if (Console is { } con)
+        {
+            sb.AppendLine();
+            sb.AppendLine(c, $"Console ({con.Subscriptions:N0} subscriptions, {con.Invoices:N0} invoices, {con.Payments:N0} payments, {con.BillingLogs:N0} billing logs; seeded in {con.SeedSeconds:F0} s)");
+            sb.AppendLine("  page                          server CPU core-ms   wall median ms    p95 ms    max ms      KiB");
+            foreach (var p in con.Pages.Append(con.ExportCsv))
+            {
+                sb.AppendLine(c, $"  {p.Page,-32} {p.CpuMs,15:F1} {p.MedianMs,16:F1} {p.P95Ms,9:F1} {p.MaxMs,9:F1} {p.Bytes / 1024,8}");
+            }
+            sb.AppendLine(c, $"  export CSV time to first byte: {con.ExportCsvFirstByteMs:F1} ms");
+        }
         sb.AppendLine();
         sb.AppendLine("CPU per request (core-ms)       api  stand-in  baseline  postgres  load-gen    total");
         foreach (var (phase, cpu) in CpuPerRequest)
@@ -89,6 +101,7 @@ public sealed class Report
         renewals = Renewals,
         callback_storm = Storm,
         credits = Credits,
+        console = Console,
         cpu_core_ms_per_request = CpuPerRequest,
         top_statements = TopStatements,
         targets = Targets,

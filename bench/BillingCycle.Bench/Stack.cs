@@ -12,7 +12,9 @@ namespace BillingCycle.Bench;
 public sealed class Stack : IAsyncDisposable
 {
     public const string CronSecret = "bench-cron-secret-0123456789-abcde";
-    public const int ApiPort = 18080, StandInPort = 18090, BaselinePort = 18070;
+    // BENCH_PORT_BASE (default 18070): the baseline on it, the API on +10, the stand-in on +20.
+    private static readonly int PortBase = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PORT_BASE"), out var b) ? b : 18070;
+    public static readonly int BaselinePort = PortBase, ApiPort = PortBase + 10, StandInPort = PortBase + 20;
 
     private readonly string _repo;
     private readonly string _work;

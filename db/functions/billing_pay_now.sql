@@ -64,3 +64,27 @@ BEGIN
     RETURN QUERY SELECT 'created'::text, v_new, NULL::text, NULL::timestamptz,
            (SELECT p.attempt_number FROM payments p WHERE p.id = v_new);
 END $$;
+
+-- A pay link an operator sends (SPEC §9.2, "send a fresh pay link"): the pay-now rule made or
+-- found the link; this tells the customer, as the renewal's "payment due" notice does. Its email
+-- is queued by the notifications trigger, data.invoice_url added by it, in this transaction;
+-- the console writes its operator_action log around the call.
+CREATE OR REPLACE FUNCTION billing_notify_pay_link(p_invoice_id uuid, p_url text, p_expires_at timestamptz,
+                                                   p_operator text, p_now timestamptz)
+RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id uuid;
+BEGIN
+    INSERT INTO notifications (user_id, type, title, message, data, created_at)
+    SELECT i.user_id, 'billing_payment_due', 'Payment Due',
+           format('A new payment link for invoice %s (%s) is ready. Please complete your payment.',
+                  i.invoice_number, format_idr(i.amount)),
+           jsonb_build_object('payment_url', p_url, 'invoice_id', i.id, 'invoice_number', i.invoice_number,
+                              'amount', i.amount, 'expires_at', p_expires_at, 'sent_by', 'operator'),
+           p_now
+      FROM invoices i
+     WHERE i.id = p_invoice_id
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END $$;

@@ -18,7 +18,8 @@ BEGIN
     FOR r IN
         SELECT s.id, s.user_id, s.current_period_end, pl.name AS plan_name, pl.price
           FROM subscriptions s
-          JOIN subscription_plans pl ON pl.id = s.plan_id
+          -- The plan the renewal will charge: a downgrade scheduled for it (SPEC §7.5) is the one announced.
+          JOIN subscription_plans pl ON pl.id = coalesce(s.scheduled_plan_id, s.plan_id)
          WHERE s.status = 'active'
            AND s.current_period_end > p_now
            AND s.current_period_end <= p_now + make_interval(days => p_days)

@@ -1,4 +1,5 @@
 using BillingCycle.Api.Billing;
+using BillingCycle.Api.Console;
 using BillingCycle.Api.Credits;
 using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Health;
@@ -41,6 +42,7 @@ try
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
+    builder.AddConsole();           // the operator console at /admin (SPEC §9)
 
     var app = builder.Build();
     if (args.Contains("migrate", StringComparer.Ordinal))
@@ -55,6 +57,7 @@ try
     app.MapSubscriptionsApi();
     app.MapPayPage();
     app.MapWebhooksApi();
+    app.MapConsole();
     app.MapDeliveriesApi();
     await app.RunAsync();
     return 0;

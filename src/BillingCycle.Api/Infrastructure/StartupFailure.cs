@@ -18,7 +18,7 @@ public static class StartupFailure
     public static async Task<int> RunMigrateCommandAsync(this WebApplication app)
     {
         var applied = await app.Services.GetRequiredService<Migrator>().MigrateAsync();
-        await Console.Out.WriteLineAsync(applied.Count == 0
+        await System.Console.Out.WriteLineAsync(applied.Count == 0
             ? "billing-cycle: database is up to date"
             : $"billing-cycle: applied {applied.Count} migration(s): {string.Join(", ", applied)}");
         return 0;

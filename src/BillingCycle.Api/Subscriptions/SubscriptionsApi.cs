@@ -11,6 +11,7 @@ public static class SubscriptionsApi
         builder.Services.AddSingleton<SubscriptionReader>();
         builder.Services.AddSingleton<LifecycleStore>();
         builder.Services.AddSingleton<PayNow>();
+        builder.Services.AddSingleton<Console.Seams.ISubscriptionActions, ConsoleSubscriptionActions>();
         builder.Services.AddSingleton<IdempotencyFilter>();
         return builder;
     }

@@ -103,6 +103,21 @@ public sealed class ReminderTests
         Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
     }
 
+    [Fact]
+    public async Task The_upcoming_renewal_reminder_announces_the_plan_the_renewal_will_charge_a_scheduled_downgrade()
+    {
+        await using var h = await BillingHarness.StartAsync();
+        var (sub, user) = await h.DueSubscriptionAsync(periodEnd: new DateTimeOffset(2026, 11, 3, 0, 0, 0, TimeSpan.Zero));
+        await h.Db.ExecAsync("""
+            WITH starter AS (INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits)
+                             VALUES ('Starter', 49000, 100, 10) RETURNING id)
+            UPDATE subscriptions SET scheduled_plan_id = (SELECT id FROM starter) WHERE id = $1
+            """, sub);
+        Assert.Equal(1, await h.Db.ScalarAsync<int>("SELECT reminders_queue_upcoming_renewals($1, 3, 100)", h.Api.Clock.GetUtcNow()));
+        Assert.Equal("Your Starter subscription renews on 2026-11-03 for IDR 49,000. We will send you a payment link on that day.",
+            await h.Db.ScalarAsync<string>("SELECT message FROM notifications WHERE user_id = $1 AND type = 'billing_upcoming_renewal'", user));
+    }
+
     private static async Task<int> QueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, DateTimeOffset now)
     {
         await using var cmd = new NpgsqlCommand("SELECT reminders_queue_upcoming_renewals($1, 3, 100)", conn, tx);

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BillingCycle.IPaymu.StandIn;
 using BillingCycle.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BillingCycle.IntegrationTests.Infrastructure;
 
@@ -25,7 +26,11 @@ public sealed class BillingHarness : IAsyncDisposable
     public StandInHost StandIn { get; }
     public ApiFactory Api { get; }
 
-    public static async Task<BillingHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<StandInOptions>? standIn = null)
+    /// <summary>The app's own address when it listens on a real socket (<paramref name="kestrel"/>: for a real browser).</summary>
+    public Uri? BaseUrl { get; private set; }
+
+    public static async Task<BillingHarness> StartAsync(Dictionary<string, string?>? settings = null, Action<StandInOptions>? standIn = null,
+        bool kestrel = false)
     {
         var db = await PostgresServer.CreateDatabaseAsync();
         var host = await StandInHost.StartAsync(standIn);
@@ -35,13 +40,28 @@ public sealed class BillingHarness : IAsyncDisposable
             all[k] = v;
         }
         var api = new ApiFactory(db, Tokens, all, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start));
-        _ = api.Server; // start the app (migrations are already in the template)
-        return new BillingHarness(db, host, api);
+        if (!kestrel)
+        {
+            _ = api.Server; // start the app (migrations are already in the template)
+            return new BillingHarness(db, host, api);
+        }
+        api.UseKestrel(0); // a free loopback port
+        api.StartServer();
+        var address = api.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        return new BillingHarness(db, host, api) { BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)) };
     }
 
     /// <summary>A second app instance on the same database and stand-in (another "server").</summary>
     public ApiFactory SecondInstance() =>
         new(Db, Tokens, new Dictionary<string, string?> { ["IPAYMU_BASE_URL"] = StandIn.BaseUrl.ToString().TrimEnd('/') }, Api.Clock);
+
+    /// <summary>Another instance with extra service registrations (test doubles of a seam), on the same database and clock.</summary>
+    public ApiFactory SecondInstanceWith(Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> services) =>
+        new(Db, Tokens, new Dictionary<string, string?> { ["IPAYMU_BASE_URL"] = StandIn.BaseUrl.ToString().TrimEnd('/') }, Api.Clock)
+        {
+            ExtraServices = services,
+        };
 
     public async Task<(Guid Subscription, string User)> DueSubscriptionAsync(long price = 149_000, bool cancelAtPeriodEnd = false,
         DateTimeOffset? periodEnd = null, long interaction = 1_000, long scraper = 500)

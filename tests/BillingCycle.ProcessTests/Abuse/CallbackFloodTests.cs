@@ -39,7 +39,11 @@ public sealed class CallbackFloodTests
 
         var limited = codes.Count(c => c == HttpStatusCode.TooManyRequests);
         Assert.True(limited >= 1_700, $"{limited} of 2,000 answered 429");
-        Assert.All(codes, c => Assert.True(c is HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized, c.ToString()));
+        // 401 for what got past the limiter; 503 ("resend later") only when the database could not store an
+        // event in time, which a machine loaded far beyond its cores does to a few (44 of 2,000 once, at
+        // load 32 on 2 cores). Never a 500, never a 200 for an unsigned callback.
+        Assert.All(codes, c => Assert.True(c is HttpStatusCode.TooManyRequests or HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, c.ToString()));
+        Assert.True(codes.Count(c => c == HttpStatusCode.ServiceUnavailable) <= 100, "at most 5% deferred with 503");
         var grown = await world.Db.ScalarAsync<long>(stored) - before;
         Assert.True(grown < 3 * 1024 * 1024, $"webhook_events grew by {grown} bytes");
 

@@ -1,11 +1,8 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text.Json;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace BillingCycle.Api.Infrastructure.Auth;
@@ -25,82 +22,33 @@ public static class ClerkAuthentication
     {
         var clerk = ClerkOptions.FromConfiguration(builder.Configuration, builder.Environment.IsProduction());
         var admins = AdminRule.From(clerk);
+        var bearer = new ClerkBearer(clerk, admins);
         builder.Services.AddSingleton(clerk);
         builder.Services.AddSingleton(admins);
+        builder.Services.AddSingleton(bearer);
 
-        RsaSecurityKey? pemKey = null;
-        if (clerk.JwtKey is not null)
-        {
-            try
-            {
-                var rsa = RSA.Create();
-                rsa.ImportFromPem(clerk.JwtKey);
-                pemKey = new RsaSecurityKey(rsa);
-            }
-            catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-            {
-                throw new StartupException("CLERK_JWT_KEY is not a PEM RSA public key");
-            }
-        }
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {
-                o.MapInboundClaims = false;
-                o.RequireHttpsMetadata = clerk.RequireHttps;
-                o.IncludeErrorDetails = false;
-                o.SaveToken = false;
-                o.TokenValidationParameters = new TokenValidationParameters
+                bearer.Apply(o);
+                o.Events.OnChallenge = async ctx =>
                 {
-                    ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
-                    ValidateIssuer = clerk.Issuer is not null,
-                    ValidIssuer = clerk.Issuer,
-                    ValidateAudience = false,
-                    ValidateLifetime = true,
-                    RequireExpirationTime = true,
-                    RequireSignedTokens = true,
-                    ValidateIssuerSigningKey = true,
-                    ClockSkew = SessionTokenRules.ClockSkew,
-                    NameClaimType = "sub",
+                    ctx.HandleResponse();
+                    ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    await ctx.Response.WriteAsJsonAsync(new ApiError("Unauthorized", ErrorCodes.Unauthorized));
                 };
-                if (pemKey is not null)
+                o.Events.OnForbidden = async ctx =>
                 {
-                    o.TokenValidationParameters.IssuerSigningKey = pemKey;
-                }
-                else if (clerk.JwksUrl is not null)
-                {
-                    o.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                        clerk.JwksUrl.AbsoluteUri, new JwksRetriever(), new HttpDocumentRetriever { RequireHttps = clerk.RequireHttps })
-                    {
-                        AutomaticRefreshInterval = TimeSpan.FromHours(1),
-                        RefreshInterval = TimeSpan.FromSeconds(30),
-                    };
-                }
-                else
-                {
-                    // No key at all: nothing can validate. A resolver that yields no key keeps it closed.
-                    o.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => [];
-                }
-
-                o.Events = new JwtBearerEvents
-                {
-                    OnTokenValidated = ctx => CheckSession(ctx, clerk, admins),
-                    OnChallenge = async ctx =>
-                    {
-                        ctx.HandleResponse();
-                        ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                        await ctx.Response.WriteAsJsonAsync(
-                            new ApiError("Unauthorized", ErrorCodes.Unauthorized));
-                    },
-                    OnForbidden = async ctx =>
-                    {
-                        ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
-                        await ctx.Response.WriteAsJsonAsync(new ApiError("Forbidden", ErrorCodes.Forbidden));
-                    },
+                    ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await ctx.Response.WriteAsJsonAsync(new ApiError("Forbidden", ErrorCodes.Forbidden));
                 };
             });
         builder.Services.AddAuthorization();
         return builder;
     }
+
+    /// <summary>Checks a verified token's claims (Clerk's session rules) and marks admins (SPEC §10.1).</summary>
+    internal static Task OnTokenValidated(TokenValidatedContext ctx, ClerkOptions clerk, AdminRule admins) => CheckSession(ctx, clerk, admins);
 
     private static Task CheckSession(TokenValidatedContext ctx, ClerkOptions clerk, AdminRule admins)
     {

@@ -1,0 +1,39 @@
+namespace BillingCycle.Api.Console;
+
+/// <summary>
+/// Headers on every console answer, refusals included: no script at all may run (the console
+/// needs none), nothing is framed or cached (pages carry customers' data), no referrer leaks.
+/// </summary>
+public static class ConsoleHeaders
+{
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public static void Apply(HttpResponse response)
+    {
+        var h = response.Headers;
+        h.ContentSecurityPolicy = ContentSecurityPolicy;
+        h.XContentTypeOptions = "nosniff";
+        h.XFrameOptions = "DENY";
+        h["Referrer-Policy"] = "no-referrer";
+        h.CacheControl = "no-store";
+    }
+}
+
+/// <summary>Applies <see cref="ConsoleHeaders"/> and, on every POST, ASP.NET Core's antiforgery check (SPEC §9.1).</summary>
+public sealed class ConsoleRequestFilter(Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        ConsoleHeaders.Apply(http.Response);
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
+            && !await antiforgery.IsRequestValidAsync(http))
+        {
+            return ConsolePage.Message(400, "Form expired",
+                "This form's antiforgery token is missing or does not match this browser's: nothing was done. Reload the page and try again.",
+                ConsoleRoutes.Root, "Back to the console");
+        }
+        return await next(context);
+    }
+}

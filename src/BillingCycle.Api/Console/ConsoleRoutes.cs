@@ -1,0 +1,22 @@
+namespace BillingCycle.Api.Console;
+
+/// <summary>The console's paths (SPEC §9.3: operators bookmark them).</summary>
+public static class ConsoleRoutes
+{
+    public const string Root = "/admin";
+    public const string SignIn = "/admin/sign-in";
+    public const string SignOut = "/admin/sign-out";
+    public const string Funnel = "/admin/funnel";
+    public const string Oddities = "/admin/oddities";
+    public const string Customers = "/admin/customers";
+    public const string Jobs = "/admin/jobs";
+    public const string Deliveries = "/admin/deliveries";
+    public const string Export = "/admin/export";
+    public const string Stylesheet = "/admin/assets/console.css";
+
+    public static string Customer(string userId) => $"{Customers}/{Uri.EscapeDataString(userId)}";
+
+    public static string FunnelFor(ConsoleMonth month) => $"{Funnel}?month={month}";
+
+    public static string ExportFor(ConsoleMonth month) => $"{Export}?month={month}";
+}

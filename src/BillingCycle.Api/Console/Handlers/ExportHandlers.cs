@@ -1,0 +1,59 @@
+using System.Globalization;
+using BillingCycle.Api.Console.Data;
+using BillingCycle.Api.Console.Pages;
+using CsvHelper;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BillingCycle.Api.Console.Handlers;
+
+/// <summary>GET /admin/export: the month picker; with ?month=YYYY-MM the month's invoices as text/csv (CsvHelper).</summary>
+public static class ExportHandlers
+{
+    public static readonly string[] Header =
+        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id"];
+
+    // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet.
+    private static readonly CsvWriterOptions Csv = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+
+    public static Results<RazorComponentResult<ExportPage>, RazorComponentResult<MessagePage>, PushStreamHttpResult> Export(
+        [AsParameters] ConsoleRequest request, ExportStore store, Infrastructure.Time.BillingClock clock, string? month)
+    {
+        if (month is null)
+        {
+            return ConsolePage.Render<ExportPage>(new { View = request.View(), Month = ConsoleMonth.From(clock.UtcNow) });
+        }
+        if (!ConsoleMonth.TryParse(month, out var chosen))
+        {
+            return ConsolePage.Message(400, "Not a month", "The month is written YYYY-MM, for example 2026-11.",
+                ConsoleRoutes.Export, "Export", request.View());
+        }
+        // Streamed row by row from the database to the response: a month of 100,000 invoices is never held in memory.
+        return TypedResults.Stream(body => WriteAsync(body, store, chosen, request.Http.RequestAborted),
+            "text/csv; charset=utf-8", $"invoices-{chosen}.csv");
+    }
+
+    private static async Task WriteAsync(Stream body, ExportStore store, ConsoleMonth month, CancellationToken ct)
+    {
+        await using var csv = CsvWriter.Create(body, Csv, leaveOpen: true);
+        csv.WriteHeader(Header); // a whole record: the header row
+        await foreach (var r in store.MonthAsync(month, ct))
+        {
+            csv.WriteField(r.Number);
+            csv.WriteField(Iso(r.Date));
+            csv.WriteField(r.Customer ?? "");
+            csv.WriteField(r.Email ?? "");
+            csv.WriteField($"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}");
+            csv.WriteField(r.Amount.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(r.Tax.ToString(CultureInfo.InvariantCulture));
+            csv.WriteField(r.Status);
+            csv.WriteField(r.PaidAt is { } p ? Iso(p) : "");
+            csv.WriteField(r.TransactionId ?? "");
+            await csv.EndRecordAsync(ct);
+        }
+        await csv.FlushAsync(ct);
+    }
+
+    private static string Iso(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    private static string Day(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
