@@ -49,7 +49,8 @@ public sealed class RenewalTests : IAsyncLifetime
         Assert.Equal("https://billing.test/api/billing/webhook", body.RootElement.GetProperty("notifyUrl").GetString());
         // Back to the invoice's pay page ("Lunas" once confirmed, with the PDF); cancelling goes back to the web app.
         var token = await _h.Db.ScalarAsync<string>("SELECT public_token FROM invoices WHERE subscription_id = $1", sub);
-        Assert.Equal($"https://billing.test/pay/{token}", body.RootElement.GetProperty("returnUrl").GetString());
+        Assert.Equal($"https://app.billing.test/billing?payment=success&invoice_url={Uri.EscapeDataString($"https://billing.test/pay/{token}")}",
+            body.RootElement.GetProperty("returnUrl").GetString());
         Assert.Equal("https://app.billing.test/billing?payment=cancelled", body.RootElement.GetProperty("cancelUrl").GetString());
         Assert.Equal(24, body.RootElement.GetProperty("expired").GetInt32());
         Assert.Equal(149_000, body.RootElement.GetProperty("price")[0].GetInt64());

@@ -5,8 +5,9 @@ using BillingCycle.IntegrationTests.Subscriptions;
 namespace BillingCycle.IntegrationTests.PayPage;
 
 /// <summary>
-/// iPaymu sends the customer back to returnUrl: the invoice's pay page (SPEC §7.6), which then
-/// says "Lunas". Checked through the stand-in's own payment page, which does what iPaymu's does.
+/// iPaymu sends the customer back to returnUrl, the web app (SPEC §2), which carries the invoice's
+/// pay page (SPEC §7.6) as invoice_url; the local stand-in, where no web app runs, follows it to the
+/// pay page, which then says "Lunas".
 /// </summary>
 public sealed class ReturnToPayPageTests
 {
@@ -21,8 +22,9 @@ public sealed class ReturnToPayPageTests
         var payment = w.H.StandIn.ByReference(reference)!;
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = w.H.StandIn.BaseUrl };
 
-        // What our client asked iPaymu for.
-        Assert.Equal($"https://billing.test/pay/{token}", payment.ReturnUrl);
+        // What our client asked iPaymu for: the web app (SPEC §2), carrying the pay page.
+        var payPage = $"https://billing.test/pay/{token}";
+        Assert.Equal($"https://app.billing.test/billing?payment=success&invoice_url={Uri.EscapeDataString(payPage)}", payment.ReturnUrl);
 
         // The stand-in's page for this payment: its "pay" button posts, and the answer sends the browser back.
         var page = new HtmlParser().ParseDocument(await browser.GetStringAsync($"/pay/{payment.SessionId}"));
@@ -30,7 +32,7 @@ public sealed class ReturnToPayPageTests
         // The stand-in's callback goes to notifyUrl (https://billing.test, not reachable here): it is delivered by hand below.
         var answer = await browser.PostAsync(pay.GetAttribute("action") + "&deliver=false", null);
         Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
-        Assert.Equal(payment.ReturnUrl, answer.Headers.Location!.ToString());
+        Assert.Equal(payPage, answer.Headers.Location!.ToString());
         (await w.H.DeliverAsync(w.H.StandIn.Callbacks.Build(payment))).EnsureSuccessStatusCode();
 
         var landed = new HtmlParser().ParseDocument(await w.H.Api.CreateClient().GetStringAsync(answer.Headers.Location!.PathAndQuery));
@@ -38,6 +40,6 @@ public sealed class ReturnToPayPageTests
 
         // Coming back to the stand-in's page later, the way back is a link.
         var after = new HtmlParser().ParseDocument(await browser.GetStringAsync($"/pay/{payment.SessionId}"));
-        Assert.Equal(payment.ReturnUrl, after.QuerySelector("a#return")!.GetAttribute("href"));
+        Assert.Equal(payPage, after.QuerySelector("a#return")!.GetAttribute("href"));
     }
 }

@@ -42,9 +42,8 @@ public sealed partial class PaymentLinks(
             Qty = [1],
             Price = [work.Amount],
             Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
-            // Back to the invoice's pay page, which says "Lunas" once the payment is confirmed and
-            // links the PDF; it works for a checkout from the web app and for a link in an old email alike.
-            ReturnUrl = options.PayPageUrl(work.PublicToken)!.ToString(),
+            // Back to the web app (SPEC §2), carrying the invoice's pay page (invoice_url) for it to show.
+            ReturnUrl = options.ReturnUrl(work.PublicToken)!.ToString(),
             CancelUrl = new Uri(options.AppUrl, "/billing?payment=cancelled").ToString(),
             NotifyUrl = options.NotifyUrl.ToString(),
             ReferenceId = work.ReferenceId,
