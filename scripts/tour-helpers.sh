@@ -7,6 +7,20 @@ API="${API:-http://127.0.0.1:${BILLING_API_PORT:-8080}}"
 STANDIN="${STANDIN:-http://127.0.0.1:${BILLING_STANDIN_PORT:-9300}}"
 DB="${DATABASE_URL:-postgres://postgres@127.0.0.1:${BILLING_PG_PORT:-54329}/billing}"
 SECRET="${BILLING_CRON_SECRET:-local-cron-secret-0123456789abcdef}"
+TOUR_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# A signed-in customer's call, as the web app makes it: api USER METHOD PATH [JSON], with a
+# session token from scripts/token.sh; prints the JSON answer.
+api() {
+  curl -sS -X "$2" -H "Authorization: Bearer $(bash "$TOUR_SCRIPTS/token.sh" "$1")" -H 'Content-Type: application/json' \
+    "$API$3" ${4:+-d "$4"}; echo
+}
+# A plan's id by its name (Starter, Pro): the ids GET /api/plans lists.
+plan() { psql "$DB" -tAc "SELECT id FROM subscription_plans WHERE name = '$1' AND is_active"; }
+# The pay page of a customer's newest invoice (its PDF is the same address + /invoice.pdf).
+pay_page() {
+  echo "$API/pay/$(psql "$DB" -tAc "SELECT public_token FROM invoices WHERE user_id = '$1' ORDER BY created_at DESC, invoice_number DESC LIMIT 1")"
+}
 
 # POST a cron endpoint (renew, retry, test-clock) with the cron secret; prints the JSON answer.
 cron() { curl -sS -X POST -H "Authorization: Bearer $SECRET" -H 'Content-Type: application/json' "$API/api/billing/$1" ${2:+-d "$2"}; echo; }
@@ -25,12 +39,13 @@ open_ref() { psql "$DB" -tAc "SELECT p.reference_id FROM payments p JOIN invoice
                                WHERE i.user_id = '$1' AND p.status = 'pending' AND p.session_id IS NOT NULL"; }
 # What the customer does on iPaymu's page: pay or let expire. The stand-in posts the signed callback.
 gateway() { curl -sS -X POST "$STANDIN/_standin/payments/by-reference/$1/$2" >/dev/null; }
-# Each subscription with its invoices: status, paid-through date, attempts, failed retries.
+# Each subscription with its invoices: plan, status, paid-through date, invoice kind and amount,
+# attempts, failed retries.
 state() {
-  sql "SELECT u.full_name AS customer, s.status AS subscription, s.current_period_end::date AS paid_through,
-              i.invoice_number, i.status AS invoice, count(p.*) AS attempts,
+  sql "SELECT u.full_name AS customer, pl.name AS plan, s.status AS subscription, s.current_period_end::date AS paid_through,
+              i.invoice_number, i.kind, i.amount, i.status AS invoice, count(p.*) AS attempts,
               (SELECT count(*) FROM payment_retries r WHERE r.invoice_id = i.id AND r.status = 'failed') AS failed_retries
-         FROM subscriptions s JOIN users u ON u.id = s.user_id
+         FROM subscriptions s JOIN users u ON u.id = s.user_id JOIN subscription_plans pl ON pl.id = s.plan_id
          LEFT JOIN invoices i ON i.subscription_id = s.id LEFT JOIN payments p ON p.invoice_id = i.id
-        GROUP BY 1, 2, 3, 4, 5, i.id ORDER BY 1, 4"
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, i.id ORDER BY 1, 5"
 }

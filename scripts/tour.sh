@@ -1,36 +1,60 @@
 #!/usr/bin/env bash
-# The README's tour of a billing month, played against a running `scripts/run.sh` that was
-# started with a test clock:
+# The README's tour, played against a running `scripts/run.sh` that was started with a test clock:
 #   terminal 1:  BILLING_TEST_CLOCK="$(date -u +%Y-%m-%dT%H:00:00Z)" bash scripts/run.sh --fresh
 #   terminal 2:  bash scripts/tour.sh
-# Renew → Ayu pays → Citra's subscription ends → Budi never pays: past_due, five retries on the
-# 1/2/4/7/14-day schedule, then canceled. Needs only curl and psql. The helpers are the README's:
-# scripts/tour-helpers.sh.
+# A new customer: Dewi signs up and pays on the stand-in (credits), upgrades three days later
+# (a prorated invoice, paid), downgrades (at the next renewal) and cancels at period end. Then a
+# billing month: renew → Ayu pays → Citra's subscription ends → Budi never pays: past_due, five
+# retries on the 1/2/4/7/14-day schedule, then canceled; at the end of her period Dewi's ends.
+# Needs only curl and psql. The helpers are the README's: scripts/tour-helpers.sh.
 set -euo pipefail
 # shellcheck source=tour-helpers.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tour-helpers.sh"
 step() { printf '\n== %s\n' "$*"; }
 
-step "1. The 02:00 renewal: Ayu is due today, Citra's plan ends at period end, Budi is due next week"
+step "1. Dewi signs up: the web app writes her user row and checks out the Starter plan"
+sql "INSERT INTO users (id, email, full_name, phone) VALUES ('user_dewi', 'dewi@example.com', 'Dewi Anggraini', '081234567804')"
+api user_dewi POST /api/subscriptions "{\"plan_id\":\"$(plan Starter)\"}"
+
+step "2. She pays on the stand-in: her subscription is active and she has Starter's credits"
+gateway "$(open_ref user_dewi)" pay
+sleep 1
+api user_dewi GET /api/subscriptions/current
+api user_dewi GET /api/credits/balance
+echo "Her pay page says Lunas and links the PDF: $(pay_page user_dewi)  (PDF: $(pay_page user_dewi)/invoice.pdf)"
+
+step "3. Three days later she upgrades to Pro: a prorated invoice, paid at once; Pro's credits"
+advance 3
+api user_dewi POST /api/subscriptions/current/change-plan "{\"plan_id\":\"$(plan Pro)\"}"
+gateway "$(open_ref user_dewi)" pay
+sleep 1
+api user_dewi GET /api/credits/balance
+
+step "4. She downgrades back to Starter (from the next renewal on), then cancels at period end"
+api user_dewi POST /api/subscriptions/current/change-plan "{\"plan_id\":\"$(plan Starter)\"}"
+api user_dewi POST /api/subscriptions/current/cancel '{"at_period_end":true}'
+state
+
+step "5. The 02:00 renewal: Ayu is due today, Citra's plan ends at period end, Budi is due next week"
 cron renew
 state
 
-step "2. Ayu pays her link on the stand-in (same as its 'pay' button): the callback is confirmed with check-transaction"
+step "6. Ayu pays her link on the stand-in (same as its 'pay' button): the callback is confirmed with check-transaction"
 gateway "$(open_ref user_demo_ayu)" pay
 sleep 1
 state
 sql "SELECT user_id, credit_type, balance FROM credit_balances ORDER BY 1, 2"
 echo "Ayu's own view, with a session token from scripts/token.sh:"
-curl -sS -H "Authorization: Bearer $(bash "$(dirname "${BASH_SOURCE[0]}")/token.sh" user_demo_ayu)" "$API/api/credits/balance"; echo
+api user_demo_ayu GET /api/credits/balance
 
-step "3. Ten days later Budi is due; his link expires unpaid: past_due, retry 1 tomorrow"
+step "7. Ten days later Budi is due; his link expires unpaid: past_due, retry 1 tomorrow"
 advance 10
 cron renew
 gateway "$(open_ref user_demo_budi)" expire
 sleep 1
 state
 
-step "4. Each retry gives Budi a new link, which expires too; retries fall due 1, 2, 4, 7 and 14 days apart"
+step "8. Each retry gives Budi a new link, which expires too; retries fall due 1, 2, 4, 7 and 14 days apart"
 for days in 1 2 4 7 14; do
   advance "$days"
   cron retry
@@ -41,3 +65,8 @@ state
 sql "SELECT attempt_number, retry_date::date, status FROM payment_retries ORDER BY attempt_number"
 sql "SELECT status, cancel_reason FROM subscriptions WHERE user_id = 'user_demo_budi'"
 sql "SELECT type, title FROM notifications WHERE user_id = 'user_demo_budi' ORDER BY created_at"
+
+step "9. A month after her checkout Dewi's period is over: canceled, not billed; Ayu's second month is invoiced"
+cron renew
+state
+sql "SELECT type, title FROM notifications WHERE user_id = 'user_dewi' ORDER BY created_at"

@@ -77,7 +77,8 @@ public static class ControlEndpoints
             : await sender.DeliverAsync(callback, ct);
         if (redirect is not null)
         {
-            return Results.Redirect(redirect == "return" && p.ReturnUrl is not null ? p.ReturnUrl : "/");
+            // From one payment's page (redirect=return) the customer goes back to returnUrl, as on iPaymu; from the list, to the list.
+            return Results.Redirect(redirect == "return" && WayBack(p.ReturnUrl) is { } back ? back.ToString() : "/");
         }
         return Results.Ok(new { transaction_id = p.TransactionId, status = p.Status, delivery });
     }
@@ -110,6 +111,28 @@ public static class ControlEndpoints
             sb.Append("</td></tr>");
         }
         sb.Append("</table>");
+        // One payment's page, as iPaymu's: once it is settled, the way back to the merchant (returnUrl).
+        if (sid is not null && state.BySession.TryGetValue(sid, out var one) && one.Status != 0 && WayBack(one.ReturnUrl) is { } back)
+        {
+            sb.Append("<p><a id=return href=\"").Append(WebUtility.HtmlEncode(back.ToString())).Append("\">Back to the merchant</a></p>");
+        }
         return Results.Content(sb.ToString(), "text/html");
     }
+
+    /// <summary>
+    /// Where the customer goes after paying. iPaymu goes to returnUrl, the web app; locally no web app
+    /// runs, so when returnUrl carries the invoice's pay page (invoice_url, as the billing service
+    /// sends it) the stand-in goes there instead, as the web app would. Only http(s) addresses.
+    /// </summary>
+    internal static Uri? WayBack(string? returnUrl)
+    {
+        if (!Uri.TryCreate(returnUrl, UriKind.Absolute, out var back) || !IsWeb(back))
+        {
+            return null;
+        }
+        var invoice = System.Web.HttpUtility.ParseQueryString(back.Query)["invoice_url"];
+        return Uri.TryCreate(invoice, UriKind.Absolute, out var page) && IsWeb(page) ? page : back;
+    }
+
+    private static bool IsWeb(Uri u) => u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps;
 }

@@ -30,20 +30,20 @@ public static class BillingApi
         // The cron endpoints: BILLING_CRON_SECRET as a bearer token, checked once for the group.
         var cron = app.MapGroup("/api/billing").WithTags("Billing jobs").AllowAnonymous().AddEndpointFilter<CronSecretFilter>()
             .WithMetadata(CronSecretMetadata.Instance);
-        cron.MapPost("/renew", JobHandlers.Renew)
+        cron.MapPost("/renew", JobHandlers.Renew).WithName("runRenewal")
             .WithSummary("Run the renewal job now: invoice and request payment for every subscription due up to today.")
             .ProducesErrors(401, 409);
-        cron.MapPost("/retry", JobHandlers.Retry)
+        cron.MapPost("/retry", JobHandlers.Retry).WithName("runRetry")
             .WithSummary("Run the retry job now: a new payment for every pending retry due up to today.")
             .ProducesErrors(401, 409);
-        cron.MapPost("/housekeeping", JobHandlers.Housekeeping)
+        cron.MapPost("/housekeeping", JobHandlers.Housekeeping).WithName("runHousekeeping")
             .WithSummary("Run the housekeeping job now: expire unpaid checkouts, queue reminders, prune unverified callbacks.")
             .ProducesErrors(401, 409);
-        cron.MapPost("/test-clock", TestClockHandlers.Move)
+        cron.MapPost("/test-clock", TestClockHandlers.Move).WithName("moveTestClock")
             .WithSummary("Move the test clock forward (only with BILLING_TEST_CLOCK; never backwards).")
             .DocumentsJsonBody<ClockAnswer>()
-            .ProducesErrors(400, 401, 404);
-        cron.MapGet("/test-clock", TestClockHandlers.Get)
+            .ProducesErrors(400, 401, 404, 413, 415);
+        cron.MapGet("/test-clock", TestClockHandlers.Get).WithName("getTestClock")
             .WithSummary("The test clock's current time (only with BILLING_TEST_CLOCK).")
             .ProducesErrors(401, 404);
         return app;

@@ -25,6 +25,19 @@ public sealed class BillingOptions
 
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
+    /// <summary>An invoice's public pay page, PUBLIC_BASE_URL/pay/{public_token} (SPEC §7.6); null without PUBLIC_BASE_URL.</summary>
+    public Uri? PayPageUrl(string publicToken) => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/pay/" + Uri.EscapeDataString(publicToken));
+
+    /// <summary>
+    /// iPaymu's returnUrl: the web app's APP_URL/billing?payment=success (SPEC §2), with the invoice's
+    /// pay page as invoice_url, so the app (or the local stand-in, where no app runs) can send the
+    /// customer on to the page that says "Lunas" and links the PDF.
+    /// </summary>
+    public Uri? ReturnUrl(string publicToken) => AppUrl is null ? null
+        : new Uri(AppUrl, PayPageUrl(publicToken) is { } page
+            ? "/billing?payment=success&invoice_url=" + Uri.EscapeDataString(page.ToString())
+            : "/billing?payment=success");
+
     /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
     public const int MinimumCronSecretLength = 32;
 

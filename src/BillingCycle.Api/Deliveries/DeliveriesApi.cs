@@ -37,8 +37,9 @@ public static class DeliveriesApi
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
-        var cron = app.MapGroup("/api/billing").WithTags("Events").AllowAnonymous().AddEndpointFilter<CronSecretFilter>();
-        cron.MapGet("/events", EventHandlers.List)
+        var cron = app.MapGroup("/api/billing").WithTags("Events").AllowAnonymous().AddEndpointFilter<CronSecretFilter>()
+            .WithMetadata(CronSecretMetadata.Instance);
+        cron.MapGet("/events", EventHandlers.List).WithName("listEvents")
             .WithSummary("Events for the web app after the one named by after (oldest first): to catch up on webhooks it missed.")
             .ProducesErrors(400, 401, 404);
         return app;

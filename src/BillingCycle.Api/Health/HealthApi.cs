@@ -11,9 +11,11 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         var probes = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
-        probes.MapGet("/live", Live).WithSummary("The process is up.");
-        probes.MapGet("/ready", Ready).WithSummary("The database answers and every migration is applied.");
-        app.MapGet("/api/billing/health", BillingHealth.Get)
+        probes.MapGet("/live", Live).WithName("getLiveness").WithSummary("The process is up.");
+        probes.MapGet("/ready", Ready).WithName("getReadiness").WithSummary("The database answers and every migration is applied.")
+            .Produces<ProbeAnswer>(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/api/billing/health", BillingHealth.Get).WithName("getBillingHealth")
+            .Produces<BillingHealthAnswer>(StatusCodes.Status503ServiceUnavailable)
             .WithTags("Health").AllowAnonymous()
             .WithSummary("Billing health: database, scheduler, recent billing activity, and each job's last and next run. 503 when the database is unreachable.");
         return app;

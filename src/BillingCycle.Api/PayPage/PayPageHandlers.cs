@@ -36,6 +36,10 @@ public static class PayPageHandlers
         };
     }
 
+    /// <summary>The pay page's 404 (an unknown token), for the PDF's path too.</summary>
+    internal static RazorComponentResult<PayPageView> NotFoundPage(string token, string? lang, SellerDetails seller) =>
+        Page(token, lang, null, seller, null, 404);
+
     private static RazorComponentResult<PayPageView> Page(string token, string? lang, PayPageInvoice? invoice, SellerDetails seller,
         string? message, int status) =>
         new(new { Invoice = invoice, Text = PayPageText.For(lang), Seller = seller, Token = token, Message = message })

@@ -7,7 +7,7 @@ namespace BillingCycle.Api.PayPage;
 public sealed record PayPageInvoice(
     Guid Id, string InvoiceNumber, string Kind, string Status, long Amount, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     JsonElement LineItems, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, string? BuyerName, string? BuyerEmail,
-    string SubscriptionStatus)
+    string SubscriptionStatus, string PublicToken)
 {
     /// <summary>Open: pending, or failed while the subscription is past due (the pay-now rule).</summary>
     public bool IsOpen => Status == "pending" || (Status == "failed" && SubscriptionStatus == "past_due");
@@ -17,19 +17,22 @@ public sealed record PayPageInvoice(
 public sealed record PayPageText(
     string Lang, string Title, string Invoice, string Seller, string Buyer, string Period, string Item, string Amount,
     string Total, string Status, string PayNow, string Paid, string PaidOn, string Open, string Cancelled, string Failed,
-    string NotFound, string TaxIncluded, string Other, string TryAgain, string GatewayDown)
+    string NotFound, string TaxIncluded, string Other, string TryAgain, string GatewayDown,
+    string TaxBase, string IssuedOn, string DownloadPdf, string PayAt, string Monthly)
 {
     public static readonly PayPageText Indonesian = new("id", "Tagihan", "Nomor tagihan", "Penjual", "Pembeli", "Periode",
         "Rincian", "Jumlah", "Total", "Status", "Bayar sekarang", "Lunas", "Dibayar pada", "Belum dibayar", "Dibatalkan",
         "Pembayaran gagal", "Tagihan tidak ditemukan", "termasuk", "English",
         "Tautan pembayaran baru saja dibuat. Silakan coba lagi sebentar lagi.",
-        "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.");
+        "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.",
+        "Dasar pengenaan pajak", "Tanggal terbit", "Unduh tagihan (PDF)", "Bayar di", "bulanan");
 
     public static readonly PayPageText English = new("en", "Invoice", "Invoice number", "Seller", "Billed to", "Period",
         "Item", "Amount", "Total", "Status", "Pay now", "Paid", "Paid on", "Not paid yet", "Cancelled", "Payment failed",
         "Invoice not found", "included", "Bahasa Indonesia",
         "A payment link was made a moment ago. Please try again shortly.",
-        "The payment service is unavailable. Please try again in a few minutes.");
+        "The payment service is unavailable. Please try again in a few minutes.",
+        "Taxable base", "Issued on", "Download invoice (PDF)", "Pay at", "monthly");
 
     public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
 
@@ -59,13 +62,4 @@ public sealed record PayPageText(
         "failed" when !i.IsOpen => Failed,
         _ => Open,
     };
-}
-
-/// <summary>Who sells (SPEC §7.7): BILLING_SELLER_NAME, _ADDRESS, _NPWP.</summary>
-public sealed record SellerDetails(string Name, string? Address, string? Npwp)
-{
-    public static SellerDetails FromConfiguration(IConfiguration c) => new(
-        string.IsNullOrWhiteSpace(c["BILLING_SELLER_NAME"]) ? "BillingCycle" : c["BILLING_SELLER_NAME"]!.Trim(),
-        string.IsNullOrWhiteSpace(c["BILLING_SELLER_ADDRESS"]) ? null : c["BILLING_SELLER_ADDRESS"]!.Trim(),
-        string.IsNullOrWhiteSpace(c["BILLING_SELLER_NPWP"]) ? null : c["BILLING_SELLER_NPWP"]!.Trim());
 }

@@ -33,4 +33,6 @@ public sealed record CheckoutBody(Guid PlanId, string? UserId);
 
 public sealed record CancelBody(bool? AtPeriodEnd, string? UserId);
 
+public sealed record ResumeBody(string? UserId);
+
 public sealed record ChangePlanBody(Guid PlanId, string? UserId);

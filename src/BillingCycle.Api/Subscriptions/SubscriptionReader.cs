@@ -111,8 +111,7 @@ public sealed class SubscriptionReader(NpgsqlDataSource db, BillingOptions optio
     }
 
     /// <summary>The public pay page's link for an invoice token (SPEC §7.6).</summary>
-    public string? PayPageUrl(string token) =>
-        options.PublicBaseUrl is { } b ? new Uri(b, "/pay/" + token).ToString() : null;
+    public string? PayPageUrl(string token) => options.PayPageUrl(token)?.ToString();
 
     private static SubscriptionView ReadSubscription(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), new PlanRef(r.GetGuid(2), r.GetString(3), r.GetInt64(4)),

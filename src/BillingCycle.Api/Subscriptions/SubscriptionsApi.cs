@@ -1,4 +1,5 @@
 using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.InvoicePdf;
 
 namespace BillingCycle.Api.Subscriptions;
 
@@ -18,42 +19,46 @@ public static class SubscriptionsApi
     public static IEndpointRouteBuilder MapSubscriptionsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/plans", SubscriptionHandlers.Plans)
-            .WithTags("Subscriptions").AllowAnonymous()
+            .WithName("listPlans").WithTags("Subscriptions").AllowAnonymous()
             .WithSummary("Active plans, cheapest first.");
 
         // Clerk session token on everything else; an admin may add user_id to act for another user.
         var subscriptions = app.MapGroup("/api/subscriptions").WithTags("Subscriptions").RequireAuthorization()
-            .AddEndpointFilter<IdempotencyFilter>();
-        subscriptions.MapPost("/", SubscriptionHandlers.Checkout)
+            .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey();
+        subscriptions.MapPost("/", SubscriptionHandlers.Checkout).WithName("createSubscription")
             .WithSummary("Checkout: a new subscription, incomplete until its first invoice is paid.")
             .DocumentsJsonBody<CheckoutBody>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
-        subscriptions.MapGet("/current", SubscriptionHandlers.Current)
+        subscriptions.MapGet("/current", SubscriptionHandlers.Current).WithName("getCurrentSubscription")
             .WithSummary("The live subscription (else the most recent one) and its open invoice.")
             .ProducesErrors(401, 403, 404);
-        subscriptions.MapPost("/current/cancel", SubscriptionHandlers.Cancel)
+        subscriptions.MapPost("/current/cancel", SubscriptionHandlers.Cancel).WithName("cancelSubscription")
             .WithSummary("Cancel at the end of the period (default) or now.")
-            .DocumentsJsonBody<CancelBody>()
-            .ProducesErrors(400, 401, 403, 404, 409);
-        subscriptions.MapPost("/current/resume", SubscriptionHandlers.Resume)
+            .DocumentsJsonBody<CancelBody>(required: false)
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
+        subscriptions.MapPost("/current/resume", SubscriptionHandlers.Resume).WithName("resumeSubscription")
             .WithSummary("Undo a cancellation scheduled for the end of the period.")
-            .ProducesErrors(401, 403, 404, 409);
-        subscriptions.MapPost("/current/change-plan", SubscriptionHandlers.ChangePlan)
+            .DocumentsJsonBody<ResumeBody>(required: false)
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
+        subscriptions.MapPost("/current/change-plan", SubscriptionHandlers.ChangePlan).WithName("changePlan")
             .WithSummary("Upgrade (a prorated invoice, applied when paid) or downgrade (at the next renewal).")
             .DocumentsJsonBody<ChangePlanBody>()
-            .ProducesErrors(400, 401, 403, 404, 409);
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415);
 
         var invoices = app.MapGroup("/api/invoices").WithTags("Invoices").RequireAuthorization()
-            .AddEndpointFilter<IdempotencyFilter>();
-        invoices.MapGet("/", InvoiceHandlers.List)
+            .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey();
+        invoices.MapGet("/", InvoiceHandlers.List).WithName("listInvoices")
             .WithSummary("The caller's invoices, newest first; pass next_cursor as before for the next page.")
             .ProducesErrors(400, 401, 403);
-        invoices.MapGet("/{id}", InvoiceHandlers.Get)
+        invoices.MapGet("/{id}", InvoiceHandlers.Get).WithName("getInvoice")
             .WithSummary("One of the caller's invoices (another user's is 404).")
             .ProducesErrors(401, 403, 404);
-        invoices.MapPost("/{id}/pay", InvoiceHandlers.Pay)
+        invoices.MapGet("/{id}/pdf", InvoicePdfHandlers.ById).WithName("getInvoicePdf")
+            .WithSummary("One of the caller's invoices as a PDF (another user's is 404); ?lang=en for English.")
+            .ProducesErrors(401, 403, 404);
+        invoices.MapPost("/{id}/pay", InvoiceHandlers.Pay).WithName("payInvoice")
             .WithSummary("A payment link for an open invoice: its live link, or a new one.")
-            .ProducesErrors(401, 403, 404, 409, 429, 503);
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 429, 503);
         return app;
     }
 }

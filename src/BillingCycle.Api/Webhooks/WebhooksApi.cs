@@ -14,8 +14,9 @@ public static class WebhooksApi
 
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/billing/webhook", WebhookHandler.Receive)
+        app.MapPost("/api/billing/webhook", WebhookHandler.Receive).WithName("receiveIpaymuCallback")
             .WithTags("Payments")
+            .DocumentsBody<CallbackFields>(true, "application/x-www-form-urlencoded", "application/json")
             .AllowAnonymous()
             .RequireRateLimiting(RateLimits.PerClientIp)
             .WithSummary("iPaymu payment callback (form-urlencoded or JSON). Verified by X-Signature and confirmed with check-transaction.")

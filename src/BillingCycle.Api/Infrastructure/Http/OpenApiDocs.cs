@@ -66,17 +66,41 @@ public static class OpenApiDocs
     /// authentication, so a caller without a token learned about media types before being
     /// told to sign in. The handlers read the body themselves and answer 415 after auth.
     /// </summary>
-    public static RouteHandlerBuilder DocumentsJsonBody<T>(this RouteHandlerBuilder b) =>
+    /// <param name="required">false: the body may be left out (every field has a default).</param>
+    public static RouteHandlerBuilder DocumentsJsonBody<T>(this RouteHandlerBuilder b, bool required = true) =>
+        b.DocumentsBody<T>(required, "application/json");
+
+    /// <summary>A request body of type T in each of the given media types (see <see cref="DocumentsJsonBody{T}"/>).</summary>
+    public static RouteHandlerBuilder DocumentsBody<T>(this RouteHandlerBuilder b, bool required, params string[] mediaTypes) =>
         b.AddOpenApiOperationTransformer(async (operation, context, ct) =>
         {
             var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct);
             operation.RequestBody = new OpenApiRequestBody
             {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType>
-                {
-                    ["application/json"] = new OpenApiMediaType { Schema = schema },
-                },
+                Required = required,
+                Content = mediaTypes.ToDictionary(m => m, _ => new OpenApiMediaType { Schema = schema }),
             };
+        });
+
+    /// <summary>
+    /// The optional Idempotency-Key header of a signed-in POST (SPEC §5, §7): a repeat is answered
+    /// as the first request was; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
+    /// </summary>
+    public static TBuilder DocumentsIdempotencyKey<TBuilder>(this TBuilder b) where TBuilder : IEndpointConventionBuilder =>
+        b.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            if (string.Equals(context.Description.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "Idempotency-Key",
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "Optional, at most 200 characters: a repeat gets the first answer; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 200 },
+                });
+            }
+            return Task.CompletedTask;
         });
 }

@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Subscriptions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BillingCycle.Api.InvoicePdf;
+
+/// <summary>
+/// The PDF invoice (SPEC §7.7): GET /pay/{token}/invoice.pdf for anyone with the pay page's link,
+/// GET /api/invoices/{id}/pdf for its own user. Bahasa Indonesia by default, ?lang=en for English.
+/// </summary>
+public static class InvoicePdfHandlers
+{
+    public static async Task<Results<PdfFile, RazorComponentResult<PayPageView>>> ByToken(
+        string token, [FromQuery] string? lang, PayPageStore store, InvoicePdfRenderer renderer, SellerDetails seller,
+        CancellationToken ct)
+    {
+        var invoice = await store.ByTokenAsync(token, ct);
+        return invoice is null
+            ? PayPageHandlers.NotFoundPage(token, lang, seller)
+            : Pdf(invoice, lang, renderer);
+    }
+
+    public static async Task<Results<PdfFile, JsonHttpResult<ApiError>>> ById(
+        string id, ClaimsPrincipal user, PayPageStore store, InvoicePdfRenderer renderer, [FromQuery] string? lang,
+        [FromQuery(Name = "user_id")] string? requested, CancellationToken ct)
+    {
+        if (Actor.For(user, requested) is not { } userId)
+        {
+            return SubscriptionHandlers.Forbidden();
+        }
+        return Guid.TryParse(id, out var invoiceId) && await store.ByIdAsync(invoiceId, userId, ct) is { } invoice
+            ? Pdf(invoice, lang, renderer)
+            : Fail.With(404, "No such invoice", ErrorCodes.InvoiceNotFound);
+    }
+
+    private static PdfFile Pdf(PayPageInvoice invoice, string? lang, InvoicePdfRenderer renderer) =>
+        new(renderer.Render(invoice, PayPageText.For(lang)), invoice.InvoiceNumber);
+}
