@@ -23,6 +23,8 @@ declare -A describe=(
   [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
   [outbox-trigger-dropped]="a notification no longer queues its email in its own transaction (trigger removed)"
   [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
+  [one-live-subscription]="the database no longer keeps a user to one live subscription (partial unique index dropped)"
+  [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
 )
 
 mutate() {
@@ -70,12 +72,18 @@ mutate() {
     claim-without-skip-locked)
       perl -0pi -e 's/\n\s*FOR UPDATE SKIP LOCKED\),/),/' db/functions/deliveries.sql
       ! grep -qE '^\s+FOR UPDATE SKIP LOCKED' db/functions/deliveries.sql ;;
+    one-live-subscription)
+      perl -0pi -e "s/CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_one_live_per_user ON subscriptions \(user_id\) WHERE status <> 'canceled';//" db/migrations/0014_subscription_lifecycle.sql
+      ! grep -q 'subscriptions_one_live_per_user ON' db/migrations/0014_subscription_lifecycle.sql ;;
+    console-antiforgery-off)
+      perl -0pi -e 's/&& !await antiforgery\.IsRequestValidAsync\(http\)/\&\& antiforgery is null/' src/BillingCycle.Api/Console/ConsoleHeaders.cs
+      ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker outbox-trigger-dropped claim-without-skip-locked)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker outbox-trigger-dropped claim-without-skip-locked one-live-subscription console-antiforgery-off)
 filter=(); [ -z "${MUTANT_TEST_FILTER:-}" ] || filter=(--filter "$MUTANT_TEST_FILTER")
 survived=0
 for m in "${mutants[@]}"; do
