@@ -18,6 +18,7 @@ public sealed class Report
     public List<RenewalResult> Renewals { get; } = [];
     public StormResult? Storm { get; set; }
     public CreditsResult? Credits { get; set; }
+    public CreditsResult? HotRow { get; set; }
     public List<Target> Targets { get; } = [];
     /// <summary>Core-ms per request by process, per phase.</summary>
     public Dictionary<string, Dictionary<string, double>> CpuPerRequest { get; } = [];
@@ -58,6 +59,11 @@ public sealed class Report
             sb.AppendLine(c, $"Credits add: max {k.Max.PerSecond:F0} req/s (p50 {k.Max.P50Ms:F1} ms, p99 {k.Max.P99Ms:F1} ms, {k.Non2xx} non-2xx); " +
                 $"half rate {k.HalfRate.PerSecond:F0}/s (p50 {k.HalfRate.P50Ms:F1} ms, p99 {k.HalfRate.P99Ms:F1} ms)");
         }
+        if (HotRow is { } h)
+        {
+            sb.AppendLine(c, $"Credits add, one hot row: max {h.Max.PerSecond:F0} req/s (p50 {h.Max.P50Ms:F1} ms, p99 {h.Max.P99Ms:F1} ms, {h.Non2xx} non-2xx); " +
+                $"half rate {h.HalfRate.PerSecond:F0}/s (p50 {h.HalfRate.P50Ms:F1} ms, p99 {h.HalfRate.P99Ms:F1} ms)");
+        }
         sb.AppendLine();
         sb.AppendLine("CPU per request (core-ms)       api  stand-in  baseline  postgres  load-gen    total");
         foreach (var (phase, cpu) in CpuPerRequest)
@@ -89,6 +95,7 @@ public sealed class Report
         renewals = Renewals,
         callback_storm = Storm,
         credits = Credits,
+        credits_hot_row = HotRow,
         cpu_core_ms_per_request = CpuPerRequest,
         top_statements = TopStatements,
         targets = Targets,

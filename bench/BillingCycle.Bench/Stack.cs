@@ -12,7 +12,12 @@ namespace BillingCycle.Bench;
 public sealed class Stack : IAsyncDisposable
 {
     public const string CronSecret = "bench-cron-secret-0123456789-abcde";
-    public const int ApiPort = 18080, StandInPort = 18090, BaselinePort = 18070;
+    // BENCH_API_PORT, BENCH_STANDIN_PORT, BENCH_BASELINE_PORT move them (another bench on the machine).
+    public static readonly int ApiPort = Port("BENCH_API_PORT", 18080), StandInPort = Port("BENCH_STANDIN_PORT", 18090),
+        BaselinePort = Port("BENCH_BASELINE_PORT", 18070);
+
+    private static int Port(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : fallback;
 
     private readonly string _repo;
     private readonly string _work;
