@@ -174,13 +174,13 @@ public sealed class Stack : IAsyncDisposable
               FROM invoices i
             """);
         await ExecAsync("""
-            INSERT INTO credit_balances (user_id, credit_type, balance, updated_at)
-            SELECT u.id, t.type, t.amount, timestamptz '2026-10-01 00:00Z'
+            INSERT INTO credit_balances (user_id, credit_type, balance, last_seq, updated_at)
+            SELECT u.id, t.type, t.amount, 1, timestamptz '2026-10-01 00:00Z'
               FROM users u, (VALUES ('interaction', 1000), ('scraper', 500)) t(type, amount)
             """);
         await ExecAsync("""
-            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at)
-            SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
+            SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at, 1
               FROM invoices i, (VALUES ('interaction', 'reset', 1000), ('scraper', 'add', 500)) t(type, kind, amount)
             """);
         await ExecAsync("""
