@@ -46,7 +46,7 @@ url="$(BILLING_PG_EXTRA="-c shared_preload_libraries=pg_stat_statements -c pg_st
 for f in bench/.work/*.pid; do
   [ -f "$f" ] || continue
   pid="$(cat "$f")"
-  if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$repo/"; then kill "$pid" 2>/dev/null || true; fi
+  if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$repo/"; then kill "$pid" 2>/dev/null || true; fi
 done
 rm -rf bench/.work; mkdir -p bench/.work
 BENCH_DATABASE_URL="$url" BENCH_PG_DATA="$(readlink -f "$BILLING_PG_DIR")/data" dotnet bench/BillingCycle.Bench/bin/Release/net10.0/BillingCycle.Bench.dll "$repo"
