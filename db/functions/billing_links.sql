@@ -33,6 +33,12 @@ END $$;
 -- for a link the customer asked for: pay now hands it over directly) and its billing log, written
 -- by one UPDATE and two INSERT … SELECT. An attempt that moved on meanwhile (paid, failed, linked by
 -- another run) is answered attached = false and left alone.
+-- The commit does not wait for its WAL flush (synchronous_commit off, this transaction only): a
+-- gateway slot is held until its link is recorded (Billing/Links/PaymentLinks.cs), so the flush
+-- wait would set the pace of every iPaymu call. What a database crash could lose is the last
+-- fraction of a second of links, never anything else: the invoice and attempt committed
+-- durably before the call, and an attempt whose link is lost is an orphan that the next run
+-- makes again with the same reference (a link already sent and paid still settles by that reference).
 CREATE OR REPLACE FUNCTION billing_attach_sessions(
     p_payment_ids uuid[], p_session_ids text[], p_urls text[], p_expires_at timestamptz[],
     p_responses jsonb[], p_now timestamptz)
@@ -43,6 +49,7 @@ DECLARE
     v_live uuid[];
     v_linked integer;
 BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
     -- Locked by key alone, state checked outside the locking query (db/migrations/0008_point_lookups.sql).
     WITH l AS MATERIALIZED (
         SELECT p.id, p.status, p.session_id FROM payments p WHERE p.id = ANY (p_payment_ids) ORDER BY p.id FOR UPDATE)
