@@ -38,7 +38,10 @@ public sealed class Child : IDisposable
         {
             psi.Environment[k] = v;
         }
-        return new Child(Process.Start(psi)!, name);
+        var child = new Child(Process.Start(psi)!, name);
+        // run.sh stops a server an interrupted run left behind by this pid, never by a name pattern.
+        File.WriteAllText(Path.Combine(logDir, name + ".pid"), child.Pid.ToString(CultureInfo.InvariantCulture));
+        return child;
     }
 
     /// <summary>Runs a command to completion and returns its standard output.</summary>

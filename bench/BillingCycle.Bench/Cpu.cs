@@ -33,7 +33,20 @@ public sealed class CpuMeter(Stack stack)
     }
 
     private CpuSplit Now() => new(Seconds(stack.Api.Pid), Seconds(stack.StandIn.Pid), Seconds(stack.Baseline.Pid),
-        AllNamed("postgres"), Seconds(Environment.ProcessId, children: true) + AllNamed("wrk"));
+        Tree(Postmaster()), Seconds(Environment.ProcessId, children: true) + ChildrenOf(Environment.ProcessId, "wrk"));
+
+    /// <summary>
+    /// The bench cluster's postmaster (BENCH_PG_DATA/postmaster.pid, set by run.sh): only its
+    /// processes count, not the other PostgreSQL clusters a shared machine may be running.
+    /// </summary>
+    private static int Postmaster()
+    {
+        var data = Environment.GetEnvironmentVariable("BENCH_PG_DATA");
+        var file = data is null ? null : Path.Combine(data, "postmaster.pid");
+        return file is not null && File.Exists(file)
+            ? int.Parse(File.ReadLines(file).First().Trim(), CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("BENCH_PG_DATA must name the bench cluster's data folder (bench/run.sh sets it)");
+    }
 
     /// <summary>utime + stime of a process (and its reaped children), from /proc/PID/stat, in seconds.</summary>
     /// <param name="children">Also count reaped children (cutime, cstime): wrk has exited by the end of its phase.</param>
@@ -59,57 +72,34 @@ public sealed class CpuMeter(Stack stack)
 
     /// <summary>CPU seconds of one PostgreSQL cluster: its postmaster (with the children it reaped) and its live children.</summary>
     /// <remarks>Not every "postgres" on the machine: on a shared machine other clusters run other people's work.</remarks>
-    public static double Cluster(int postmasterPid)
-    {
-        var sum = Seconds(postmasterPid, children: true);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id == postmasterPid)
-            {
-                continue;
-            }
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                if (stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1] == postmasterPid.ToString(CultureInfo.InvariantCulture))
-                {
-                    sum += Seconds(id);
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return sum;
-    }
+    public static double Cluster(int postmasterPid) => Tree(postmasterPid);
 
-    private static bool ParentNamed(int pid, string name)
+    private static int ParentOf(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
-        return File.Exists($"/proc/{ppid}/comm") && File.ReadAllText($"/proc/{ppid}/comm").Trim() == name;
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
     }
 
-    private static double AllNamed(string name)
+    /// <summary>
+    /// A process and its children: the root (PostgreSQL's postmaster) also carries the CPU of
+    /// children it has reaped (autovacuum workers, closed backends).
+    /// </summary>
+    private static double Tree(int root) => Seconds(root, children: true) + ChildrenOf(root, null);
+
+    private static double ChildrenOf(int parent, string? name)
     {
         double sum = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            var pid = Path.GetFileName(dir);
-            if (!int.TryParse(pid, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             {
                 continue;
             }
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == name)
+                if (ParentOf(id) == parent && (name is null || File.ReadAllText(Path.Combine(dir, "comm")).Trim() == name))
                 {
-                    // The root process of a tree (PostgreSQL's postmaster) also carries the CPU of
-                    // children it has reaped: autovacuum workers and closed backends.
-                    sum += Seconds(id, children: !ParentNamed(id, name));
+                    sum += Seconds(id);
                 }
             }
             catch (IOException)

@@ -94,26 +94,36 @@ report.Credits = await Workloads.CreditsAsync(stack, 64, Secs(15), meter);
 report.TopStatements["credits add"] = await Statements.TopAsync(stack, 6);
 report.Cpu("credits add (wrk, 64)", report.Credits.Cpu!, report.Credits.Max.Requests);
 Say($"  max {report.Credits.Max.PerSecond:F0}/s, half-rate p99 {report.Credits.HalfRate.P99Ms:F1} ms");
+Say("credits on one hot row: scraper/add, one user, wrk 64 connections, 15 s");
+await Statements.ResetAsync(stack);
+report.HotRow = await Workloads.HotRowCreditsAsync(stack, 64, Secs(15), meter);
+report.TopStatements["credits hot row"] = await Statements.TopAsync(stack, 6);
+report.Cpu("credits hot row (wrk, 64)", report.HotRow.Cpu!, report.HotRow.Max.Requests);
+Say($"  max {report.HotRow.Max.PerSecond:F0}/s, half-rate p99 {report.HotRow.HalfRate.P99Ms:F1} ms");
 
 var instant = report.Renewals.Where(r => r.GatewayLatencyMs == 0).ToList();
 var largest = instant.MaxBy(r => r.Size)!;
 var smallest = instant.MinBy(r => r.Size)!;
-report.Judge($"renewals/s at {largest.Size:N0}, instant gateway, / pgbench tps", largest.PerSecond / report.PgbenchTps, ">=", 0.35);
+report.Judge($"renewals/s at {largest.Size:N0}, instant gateway, / pgbench tps", largest.PerSecond / report.PgbenchTps, ">=", 0.5);
 foreach (var r in report.Renewals.Where(r => r.GatewayLatencyMs > 0))
 {
     // The latency-bound rate, capped by what the service does with an instant gateway (its database ceiling).
     var bound = Math.Min(GatewayConcurrency / (r.GatewayLatencyMs / 1000.0), instant.Where(i => i.Size == r.Size).Select(i => i.PerSecond).DefaultIfEmpty(largest.PerSecond).First());
-    report.Judge($"renewals/s at {r.Size:N0}, 50 ms gateway, / min(concurrency / latency, instant rate)", r.PerSecond / bound, ">=", 0.8);
+    report.Judge($"renewals/s at {r.Size:N0}, 50 ms gateway, / min(concurrency / latency, instant rate)", r.PerSecond / bound, ">=", 0.9);
 }
-report.Judge($"time per subscription at {largest.Size:N0} / at {smallest.Size:N0}", largest.MsPerSubscription / smallest.MsPerSubscription, "<=", 1.3);
+report.Judge($"time per subscription at {largest.Size:N0} / at {smallest.Size:N0}", largest.MsPerSubscription / smallest.MsPerSubscription, "<=", 1.2);
 report.Judge($"peak API RSS during the {largest.Size:N0} renewal", largest.PeakRssMb, "<=", 300, " MB");
 if (report.Storm is { } storm)
 {
-    report.Judge("callbacks/s / baseline (C# driver, 32 conns)", storm.Max.PerSecond / report.BaselineDriver.PerSecond, ">=", 0.4);
+    report.Judge("callbacks/s / baseline (C# driver, 32 conns)", storm.Max.PerSecond / report.BaselineDriver.PerSecond, ">=", 0.15);
     report.Judge("callback p99 at half the maximum rate", storm.HalfRate.P99Ms, "<=", 50, " ms");
+    // A storm answered with errors (429 from a rate limit, 503s) measures the errors, not the callbacks.
+    report.Judge("callback storm requests answered with an error", storm.Max.Errors + storm.HalfRate.Errors, "<=", 0);
 }
-report.Judge("credits req/s / baseline (wrk, 64 conns)", report.Credits.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.5);
-report.Judge("credits p99 at half the maximum rate", report.Credits.HalfRate.P99Ms, "<=", 50, " ms");
+report.Judge("credits req/s over 1,000 users / baseline (wrk, 64 conns)", report.Credits.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.6);
+report.Judge("credits req/s on one hot row / baseline (wrk, 64 conns)", report.HotRow.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.3);
+report.Judge("credits p99 at half the maximum rate (1,000 users)", report.Credits.HalfRate.P99Ms, "<=", 50, " ms");
+report.Judge("credits p99 at half the maximum rate (one hot row)", report.HotRow.HalfRate.P99Ms, "<=", 50, " ms");
 
 // Last: it moves the test clock forward into the console's month, which no earlier phase may see.
 // Left out of a quick run and with BENCH_SKIP_CONSOLE=1 (it alone takes about 10 minutes).

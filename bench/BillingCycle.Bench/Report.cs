@@ -19,6 +19,7 @@ public sealed class Report
     public StormResult? Storm { get; set; }
     public CreditsResult? Credits { get; set; }
     public ConsoleResult? Console { get; set; }
+    public CreditsResult? HotRow { get; set; }
     public List<Target> Targets { get; } = [];
     /// <summary>Core-ms per request by process, per phase.</summary>
     public Dictionary<string, Dictionary<string, double>> CpuPerRequest { get; } = [];
@@ -70,6 +71,11 @@ public sealed class Report
             }
             sb.AppendLine(c, $"  export CSV time to first byte: {con.ExportCsvFirstByteMs:F1} ms");
         }
+        if (HotRow is { } h)
+        {
+            sb.AppendLine(c, $"Credits add, one hot row: max {h.Max.PerSecond:F0} req/s (p50 {h.Max.P50Ms:F1} ms, p99 {h.Max.P99Ms:F1} ms, {h.Non2xx} non-2xx); " +
+                $"half rate {h.HalfRate.PerSecond:F0}/s (p50 {h.HalfRate.P50Ms:F1} ms, p99 {h.HalfRate.P99Ms:F1} ms)");
+        }
         sb.AppendLine();
         sb.AppendLine("CPU per request (core-ms)       api  stand-in  baseline  postgres  load-gen    total");
         foreach (var (phase, cpu) in CpuPerRequest)
@@ -102,6 +108,7 @@ public sealed class Report
         callback_storm = Storm,
         credits = Credits,
         console = Console,
+        credits_hot_row = HotRow,
         cpu_core_ms_per_request = CpuPerRequest,
         top_statements = TopStatements,
         targets = Targets,

@@ -12,9 +12,12 @@ namespace BillingCycle.Bench;
 public sealed class Stack : IAsyncDisposable
 {
     public const string CronSecret = "bench-cron-secret-0123456789-abcde";
-    // BENCH_PORT_BASE (default 18070): the baseline on it, the API on +10, the stand-in on +20.
-    private static readonly int PortBase = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PORT_BASE"), out var b) ? b : 18070;
-    public static readonly int BaselinePort = PortBase, ApiPort = PortBase + 10, StandInPort = PortBase + 20;
+    // BENCH_API_PORT, BENCH_STANDIN_PORT, BENCH_BASELINE_PORT move them (another bench on the machine).
+    public static readonly int ApiPort = Port("BENCH_API_PORT", 18080), StandInPort = Port("BENCH_STANDIN_PORT", 18090),
+        BaselinePort = Port("BENCH_BASELINE_PORT", 18070);
+
+    private static int Port(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : fallback;
 
     private readonly string _repo;
     private readonly string _work;
@@ -74,6 +77,9 @@ public sealed class Stack : IAsyncDisposable
             ["BILLING_TEST_CLOCK"] = "2026-11-01T02:00:00Z",
             ["CLERK_JWT_KEY"] = Tokens.PublicKeyPem,
             ["CREDITS_SELF_SERVICE"] = "true",
+            // The storm comes from one address, as iPaymu's would; the per-address limit (SPEC §10.4, 120 a
+            // minute by default) would answer most of it 429 and the bench would measure the limiter.
+            ["BILLING_RATE_LIMIT_PER_MINUTE"] = "1000000",
         }, _work);
         await StandIn.WaitForHttpAsync(new Uri(StandInUrl, "/_standin/payments"), TimeSpan.FromSeconds(60));
         await Baseline.WaitForHttpAsync(new Uri(BaselineUrl, "/health"), TimeSpan.FromSeconds(60));
@@ -171,13 +177,13 @@ public sealed class Stack : IAsyncDisposable
               FROM invoices i
             """);
         await ExecAsync("""
-            INSERT INTO credit_balances (user_id, credit_type, balance, updated_at)
-            SELECT u.id, t.type, t.amount, timestamptz '2026-10-01 00:00Z'
+            INSERT INTO credit_balances (user_id, credit_type, balance, last_seq, updated_at)
+            SELECT u.id, t.type, t.amount, 1, timestamptz '2026-10-01 00:00Z'
               FROM users u, (VALUES ('interaction', 1000), ('scraper', 500)) t(type, amount)
             """);
         await ExecAsync("""
-            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at)
-            SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
+            SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at, 1
               FROM invoices i, (VALUES ('interaction', 'reset', 1000), ('scraper', 'add', 500)) t(type, kind, amount)
             """);
         await ExecAsync("""

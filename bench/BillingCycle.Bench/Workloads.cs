@@ -111,11 +111,20 @@ public static class Workloads
     /// POST /api/credits/scraper/add for 1,000 users, each with its own Clerk session token:
     /// wrk at 64 connections for the maximum, then the C# generator at half that rate.
     /// </summary>
-    public static async Task<CreditsResult> CreditsAsync(Stack stack, int connections, int seconds, CpuMeter meter)
+    public static Task<CreditsResult> CreditsAsync(Stack stack, int connections, int seconds, CpuMeter meter) =>
+        CreditsAsync(stack, Enumerable.Range(1, 1_000).Select(i => $"bench_{i}").ToArray(), "tokens.txt", connections, seconds, meter);
+
+    /// <summary>
+    /// The hot row: one customer's balance changed from 64 connections at once (SPEC §10.5's
+    /// case: many workers spending one balance). Every request waits for the same row lock.
+    /// </summary>
+    public static Task<CreditsResult> HotRowCreditsAsync(Stack stack, int connections, int seconds, CpuMeter meter) =>
+        CreditsAsync(stack, ["bench_hot"], "hot-token.txt", connections, seconds, meter);
+
+    private static async Task<CreditsResult> CreditsAsync(Stack stack, string[] users, string fileName, int connections, int seconds, CpuMeter meter)
     {
-        var tokens = Enumerable.Range(1, 1_000)
-            .Select(i => stack.Tokens.Issue($"bench_{i}", new ClerkTokens.Options { ExpiresIn = TimeSpan.FromHours(2) })).ToArray();
-        var file = Path.Combine(stack.Work, "tokens.txt");
+        var tokens = users.Select(u => stack.Tokens.Issue(u, new ClerkTokens.Options { ExpiresIn = TimeSpan.FromHours(2) })).ToArray();
+        var file = Path.Combine(stack.Work, fileName);
         await File.WriteAllLinesAsync(file, tokens);
         await stack.QuiesceAsync();
         meter.Start();

@@ -28,70 +28,114 @@ BEGIN
      WHERE p.id = ANY (p_payment_ids);
 END $$;
 
+-- The links iPaymu returned for a batch of attempts, recorded in one transaction: each attempt
+-- still pending without a session gets its link, its customer the "payment due" notification (not
+-- for a link the customer asked for: pay now hands it over directly) and its billing log, written
+-- by one UPDATE and two INSERT … SELECT. An attempt that moved on meanwhile (paid, failed, linked by
+-- another run) is answered attached = false and left alone.
+-- The commit does not wait for its WAL flush (synchronous_commit off, this transaction only): a
+-- gateway slot is held until its link is recorded (Billing/Links/PaymentLinks.cs), so the flush
+-- wait would set the pace of every iPaymu call. What a database crash could lose is the last
+-- fraction of a second of links, never anything else: the invoice and attempt committed
+-- durably before the call, and an attempt whose link is lost is an orphan that the next run
+-- makes again with the same reference (a link already sent and paid still settles by that reference).
+CREATE OR REPLACE FUNCTION billing_attach_sessions(
+    p_payment_ids uuid[], p_session_ids text[], p_urls text[], p_expires_at timestamptz[],
+    p_responses jsonb[], p_now timestamptz)
+RETURNS TABLE (payment_id uuid, attached boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_live uuid[];
+    v_linked integer;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    -- Locked by key alone, state checked outside the locking query (db/migrations/0008_point_lookups.sql).
+    WITH l AS MATERIALIZED (
+        SELECT p.id, p.status, p.session_id FROM payments p WHERE p.id = ANY (p_payment_ids) ORDER BY p.id FOR UPDATE)
+    SELECT coalesce(array_agg(l.id), '{}') INTO v_live FROM l WHERE l.status = 'pending' AND l.session_id IS NULL;
+
+    WITH given AS (
+        SELECT g.id, g.session_id, g.url, g.expires_at, g.response
+          FROM unnest(p_payment_ids, p_session_ids, p_urls, p_expires_at, p_responses)
+               AS g(id, session_id, url, expires_at, response)
+         WHERE g.id = ANY (v_live)
+    ), linked AS (
+        UPDATE payments p
+           SET session_id = g.session_id, payment_url = g.url, expires_at = g.expires_at,
+               gateway_response = g.response, updated_at = p_now
+          FROM given g WHERE p.id = g.id
+        RETURNING p.id
+    ), w AS (
+        SELECT w.*, coalesce(w.retry_number, 0) AS retry, g.url, g.expires_at, g.session_id AS session
+          FROM billing_payment_work(v_live) w JOIN given g ON g.id = w.payment_id
+    ), notified AS (
+        INSERT INTO notifications (user_id, type, title, message, data, created_at)
+        SELECT w.user_id, 'billing_payment_due',
+               CASE WHEN w.retry = 0 THEN 'Payment Due' ELSE 'Payment Retry Due' END,
+               CASE WHEN w.invoice_kind = 'subscription_create'
+                    THEN format('Your %s subscription is almost ready: please pay %s to start it.', w.plan_name, format_idr(w.amount))
+                    WHEN w.invoice_kind = 'plan_change'
+                    THEN format('Your upgrade to %s is ready: please pay %s to switch now.', w.plan_name, format_idr(w.amount))
+                    WHEN w.retry = 0
+                    THEN format('Your %s subscription renewal of %s is due. Please complete your payment to keep your subscription active.',
+                                w.plan_name, format_idr(w.amount))
+                    ELSE format('Payment retry #%s for your %s subscription (%s) is ready. Please complete your payment to keep your subscription active.',
+                                w.retry, w.plan_name, format_idr(w.amount))
+               END,
+               jsonb_build_object('payment_url', w.url, 'invoice_id', w.invoice_id, 'invoice_number', w.invoice_number,
+                                  'amount', w.amount, 'payment_attempt', w.attempt_number, 'expires_at', w.expires_at)
+               || CASE WHEN w.retry > 0 THEN jsonb_build_object('attempt_number', w.retry) ELSE '{}'::jsonb END,
+               p_now
+          FROM w WHERE NOT w.customer_initiated
+         ORDER BY w.payment_id
+    ), logged AS (
+        INSERT INTO billing_logs (event_type, subscription_id, user_id, status, details, error_message, created_at)
+        SELECT CASE WHEN w.retry = 0 THEN 'renewal' ELSE 'retry' END, w.subscription_id, w.user_id, 'pending',
+               jsonb_build_object('action', 'payment_created', 'invoice_id', w.invoice_id, 'payment_id', w.payment_id,
+                                  'payment_attempt', w.attempt_number, 'session_id', w.session, 'expires_at', w.expires_at,
+                                  'invoice_kind', w.invoice_kind, 'customer_initiated', w.customer_initiated),
+               NULL, p_now
+          FROM w
+    )
+    SELECT count(*) INTO v_linked FROM linked;
+    RETURN QUERY SELECT g.id, g.id = ANY (v_live) FROM unnest(p_payment_ids) AS g(id);
+END $$;
+
+-- One attempt's link (pay now, checkout): a batch of one.
 CREATE OR REPLACE FUNCTION billing_attach_session(
     p_payment_id uuid, p_session_id text, p_url text, p_expires_at timestamptz,
     p_response jsonb, p_now timestamptz)
 RETURNS text
 LANGUAGE plpgsql AS $$
-DECLARE
-    w record;
-    v_retry integer;
-    v_status text;
-    v_session text;
 BEGIN
-    SELECT status, session_id INTO v_status, v_session FROM payments WHERE id = p_payment_id FOR UPDATE;
-    IF NOT FOUND OR v_status <> 'pending' OR v_session IS NOT NULL THEN
-        RETURN 'stale';
-    END IF;
-    UPDATE payments
-       SET session_id = p_session_id, payment_url = p_url, expires_at = p_expires_at,
-           gateway_response = p_response, updated_at = p_now
-     WHERE id = p_payment_id;
-
-    SELECT * INTO w FROM billing_payment_work(ARRAY[p_payment_id]);
-    v_retry := coalesce(w.retry_number, 0);
-    -- A link the customer asked for (pay now) is handed to them directly: no "payment due" notice.
-    IF NOT w.customer_initiated THEN
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (w.user_id, 'billing_payment_due',
-                CASE WHEN v_retry = 0 THEN 'Payment Due' ELSE 'Payment Retry Due' END,
-                CASE WHEN w.invoice_kind = 'subscription_create'
-                     THEN format('Your %s subscription is almost ready: please pay %s to start it.', w.plan_name, format_idr(w.amount))
-                     WHEN w.invoice_kind = 'plan_change'
-                     THEN format('Your upgrade to %s is ready: please pay %s to switch now.', w.plan_name, format_idr(w.amount))
-                     WHEN v_retry = 0
-                     THEN format('Your %s subscription renewal of %s is due. Please complete your payment to keep your subscription active.',
-                                 w.plan_name, format_idr(w.amount))
-                     ELSE format('Payment retry #%s for your %s subscription (%s) is ready. Please complete your payment to keep your subscription active.',
-                                 v_retry, w.plan_name, format_idr(w.amount))
-                END,
-                jsonb_build_object('payment_url', p_url, 'invoice_id', w.invoice_id, 'invoice_number', w.invoice_number,
-                                   'amount', w.amount, 'payment_attempt', w.attempt_number, 'expires_at', p_expires_at)
-                || CASE WHEN v_retry > 0 THEN jsonb_build_object('attempt_number', v_retry) ELSE '{}'::jsonb END,
-                p_now);
-    END IF;
-    PERFORM log_billing_event(CASE WHEN v_retry = 0 THEN 'renewal' ELSE 'retry' END, w.subscription_id, w.user_id, 'pending',
-            jsonb_build_object('action', 'payment_created', 'invoice_id', w.invoice_id, 'payment_id', p_payment_id,
-                               'payment_attempt', w.attempt_number, 'session_id', p_session_id, 'expires_at', p_expires_at,
-                               'invoice_kind', w.invoice_kind, 'customer_initiated', w.customer_initiated),
-            NULL, p_now);
-    RETURN 'attached';
+    RETURN (SELECT CASE WHEN a.attached THEN 'attached' ELSE 'stale' END
+              FROM billing_attach_sessions(ARRAY[p_payment_id], ARRAY[p_session_id], ARRAY[p_url],
+                                           ARRAY[p_expires_at], ARRAY[p_response], p_now) a);
 END $$;
 
--- iPaymu could not be asked (SPEC §4.7): the attempt stays pending without a session, for the next run.
-CREATE OR REPLACE FUNCTION billing_defer_payment(p_payment_id uuid, p_reason text, p_now timestamptz)
+-- iPaymu could not be asked (SPEC §4.7): the attempts stay pending without a session, for the
+-- next run; only the reason is noted. One statement for a batch.
+CREATE OR REPLACE FUNCTION billing_defer_payments(p_payment_ids uuid[], p_reasons text[], p_now timestamptz)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_status text;
-    v_session text;
+    v_live uuid[];
 BEGIN
-    SELECT status, session_id INTO v_status, v_session FROM payments WHERE id = p_payment_id FOR UPDATE;
-    IF FOUND AND v_status = 'pending' AND v_session IS NULL THEN
-        UPDATE payments
-           SET gateway_response = jsonb_build_object('deferred', p_reason, 'at', p_now), updated_at = p_now
-         WHERE id = p_payment_id;
-    END IF;
+    WITH l AS MATERIALIZED (
+        SELECT p.id, p.status, p.session_id FROM payments p WHERE p.id = ANY (p_payment_ids) ORDER BY p.id FOR UPDATE)
+    SELECT coalesce(array_agg(l.id), '{}') INTO v_live FROM l WHERE l.status = 'pending' AND l.session_id IS NULL;
+    UPDATE payments p
+       SET gateway_response = jsonb_build_object('deferred', g.reason, 'at', p_now), updated_at = p_now
+      FROM unnest(p_payment_ids, p_reasons) AS g(id, reason)
+     WHERE p.id = g.id AND g.id = ANY (v_live);
+END $$;
+
+CREATE OR REPLACE FUNCTION billing_defer_payment(p_payment_id uuid, p_reason text, p_now timestamptz)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM billing_defer_payments(ARRAY[p_payment_id], ARRAY[p_reason], p_now);
 END $$;
 
 -- Attempts that still need their iPaymu payment (a crash or an outage left them without a

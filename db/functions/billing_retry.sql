@@ -102,3 +102,17 @@ BEGIN
             NULL, p_now);
     RETURN QUERY SELECT 'created'::text, v_payment, s.id, inv.id;
 END $$;
+
+-- A page of due retries in one transaction and one round trip (the renewal's page shape): each
+-- retry started as billing_start_retry starts one, in subscription order, the order every writer
+-- takes its locks in. One row per retry found: created (with its payment), closed, not_pending.
+CREATE OR REPLACE FUNCTION billing_start_retries(p_retry_ids uuid[], p_run_id uuid, p_now timestamptz)
+RETURNS TABLE (retry_id uuid, outcome text, payment_id uuid)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT pr.id FROM payment_retries pr WHERE pr.id = ANY (p_retry_ids) ORDER BY pr.subscription_id, pr.id LOOP
+        RETURN QUERY SELECT r.id, s.outcome, s.payment_id FROM billing_start_retry(r.id, p_run_id, p_now) s;
+    END LOOP;
+END $$;

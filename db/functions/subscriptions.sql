@@ -47,7 +47,8 @@ BEGIN
 END $$;
 
 -- Due (SPEC §4.3): active, the current period ends before the end of the check date (UTC), and
--- no invoice exists yet for the next period. p_after/p_limit page through a large day by id.
+-- no invoice exists yet for the next period. p_after/p_limit page through a large day by id
+-- (keyset: each page is an index range, so a page costs the same at the end of the day as at its start).
 CREATE OR REPLACE FUNCTION get_subscriptions_due_for_renewal(
     p_check_date date, p_after uuid DEFAULT NULL, p_limit integer DEFAULT NULL)
 RETURNS TABLE (
@@ -61,9 +62,13 @@ LANGUAGE sql STABLE AS $$
       JOIN subscription_plans p ON p.id = s.plan_id
      WHERE s.status = 'active'
        AND s.current_period_end < ((p_check_date + 1)::timestamp AT TIME ZONE 'UTC')
-       AND (p_after IS NULL OR s.id > p_after)
+       AND s.id >= coalesce(p_after, '00000000-0000-0000-0000-000000000000') AND s.id IS DISTINCT FROM p_after
+       -- The repeated bound lets the anti-join's scan of invoices start at the page too: without
+       -- it, a merge anti-join read every invoice before the page, and a 100,000-subscription day
+       -- cost O(N) per page (docs/performance.md).
        AND NOT EXISTS (SELECT 1 FROM invoices i
-                        WHERE i.subscription_id = s.id AND i.period_start = s.current_period_end)
+                        WHERE i.subscription_id = s.id AND i.period_start = s.current_period_end
+                          AND i.subscription_id >= coalesce(p_after, '00000000-0000-0000-0000-000000000000'))
      ORDER BY s.id
      LIMIT p_limit
 $$;

@@ -14,6 +14,7 @@ public static class BillingApi
         builder.Services.AddSingleton(BillingOptions.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<PaymentLinkStore>();
         builder.Services.AddSingleton<PaymentLinks>();
+        builder.Services.AddSingleton<LinkPages>();
         builder.Services.AddSingleton<OrphanRecovery>();
         builder.Services.AddSingleton<RenewalStore>();
         builder.Services.AddSingleton<RetryStore>();

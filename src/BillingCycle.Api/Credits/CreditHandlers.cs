@@ -58,7 +58,7 @@ public static class CreditHandlers
             }
             return TypedResults.Ok(new CreditConsumeAnswer(change.TransactionId, change.NewBalance));
         }
-        catch (PostgresException ex) when (ex.SqlState == "BC409")
+        catch (Exception ex) when (ex is InsufficientCreditsException or PostgresException { SqlState: "BC409" })
         {
             return Fail.With(409, "Not enough credits", ErrorCodes.InsufficientCredits);
         }

@@ -5,20 +5,18 @@ using Npgsql;
 namespace BillingCycle.Api.Credits;
 
 /// <summary>Database side of the credit endpoints. Every mutation is one transaction.</summary>
-public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock)
+public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock, BalanceBatches batches)
 {
     public sealed record StoredAnswer(bool Replay, bool KeyReused, string? Json);
 
-    public async Task<CreditChange> ApplyAsync(string userId, CreditType type, string kind, long amount,
-        string? reference, string? description, string actor, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand(
-            "SELECT transaction_id, new_balance, replayed FROM credits_apply($1, $2, $3, $4, $5, $6, $7, $8)");
-        AddChangeParameters(cmd.Parameters, userId, type, kind, amount, reference, description, actor);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return new CreditChange(r.GetGuid(0), r.GetInt64(1), r.GetBoolean(2));
-    }
+    /// <summary>
+    /// One change and its billing log, committed with the other changes waiting for the same
+    /// balance (<see cref="BalanceBatches"/>); <see cref="InsufficientCreditsException"/> when a consume cannot be covered.
+    /// The request's cancellation is not passed on: once queued, the change is applied or refused.
+    /// </summary>
+    public Task<CreditChange> ApplyAsync(string userId, CreditType type, string kind, long amount,
+        string? reference, string? description, string actor, CancellationToken ct) =>
+        batches.ApplyAsync(userId, type, kind, amount, reference, description, actor);
 
     /// <summary>
     /// Applies a change under an Idempotency-Key, in one transaction with the key's row: the first

@@ -10,6 +10,7 @@ public static class CreditsApi
         {
             SelfService = string.Equals(builder.Configuration["CREDITS_SELF_SERVICE"], "true", StringComparison.OrdinalIgnoreCase),
         });
+        builder.Services.AddSingleton<BalanceBatches>();
         builder.Services.AddSingleton<CreditStore>();
         return builder;
     }

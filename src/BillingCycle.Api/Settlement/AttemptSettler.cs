@@ -15,12 +15,13 @@ namespace BillingCycle.Api.Settlement;
 public sealed class AttemptSettler(AttemptStore store, SettlementOptions options, BillingClock clock, BillingLog log, AlertSender alerts)
 {
     /// <summary>Applies a check-transaction answer; a pending answer only teaches us the transaction id.</summary>
-    public async Task<SettlementResult> ApplyAsync(TransactionStatus status, PaymentAttempt attempt)
+    /// <param name="callback">A callback's stored event: its outcome is recorded in the change's transaction (paid, failed, expired).</param>
+    public async Task<SettlementResult> ApplyAsync(TransactionStatus status, PaymentAttempt attempt, CallbackEvent? callback = null)
     {
         if (status.IsPaid)
         {
             // paid_at is when the billing clock learned it (SPEC §6.9); iPaymu's SuccessDate stays in gateway_response.
-            var paid = await store.MarkPaidAsync(attempt.Id, status.TransactionId, status.Amount, status.Fee, null, Raw(status));
+            var paid = await store.MarkPaidAsync(attempt.Id, status.TransactionId, status.Amount, status.Fee, null, Raw(status), callback);
             var result = new SettlementResult(SettlementKind.Paid, Paid: paid.Outcome);
             CountPaid(paid);
             if (result.IsOddity)
@@ -48,7 +49,7 @@ public sealed class AttemptSettler(AttemptStore store, SettlementOptions options
             var expired = status.State == TransactionState.Expired;
             BillingMetrics.PaymentOutcomes.Add(1, new("outcome", expired ? "expired" : "failed"),
                 new("reason", status.State.ToString().ToLowerInvariant()));
-            var outcome = await store.FailAsync(attempt.Id, expired, $"iPaymu reports {status.StatusDesc ?? status.State.ToString()}", Raw(status));
+            var outcome = await store.FailAsync(attempt.Id, expired, $"iPaymu reports {status.StatusDesc ?? status.State.ToString()}", Raw(status), callback);
             return new SettlementResult(expired ? SettlementKind.Expired : SettlementKind.Failed, Failure: outcome);
         }
 

@@ -22,7 +22,9 @@ public enum ConfirmationKind
     GatewayUnavailable,
 }
 
-public sealed record Confirmation(ConfirmationKind Kind, SettlementResult? Settlement = null, PaymentAttempt? Attempt = null);
+/// <param name="OutcomeRecorded">The callback's outcome was written in the settlement's own transaction.</param>
+public sealed record Confirmation(ConfirmationKind Kind, SettlementResult? Settlement = null, PaymentAttempt? Attempt = null,
+    bool OutcomeRecorded = false);
 
 /// <summary>
 /// A callback said "transaction T changed": ask iPaymu's check-transaction about T, find the
@@ -35,7 +37,8 @@ public sealed class TransactionConfirmation(
     AttemptStore store, AttemptSettler settler, BillingLog log, AlertSender alerts)
 {
     /// <summary>Confirms the transaction a callback names; the callback's own claims are only compared, never trusted.</summary>
-    public async Task<Confirmation> ConfirmAsync(string transactionId, IPaymuCallback callback)
+    /// <param name="stored">The stored event, whose outcome a paid or failed settlement records in its own transaction.</param>
+    public async Task<Confirmation> ConfirmAsync(string transactionId, IPaymuCallback callback, CallbackEvent? stored = null)
     {
         var claimedReference = callback.ReferenceId;
         IPaymu.Models.TransactionStatus status;
@@ -82,8 +85,9 @@ public sealed class TransactionConfirmation(
             return new Confirmation(ConfirmationKind.UnknownReference);
         }
 
-        var result = await settler.ApplyAsync(status, attempt);
-        return new Confirmation(ConfirmationKind.Settled, result, attempt);
+        var result = await settler.ApplyAsync(status, attempt, stored);
+        return new Confirmation(ConfirmationKind.Settled, result, attempt,
+            stored is not null && result.Kind is SettlementKind.Paid or SettlementKind.Failed or SettlementKind.Expired);
     }
 
     /// <summary>The attempt is the one iPaymu's answer names, by our reference or by its session.</summary>

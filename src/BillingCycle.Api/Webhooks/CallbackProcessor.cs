@@ -36,10 +36,14 @@ public sealed partial class CallbackProcessor(
             return null;
         }
 
-        var result = await DecideAsync(callback, trust);
+        var result = await DecideAsync(callback, trust, eventId);
         try
         {
-            await events.SetOutcomeAsync(eventId, result.SignatureValid, result.Outcome);
+            // A paid or failed settlement wrote the outcome in its own transaction (one commit fewer).
+            if (!result.OutcomeStored)
+            {
+                await events.SetOutcomeAsync(eventId, result.SignatureValid, result.Outcome);
+            }
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
@@ -76,7 +80,7 @@ public sealed partial class CallbackProcessor(
         return gateway.CallbackSignatureRequired ? Trust.Missing : Trust.UnsignedAccepted;
     }
 
-    private async Task<CallbackResult> DecideAsync(IPaymuCallback? callback, Trust trust)
+    private async Task<CallbackResult> DecideAsync(IPaymuCallback? callback, Trust trust, Guid eventId)
     {
         switch (trust)
         {
@@ -95,7 +99,7 @@ public sealed partial class CallbackProcessor(
 
         try
         {
-            var confirmed = await confirmation.ConfirmAsync(trx, callback);
+            var confirmed = await confirmation.ConfirmAsync(trx, callback, new CallbackEvent(eventId, signatureValid));
             using var _ = Serilog.Context.LogContext.PushProperty("InvoiceId", confirmed.Attempt?.InvoiceId);
             var result = CallbackResult.From(confirmed, signatureValid);
             LogHandled(logger, confirmed.Attempt?.ReferenceId ?? callback.ReferenceId, result.Outcome);

@@ -24,6 +24,9 @@ public enum CallbackAnswer
 /// </summary>
 public sealed record CallbackResult(CallbackAnswer Answer, string Outcome, string Metric, bool? SignatureValid)
 {
+    /// <summary>The outcome is already in webhook_events, written in the settlement's transaction.</summary>
+    public bool OutcomeStored { get; init; }
+
     public static CallbackResult Unparsable() => new(CallbackAnswer.Unusable, "unparsable", "unparsable", null);
 
     public static CallbackResult NoTransactionId(bool? signature) => new(CallbackAnswer.Unusable, "no_transaction_id", "no_transaction_id", signature);
@@ -40,7 +43,7 @@ public sealed record CallbackResult(CallbackAnswer Answer, string Outcome, strin
 
     public static CallbackResult From(Confirmation c, bool? signature) => c.Kind switch
     {
-        ConfirmationKind.Settled => new(CallbackAnswer.Received, c.Settlement!.Label, c.Settlement.Category, signature),
+        ConfirmationKind.Settled => new(CallbackAnswer.Received, c.Settlement!.Label, c.Settlement.Category, signature) { OutcomeStored = c.OutcomeRecorded },
         ConfirmationKind.UnknownTransaction => new(CallbackAnswer.Received, "unknown_transaction", "unknown_transaction", signature),
         ConfirmationKind.UnknownReference => new(CallbackAnswer.Received, "unknown_reference", "unknown_reference", signature),
         _ => new(CallbackAnswer.ResendLater, "deferred_gateway_unavailable", "deferred_gateway_unavailable", signature),

@@ -1,14 +1,13 @@
-using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
 
 namespace BillingCycle.Api.Billing.Links;
 
 /// <summary>
-/// Attempts left without a payment link — a crash between the invoice and the gateway call, or an
-/// outage that deferred them — whose run has ended are claimed by this run and created again, with
-/// the same reference (SPEC §4.9).
+/// Attempts left without a payment link — a crash between the invoice and the gateway call (or
+/// before a page's answers were recorded), or an outage that deferred them — whose run has ended
+/// are claimed by this run and created again, with the same reference (SPEC §4.9), a page at a time.
 /// </summary>
-public sealed class OrphanRecovery(PaymentLinkStore store, PaymentLinks links, ItemErrorIsolation isolation, GatewaySlots slots)
+public sealed class OrphanRecovery(PaymentLinkStore store, LinkPages pages)
 {
     private const int PageSize = 500;
 
@@ -23,12 +22,11 @@ public sealed class OrphanRecovery(PaymentLinkStore store, PaymentLinks links, I
             {
                 return;
             }
-            await Parallel.ForEachAsync(orphans, slots.JobLoop(stopping), async (work, _) =>
+            await pages.CreateAsync(orphans, eventType, row =>
             {
                 report.CountReconciliation("payments_recreated");
-                report.Add((await isolation.RunAsync(eventType, work.SubscriptionId, work.InvoiceId, work.Amount,
-                    async () => (await links.CreateAsync(work)).ToRow(work)))!);
-            });
+                report.Add(row);
+            }, stopping);
         }
     }
 }

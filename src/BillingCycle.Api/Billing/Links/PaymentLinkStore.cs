@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BillingCycle.Api.Infrastructure.Time;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace BillingCycle.Api.Billing.Links;
 
@@ -10,6 +11,9 @@ public sealed record PaymentWork(
     Guid SubscriptionId, string UserId, string PlanName, string? BuyerEmail, string? BuyerName, string? BuyerPhone,
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, string InvoiceKind, int? RetryNumber, bool CustomerInitiated,
     string PublicToken);
+
+/// <summary>A link iPaymu made for an attempt, not yet recorded.</summary>
+public sealed record LinkMade(Guid PaymentId, string SessionId, string Url, DateTimeOffset ExpiresAt, JsonElement Raw);
 
 /// <summary>
 /// Attempts on their way to iPaymu (db/functions/billing_links.sql): the work an attempt's call
@@ -55,11 +59,40 @@ public sealed class PaymentLinkStore(NpgsqlDataSource db, BillingClock clock)
         return (string)(await cmd.ExecuteScalarAsync(CancellationToken.None))! == "attached";
     }
 
-    public async Task DeferAsync(Guid paymentId, string reason)
+    public async Task DeferAsync(Guid paymentId, string reason) => await DeferManyAsync([(paymentId, reason)]);
+
+    /// <summary>
+    /// A batch of iPaymu's links in one call and one transaction (billing_attach_sessions):
+    /// the ids of the attempts that got theirs; the others had moved on meanwhile.
+    /// </summary>
+    public async Task<HashSet<Guid>> AttachManyAsync(IReadOnlyList<LinkMade> made)
     {
-        await using var cmd = db.CreateCommand("SELECT billing_defer_payment($1, $2, $3)");
-        cmd.Parameters.Add(new() { Value = paymentId });
-        cmd.Parameters.Add(new() { Value = reason });
+        await using var cmd = db.CreateCommand(
+            "SELECT payment_id, attached FROM billing_attach_sessions($1, $2, $3, $4, $5::jsonb[], $6)");
+        cmd.Parameters.Add(new() { Value = made.Select(m => m.PaymentId).ToArray() });
+        cmd.Parameters.Add(new() { Value = made.Select(m => m.SessionId).ToArray() });
+        cmd.Parameters.Add(new() { Value = made.Select(m => m.Url).ToArray() });
+        cmd.Parameters.Add(new() { Value = made.Select(m => m.ExpiresAt).ToArray() });
+        cmd.Parameters.Add(new() { Value = made.Select(m => m.Raw.GetRawText()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        var attached = new HashSet<Guid>();
+        await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
+        while (await r.ReadAsync(CancellationToken.None))
+        {
+            if (r.GetBoolean(1))
+            {
+                attached.Add(r.GetGuid(0));
+            }
+        }
+        return attached;
+    }
+
+    /// <summary>Attempts iPaymu could not be asked about now: noted in one statement, left for the next run.</summary>
+    public async Task DeferManyAsync(IReadOnlyList<(Guid PaymentId, string Reason)> deferred)
+    {
+        await using var cmd = db.CreateCommand("SELECT billing_defer_payments($1, $2, $3)");
+        cmd.Parameters.Add(new() { Value = deferred.Select(d => d.PaymentId).ToArray() });
+        cmd.Parameters.Add(new() { Value = deferred.Select(d => d.Reason).ToArray() });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
     }

@@ -19,7 +19,11 @@ public sealed partial class PaymentLinks(
     IPaymuClient ipaymu, IPaymuCircuit circuit, GatewaySlots slots, PaymentLinkStore store, AttemptSettler settler,
     BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
 {
-    public async Task<LinkOutcome> CreateAsync(PaymentWork work)
+    /// <summary>One attempt, its answer recorded at once (checkout, pay now, the per-subscription path).</summary>
+    public Task<LinkOutcome> CreateAsync(PaymentWork work) => CreateAsync(work, new RecordNow(store));
+
+    /// <summary>One attempt; a made link or a deferral is recorded by <paramref name="recorder"/> (a page's batch).</summary>
+    public async Task<LinkOutcome> CreateAsync(PaymentWork work, ILinkRecorder recorder)
     {
         using var _ = LogContext.PushProperty("InvoiceId", work.InvoiceId);
         using var __ = LogContext.PushProperty("SubscriptionId", work.SubscriptionId);
@@ -31,9 +35,7 @@ public sealed partial class PaymentLinks(
         }
         if (options.NotifyUrl is null || options.AppUrl is null)
         {
-            const string reason = "PUBLIC_BASE_URL and APP_URL must be set to create payments";
-            await store.DeferAsync(work.PaymentId, reason);
-            return Deferred(reason);
+            return await recorder.DeferredAsync(work, "PUBLIC_BASE_URL and APP_URL must be set to create payments");
         }
 
         var request = new RedirectPaymentRequest
@@ -56,11 +58,16 @@ public sealed partial class PaymentLinks(
 
         try
         {
-            var created = await slots.RunAsync(() => CreateWithCircuitAsync(request));
-            var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
-            await store.AttachAsync(work.PaymentId, created.SessionId, created.Url, expires, created.Raw);
-            BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));
-            return new LinkOutcome(LinkStatus.Created, created.Url, expires);
+            // The slot is held until the link is recorded, not only during the call: after a crash
+            // the next run asks iPaymu again for every link made but not recorded, and this keeps
+            // those at most BILLING_GATEWAY_CONCURRENCY, however the answers are batched.
+            return await slots.RunAsync(async () =>
+            {
+                var created = await CreateWithCircuitAsync(request);
+                var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
+                BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));
+                return await recorder.MadeAsync(work, new LinkMade(work.PaymentId, created.SessionId, created.Url, expires, created.Raw));
+            });
         }
         catch (IPaymuRejectedException ex)
         {
@@ -70,8 +77,7 @@ public sealed partial class PaymentLinks(
         }
         catch (IPaymuUnavailableException ex)
         {
-            await store.DeferAsync(work.PaymentId, ex.Reason);
-            return Deferred(ex.Reason);
+            return await recorder.DeferredAsync(work, ex.Reason);
         }
     }
 
@@ -104,10 +110,27 @@ public sealed partial class PaymentLinks(
         _ => $"{w.PlanName} Subscription Renewal",
     };
 
-    private static LinkOutcome Deferred(string reason)
+    /// <summary>The outcome of a deferral once it is recorded.</summary>
+    public static LinkOutcome Deferred(string reason)
     {
         BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "deferred"), new("reason", "gateway_unavailable"));
         return new LinkOutcome(LinkStatus.Deferred, Error: $"iPaymu unavailable: {reason}");
+    }
+
+    /// <summary>Records each answer as it comes (one attempt at a time).</summary>
+    private sealed class RecordNow(PaymentLinkStore store) : ILinkRecorder
+    {
+        public async ValueTask<LinkOutcome> MadeAsync(PaymentWork work, LinkMade made)
+        {
+            await store.AttachAsync(made.PaymentId, made.SessionId, made.Url, made.ExpiresAt, made.Raw);
+            return new LinkOutcome(LinkStatus.Created, made.Url, made.ExpiresAt);
+        }
+
+        public async ValueTask<LinkOutcome> DeferredAsync(PaymentWork work, string reason)
+        {
+            await store.DeferAsync(work.PaymentId, reason);
+            return Deferred(reason);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "iPaymu rejected payment {ReferenceId} ({Status}): {GatewayMessage}")]

@@ -1,5 +1,4 @@
 using BillingCycle.Api.Billing.Links;
-using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
@@ -9,12 +8,15 @@ namespace BillingCycle.Api.Billing.Renewal;
 
 /// <summary>
 /// The daily renewal (SPEC §4.3–4.4): settle open attempts, give orphaned attempts their payment,
-/// then for every subscription due up to today create the next period's invoice and attempt 1
-/// and ask iPaymu for the payment — with bounded concurrency toward iPaymu.
+/// then renew every subscription due up to today a page at a time: one transaction writes a page's
+/// invoices and attempts (billing_renew_page), its iPaymu calls run concurrently within the gateway
+/// slots, and their answers are recorded in batches. The next page is claimed while this one's
+/// calls run, so the database and the gateway work side by side. A crash anywhere in a page leaves
+/// attempts without a link, which the next run's orphan recovery makes (SPEC §6.2).
 /// </summary>
 public sealed class RenewalJob(
-    RenewalStore store, PaymentLinks links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
-    GatewaySlots slots, BillingClock clock) : IBillingJobBody
+    RenewalStore store, LinkPages links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
+    BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
@@ -22,46 +24,110 @@ public sealed class RenewalJob(
 
     public string ProcessedNoun => "subscription renewals";
 
+    private sealed record Page(Guid After, List<PaymentWork> Work);
+
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
         report.CountReconciliation((await reconciler.SettleOpenAttemptsAsync(report.RunId, stopping)).Counts);
         await orphans.RecreateAsync(report, retryAttempts: false, stopping);
 
         var today = clock.Today;
-        Guid? after = null;
-        while (!stopping.IsCancellationRequested)
+        var busy = new List<DueSubscription>();
+        var claim = ClaimAsync(today, null, busy, report);
+        while (await claim is { } page)
         {
-            var page = await store.DueAsync(today, after, PageSize, stopping);
-            if (page.Count == 0)
+            claim = stopping.IsCancellationRequested ? Task.FromResult<Page?>(null) : ClaimAsync(today, page.After, busy, report);
+            await links.CreateAsync(page.Work, "renewal", row => Add(report, row), stopping);
+        }
+        // Subscriptions another transaction held while their page was claimed: once more, now
+        // waiting for each lock (a callback or a plan change holds one for milliseconds).
+        foreach (var chunk in busy.Chunk(PageSize))
+        {
+            if (stopping.IsCancellationRequested)
             {
                 break;
             }
-            after = page[^1].Id;
-            await Parallel.ForEachAsync(page, slots.JobLoop(stopping), async (due, _) =>
-            {
-                if (await RenewOneAsync(due, report.RunId) is { } row)
-                {
-                    report.Add(row);
-                }
-            });
+            var work = await RenewAsync(chunk, wait: true, busy: null, report);
+            await links.CreateAsync(work, "renewal", row => Add(report, row), stopping);
         }
     }
 
-    private async Task<JobResultRow?> RenewOneAsync(DueSubscription due, Guid runId) =>
-        await isolation.RunAsync("renewal", due.Id, null, due.Price, async () =>
-        {
-            var (start, end) = BillingPeriod.Next(due.Anchor, due.CurrentPeriodEnd);
-            var (outcome, work) = await store.RenewAsync(due.Id, start, end, runId);
-            var row = outcome switch
-            {
-                RenewOutcome.Created => (await links.CreateAsync(work!)).ToRow(work!),
-                RenewOutcome.Canceled => new JobResultRow(due.Id, null, "canceled", null, null),
-                // Another run got there first, or the subscription changed: nothing to do, nothing to report.
-                _ => null,
-            };
-            BillingMetrics.JobResults.Add(1, new("job", "renewal"), new("result", row?.Status ?? Label(outcome)));
-            return row;
-        });
+    private async Task<Page?> ClaimAsync(DateOnly today, Guid? after, List<DueSubscription> busy, JobReport report)
+    {
+        var due = await store.DueAsync(today, after, PageSize, CancellationToken.None);
+        return due.Count == 0 ? null : new Page(due[^1].Id, await RenewAsync(due, wait: false, busy, report));
+    }
 
-    private static string Label(RenewOutcome o) => o == RenewOutcome.AlreadyInvoiced ? "already_invoiced" : "not_due";
+    /// <summary>The page's invoices and attempts; the work of their gateway calls.</summary>
+    private async Task<List<PaymentWork>> RenewAsync(IReadOnlyList<DueSubscription> due, bool wait, List<DueSubscription>? busy,
+        JobReport report)
+    {
+        List<RenewedRow> rows;
+        try
+        {
+            rows = await store.RenewPageAsync(due, wait, report.RunId);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The page failed as a whole: renew it one subscription at a time, each isolated, so
+            // one bad subscription never stops the others (SPEC §6.3).
+            return await RenewOneByOneAsync(due, report);
+        }
+        var work = new List<PaymentWork>(rows.Count);
+        var byId = busy is null ? null : due.ToDictionary(d => d.Id);
+        foreach (var row in rows)
+        {
+            if (row.Outcome == RenewOutcome.Busy && byId is not null)
+            {
+                busy!.Add(byId[row.SubscriptionId]);
+                continue;
+            }
+            Account(row.SubscriptionId, row.Outcome, row.Work, work, report);
+        }
+        return work;
+    }
+
+    private async Task<List<PaymentWork>> RenewOneByOneAsync(IReadOnlyList<DueSubscription> due, JobReport report)
+    {
+        var work = new List<PaymentWork>();
+        foreach (var d in due)
+        {
+            var failed = await isolation.RunAsync("renewal", d.Id, null, d.Price, async () =>
+            {
+                var (start, end) = BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd);
+                var (outcome, w) = await store.RenewAsync(d.Id, start, end, report.RunId);
+                Account(d.Id, outcome, w, work, report);
+                return null;
+            });
+            if (failed is not null)
+            {
+                Add(report, failed);
+            }
+        }
+        return work;
+    }
+
+    private static void Account(Guid subscriptionId, RenewOutcome outcome, PaymentWork? work, List<PaymentWork> toCall, JobReport report)
+    {
+        switch (outcome)
+        {
+            case RenewOutcome.Created:
+                toCall.Add(work!);
+                break;
+            case RenewOutcome.Canceled:
+                Add(report, new JobResultRow(subscriptionId, null, "canceled", null, null));
+                break;
+            default:
+                // Another run got there first, or the subscription changed: nothing to do, nothing to report.
+                BillingMetrics.JobResults.Add(1, new("job", "renewal"),
+                    new("result", outcome == RenewOutcome.AlreadyInvoiced ? "already_invoiced" : "not_due"));
+                break;
+        }
+    }
+
+    private static void Add(JobReport report, JobResultRow row)
+    {
+        report.Add(row);
+        BillingMetrics.JobResults.Add(1, new("job", "renewal"), new("result", row.Status));
+    }
 }

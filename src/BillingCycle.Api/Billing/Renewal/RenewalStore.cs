@@ -14,7 +14,13 @@ public enum RenewOutcome
     Canceled,
     NotDue,
     AlreadyInvoiced,
+
+    /// <summary>Another transaction held the subscription; the page comes back for it.</summary>
+    Busy,
 }
+
+/// <summary>One subscription's answer in a renewal page; <see cref="Work"/> is set when its invoice was created.</summary>
+public sealed record RenewedRow(Guid SubscriptionId, RenewOutcome Outcome, PaymentWork? Work);
 
 /// <summary>Renewal's SQL (db/functions/subscriptions.sql, billing_renewal.sql).</summary>
 public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, BillingOptions options)
@@ -37,6 +43,37 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         return list;
     }
 
+    /// <summary>
+    /// A page of renewals in one transaction and one round trip (billing_renew_page): the
+    /// invoices and attempts of every subscription still due, and the work of their iPaymu calls.
+    /// </summary>
+    /// <param name="wait">false skips subscriptions another transaction holds (answered busy); true waits for them.</param>
+    public async Task<List<RenewedRow>> RenewPageAsync(IReadOnlyList<DueSubscription> due, bool wait, Guid runId)
+    {
+        var periods = due.Select(d => BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd)).ToArray();
+        await using var cmd = db.CreateCommand($"""
+            WITH r AS MATERIALIZED (
+                SELECT outcome, subscription_id, payment_id FROM billing_renew_page($1, $2, $3, $4, $5, $6, $7::jsonb))
+            SELECT r.outcome, r.subscription_id, {PaymentLinkStore.WorkColumns}
+              FROM r LEFT JOIN billing_payment_work(ARRAY(SELECT payment_id FROM r WHERE payment_id IS NOT NULL)) w
+                ON w.payment_id = r.payment_id
+            """);
+        cmd.Parameters.Add(new() { Value = due.Select(d => d.Id).ToArray() });
+        cmd.Parameters.Add(new() { Value = periods.Select(p => p.Start).ToArray() });
+        cmd.Parameters.Add(new() { Value = periods.Select(p => p.End).ToArray() });
+        cmd.Parameters.Add(new() { Value = wait });
+        cmd.Parameters.Add(new() { Value = runId });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        var rows = new List<RenewedRow>(due.Count);
+        await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
+        while (await r.ReadAsync(CancellationToken.None))
+        {
+            rows.Add(new RenewedRow(r.GetGuid(1), Parse(r.GetString(0)), r.IsDBNull(2) ? null : PaymentLinkStore.ReadWork(r, 2)));
+        }
+        return rows;
+    }
+
     /// <summary>Creates the next period's invoice and attempt 1 (or cancels at period end).</summary>
     public async Task<(RenewOutcome Outcome, PaymentWork? Work)> RenewAsync(
         Guid subscriptionId, DateTimeOffset periodStart, DateTimeOffset periodEnd, Guid runId)
@@ -54,14 +91,16 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
         await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
         await r.ReadAsync(CancellationToken.None);
-        var outcome = r.GetString(0) switch
-        {
-            "created" => RenewOutcome.Created,
-            "canceled" => RenewOutcome.Canceled,
-            "already_invoiced" => RenewOutcome.AlreadyInvoiced,
-            "not_due" => RenewOutcome.NotDue,
-            var other => throw new InvalidOperationException($"billing_renew_subscription answered an unknown outcome '{other}'"),
-        };
-        return (outcome, r.IsDBNull(1) ? null : PaymentLinkStore.ReadWork(r, 1));
+        return (Parse(r.GetString(0)), r.IsDBNull(1) ? null : PaymentLinkStore.ReadWork(r, 1));
     }
+
+    private static RenewOutcome Parse(string outcome) => outcome switch
+    {
+        "created" => RenewOutcome.Created,
+        "canceled" => RenewOutcome.Canceled,
+        "already_invoiced" => RenewOutcome.AlreadyInvoiced,
+        "not_due" => RenewOutcome.NotDue,
+        "busy" => RenewOutcome.Busy,
+        var other => throw new InvalidOperationException($"billing_renew_page answered an unknown outcome '{other}'"),
+    };
 }

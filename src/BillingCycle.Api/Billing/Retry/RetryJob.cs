@@ -1,5 +1,4 @@
 using BillingCycle.Api.Billing.Links;
-using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
@@ -9,11 +8,13 @@ namespace BillingCycle.Api.Billing.Retry;
 
 /// <summary>
 /// The daily retry run (SPEC §4.8): settle open attempts, then give every pending retry due up to
-/// today a new payment attempt for its invoice and a new iPaymu payment.
+/// today a new payment attempt for its invoice and a new iPaymu payment — in the renewal's page
+/// shape: one transaction starts a page of retries (billing_start_retries), their iPaymu calls run
+/// concurrently within the gateway slots, their answers are recorded in batches.
 /// </summary>
 public sealed class RetryJob(
-    RetryStore store, PaymentLinks links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
-    GatewaySlots slots, BillingClock clock) : IBillingJobBody
+    RetryStore store, LinkPages links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
+    BillingClock clock) : IBillingJobBody
 {
     private const int PageSize = 500;
 
@@ -36,26 +37,60 @@ public sealed class RetryJob(
                 break;
             }
             after = page[^1].RetryId;
-            await Parallel.ForEachAsync(page, slots.JobLoop(stopping), async (due, _) =>
-            {
-                if (await isolation.RunAsync("retry", due.SubscriptionId, due.InvoiceId, due.Amount, () => StartOneAsync(due, report.RunId)) is { } row)
-                {
-                    report.Add(row);
-                }
-            });
+            var work = await StartAsync(page, report);
+            await links.CreateAsync(work, "retry", row => Add(report, row), stopping);
         }
     }
 
-    private async Task<JobResultRow?> StartOneAsync(DueRetry due, Guid runId)
+    private async Task<List<PaymentWork>> StartAsync(List<DueRetry> page, JobReport report)
     {
-        var (outcome, work) = await store.StartAsync(due.RetryId, runId);
-        var row = outcome switch
+        var work = new List<PaymentWork>(page.Count);
+        try
         {
-            StartRetryOutcome.Created => (await links.CreateAsync(work!)).ToRow(work!),
-            StartRetryOutcome.Closed => new JobResultRow(due.SubscriptionId, due.InvoiceId, "canceled", due.Amount, "invoice already settled or subscription canceled"),
-            _ => null,
-        };
-        BillingMetrics.JobResults.Add(1, new("job", "retry"), new("result", row?.Status ?? "not_pending"));
-        return row;
+            var byId = page.ToDictionary(d => d.RetryId);
+            foreach (var (retryId, outcome, w) in await store.StartManyAsync(page, report.RunId))
+            {
+                Account(byId[retryId], outcome, w, work, report);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The page failed as a whole: each retry alone, isolated (SPEC §6.3).
+            foreach (var due in page)
+            {
+                if (await isolation.RunAsync("retry", due.SubscriptionId, due.InvoiceId, due.Amount, async () =>
+                    {
+                        var (outcome, w) = await store.StartAsync(due.RetryId, report.RunId);
+                        Account(due, outcome, w, work, report);
+                        return null;
+                    }) is { } failed)
+                {
+                    Add(report, failed);
+                }
+            }
+        }
+        return work;
+    }
+
+    private static void Account(DueRetry due, StartRetryOutcome outcome, PaymentWork? work, List<PaymentWork> toCall, JobReport report)
+    {
+        switch (outcome)
+        {
+            case StartRetryOutcome.Created:
+                toCall.Add(work!);
+                break;
+            case StartRetryOutcome.Closed:
+                Add(report, new JobResultRow(due.SubscriptionId, due.InvoiceId, "canceled", due.Amount, "invoice already settled or subscription canceled"));
+                break;
+            default:
+                BillingMetrics.JobResults.Add(1, new("job", "retry"), new("result", "not_pending"));
+                break;
+        }
+    }
+
+    private static void Add(JobReport report, JobResultRow row)
+    {
+        report.Add(row);
+        BillingMetrics.JobResults.Add(1, new("job", "retry"), new("result", row.Status));
     }
 }
