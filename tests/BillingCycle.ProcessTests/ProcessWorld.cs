@@ -68,9 +68,16 @@ public sealed class ProcessWorld : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null)
+    /// <summary>Every invariant over the whole history.</summary>
+    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null) =>
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt));
+
+    /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed).</summary>
+    public async Task AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null) =>
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, await InvariantChangeLog.TakeAsync(Db.DataSource), afterJobRunAt));
+
+    private static void Judge(List<InvariantChecker.Violation> violations)
     {
-        var violations = await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt);
         ResilienceReport.Checked(violations.Count);
         Assert.True(violations.Count == 0, "invariants violated:\n" + InvariantChecker.Describe(violations));
     }

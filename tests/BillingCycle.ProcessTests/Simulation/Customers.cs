@@ -1,90 +1,70 @@
+using System.Globalization;
 using BillingCycle.IPaymu.StandIn;
 
 namespace BillingCycle.ProcessTests.Simulation;
 
-/// <summary>What a customer does about one invoice, drawn once per invoice from the seed.</summary>
-public abstract record Behaviour
-{
-    /// <summary>Pays the first link the day it arrives.</summary>
-    public sealed record PayAtOnce : Behaviour;
-    /// <summary>Pays the first link, but iPaymu's callback is lost or arrives days later.</summary>
-    public sealed record PayLate : Behaviour;
-    /// <summary>Lets the first <c>Failures</c> links expire, then pays the next one (a retry).</summary>
-    public sealed record PayOnRetry(int Failures) : Behaviour;
-    /// <summary>Never pays: dunning runs its course and cancels.</summary>
-    public sealed record NeverPay : Behaviour;
-    /// <summary>Lets the first link lapse, then pays both the old link and the retry's new one.</summary>
-    public sealed record PayTwice : Behaviour;
-
-    public static Behaviour Draw(Random rng) => rng.Next(100) switch
-    {
-        < 50 => new PayAtOnce(),
-        < 64 => new PayLate(),
-        < 86 => new PayOnRetry(1 + rng.Next(5)),
-        < 92 => new NeverPay(),
-        _ => new PayTwice(),
-    };
-}
-
 /// <summary>
-/// iPaymu's side of callback delivery, with the network's misbehaviour: each callback is
-/// delivered at once, duplicated, delayed by days (so it arrives out of order) or lost. One
-/// answered other than 200 is resent the next day, as iPaymu does.
+/// The customers: each open payment link the service told a customer about is acted on once,
+/// per the invoice's behaviour (drawn from the seed the first time the invoice is seen). Paying
+/// marks the payment paid at the stand-in and hands iPaymu's callback to the mailbox.
 /// </summary>
-public sealed class Mailbox(CallbackSender sender)
+public sealed class Customers(ProcessWorld world, Mailbox mail)
 {
-    private readonly List<(int Day, SignedCallback Callback)> _queue = [];
+    private readonly Dictionary<string, Behaviour> _plans = [];
+    private readonly HashSet<string> _handled = [];
 
-    public int Sent { get; private set; }
-    public int Lost { get; private set; }
-    public int Duplicated { get; private set; }
-    public int Delayed { get; private set; }
-    public int Resent { get; private set; }
+    public IEnumerable<string> PlanCounts() => _plans.Values.GroupBy(p => p.ToString()).Select(g => $"{g.Key} x{g.Count()}");
 
-    public void Post(Random rng, int today, SignedCallback cb, bool late = false)
+    public async Task ActAsync(Random rng, int day)
     {
-        var roll = rng.Next(100);
-        if (late)
+        var open = await world.Db.ListAsync<string>("""
+            SELECT p.session_id || '|' || p.invoice_id || '|' || p.attempt_number
+              FROM payments p JOIN invoices i ON i.id = p.invoice_id
+             WHERE p.status = 'pending' AND p.session_id IS NOT NULL
+             ORDER BY i.user_id, i.period_start, p.attempt_number -- not reference_id: its sequence number can skip after a crash
+            """);
+        foreach (var row in open)
         {
-            roll = rng.Next(2) == 0 ? 5 : 95; // a late payer's callback is lost or delayed
-        }
-        switch (roll)
-        {
-            case < 10:
-                Lost++;
-                break;
-            case < 25:
-                Duplicated++;
-                _queue.Add((today, cb));
-                _queue.Add((today, cb));
-                _queue.Add((today + 1 + rng.Next(3), cb));
-                break;
-            case >= 85:
-                Delayed++;
-                _queue.Add((today + 1 + rng.Next(4), cb));
-                break;
-            default:
-                _queue.Add((today, cb));
-                break;
-        }
-    }
-
-    /// <summary>Delivers everything due by today, in a seeded shuffled order; failures are retried tomorrow.</summary>
-    public async Task DeliverDueAsync(Random rng, int today)
-    {
-        var due = _queue.Where(q => q.Day <= today).ToList();
-        _queue.RemoveAll(q => q.Day <= today);
-        foreach (var (_, cb) in due.OrderBy(_ => rng.Next()))
-        {
-            var d = await sender.DeliverAsync(cb, CancellationToken.None);
-            Sent++;
-            if (d.StatusCode != 200)
+            var parts = row.Split('|');
+            var (session, invoice, attempt) = (parts[0], parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
+            if (!_handled.Add(session))
             {
-                Resent++;
-                _queue.Add((today + 1, cb));
+                continue;
+            }
+            if (!_plans.TryGetValue(invoice, out var plan))
+            {
+                _plans[invoice] = plan = Behaviour.Draw(rng);
+            }
+            switch (plan)
+            {
+                case Behaviour.PayAtOnce:
+                    mail.Post(rng, day, Pay(session));
+                    break;
+                case Behaviour.PayLate:
+                    mail.Post(rng, day, Pay(session), late: true);
+                    break;
+                case Behaviour.PayOnRetry r when attempt > r.Failures:
+                    mail.Post(rng, day, Pay(session));
+                    break;
+                case Behaviour.PayTwice when attempt >= 2:
+                    var first = await world.Db.ScalarAsync<string>(
+                        "SELECT session_id FROM payments WHERE invoice_id = $1::uuid AND attempt_number = 1", invoice);
+                    mail.Post(rng, day, Pay(session));
+                    mail.Post(rng, day, Pay(first)); // the old, expired link paid as well
+                    break;
             }
         }
     }
 
-    public int Pending => _queue.Count;
+    private SignedCallback Pay(string session)
+    {
+        var p = world.StandIn.State.BySession[session];
+        lock (p)
+        {
+            world.StandIn.State.AssignTransaction(p);
+            p.Status = 1;
+            p.PaidAt ??= DateTimeOffset.UtcNow;
+        }
+        return world.StandIn.Callbacks.Build(p);
+    }
 }

@@ -6,11 +6,13 @@ using Xunit.Abstractions;
 namespace BillingCycle.ProcessTests.Simulation;
 
 /// <summary>
-/// A seeded, deterministic year of billing against the API binary on the test clock: customers
-/// pay at once, late, on a retry, never, or twice; callbacks are duplicated, delayed, reordered
-/// or lost; iPaymu has outage days; the process is killed mid-job. The invariants are checked
-/// after every simulated day, and a failure names the seed that reproduces it.
-/// Large run: BILLING_SIM_SUBSCRIPTIONS=500 BILLING_SIM_SEED=7 (see README).
+/// A seeded, deterministic year of billing against two API processes on the test clock, with
+/// their schedulers running the jobs: customers pay at once, late, on a retry, never, or twice;
+/// callbacks are duplicated, delayed, reordered or lost; iPaymu has outage days; an instance is
+/// killed mid-job. The invariants are checked after every simulated day (over what the day
+/// changed) and at every month end (over the whole history); a failure names the seed and day.
+/// Defaults (840 × 12 = 10,080 subscription-months) are what CI runs; the long run is
+/// BILLING_SIM_SUBSCRIPTIONS=5000 (see README).
 /// </summary>
 public sealed class SimulationTests(ITestOutputHelper output)
 {
@@ -21,218 +23,124 @@ public sealed class SimulationTests(ITestOutputHelper output)
     public async Task A_seeded_year_of_billing_with_faults_keeps_every_invariant_every_day()
     {
         var seed = Setting("BILLING_SIM_SEED", 20261201);
-        var subscriptions = Setting("BILLING_SIM_SUBSCRIPTIONS", 16);
+        var subscriptions = Setting("BILLING_SIM_SUBSCRIPTIONS", 840);
         var months = Setting("BILLING_SIM_MONTHS", 12);
+        var reproduce = $"reproduce: BILLING_SIM_SEED={seed} BILLING_SIM_SUBSCRIPTIONS={subscriptions} BILLING_SIM_MONTHS={months} " +
+                        "dotnet test tests/BillingCycle.ProcessTests -c Release --filter FullyQualifiedName~SimulationTests";
         var rng = new Random(seed);
+        var phases = new Phases();
         ResilienceReport.Scenario();
 
         await using var world = await ProcessWorld.StartAsync();
+        await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await SeedAsync(world.Db, rng, subscriptions);
-        var sim = new Run(world, rng, output);
-        await sim.StartAsync(start);
+        var instances = new Instances(world, output, phases);
+        var mail = new Mailbox(instances.DeliverAsync);
+        var customers = new Customers(world, mail);
+        var eve = start.AddDays(-1);
+        await phases.TimeAsync("start", () => instances.StartAsync(eve.AddHours(3).AddSeconds(30), eve.AddHours(2), eve.AddHours(3)));
 
         var end = start.AddMonths(months);
+        var days = (end - start).Days;
+        var outages = 0;
         var day = 0;
         for (var date = start; date < end; date = date.AddDays(1), day++)
         {
             try
             {
-                await sim.PlayDayAsync(day, date);
+                var outage = rng.Next(100) < 3;
+                if (rng.Next(100) < 4)
+                {
+                    instances.Arm();
+                }
+                if (outage)
+                {
+                    outages++;
+                    await world.StandIn.SetFaultsAsync(new StandInFaults { Mode = "http500" });
+                }
+                await instances.RunScheduledAsync("renewal", "/api/billing/renew", date.AddHours(2));
+                await instances.RunScheduledAsync("retry", "/api/billing/retry", date.AddHours(3));
+                instances.Disarm();
+                await phases.TimeAsync("customers", () => customers.ActAsync(rng, day));
+                await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
+                if (outage)
+                {
+                    await world.StandIn.SetFaultsAsync(new StandInFaults());
+                    await phases.TimeAsync("breaker wait", () => Task.Delay(Instances.BreakerBreak)); // real time: the API's circuit closes
+                }
+                // After an outage day, open attempts could not be settled: judge staleness only on normal days.
+                await phases.TimeAsync("checks (day)", () => world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30)));
+                if (date.AddDays(1).Day == 1)
+                {
+                    await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync());
+                    var invoices = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
+                    // Live on stderr (the test's own output only comes at the end).
+                    Console.Error.WriteLine($"simulation: {date:yyyy-MM} done ({day + 1} days of {days}) after {phases.Elapsed:mm\\:ss}; " +
+                                            $"{invoices:N0} invoices, {instances.Crashes} crashes, {outages} outage days");
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                File.WriteAllText("/tmp/sim-api.log", sim.ApiTailAll());
-                File.WriteAllText("/tmp/sim-ss.txt", System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ss", "-ltnp") { RedirectStandardOutput = true })!.StandardOutput.ReadToEnd());
-                throw new Xunit.Sdk.XunitException(
-                    $"simulation failed on {date:yyyy-MM-dd} (day {day}): {ex.Message} {ex.InnerException?.Message}\n" +
-                    $"{ex.StackTrace}\nAPI on port {sim.ApiPort} exited: {sim.ApiExited}; its last lines:\n{sim.ApiTail()}\n" +
-                    $"reproduce: BILLING_SIM_SEED={seed} BILLING_SIM_SUBSCRIPTIONS={subscriptions} BILLING_SIM_MONTHS={months} " +
-                    "dotnet test tests/BillingCycle.ProcessTests -c Release --filter FullyQualifiedName~Simulation");
+                var message = $"simulation failed on {date:yyyy-MM-dd} (day {day}), seed {seed}: {ex.Message} {ex.InnerException?.Message}\n{reproduce}";
+                Console.Error.WriteLine(message);
+                throw new Xunit.Sdk.XunitException($"{message}\n{ex.StackTrace}\n{instances.Tails()}");
             }
         }
 
-        // The day after: the next run reconciles what the last day left open, and iPaymu delivers
+        // The day after: the next runs reconcile what the last day left open, and iPaymu delivers
         // what it still had queued. Only then is "no money lost" fair to ask.
-        await sim.FinishAsync(end);
-        await world.AssertInvariantsAsync();
+        instances.Disarm();
+        await instances.RunScheduledAsync("renewal", "/api/billing/renew", end.AddHours(2));
+        await instances.RunScheduledAsync("retry", "/api/billing/retry", end.AddHours(3));
+        await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, 1_000_000)); // everything still queued, however delayed
+        await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync());
 
         var paid = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE status = 'paid'");
         var dunned = await world.Db.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Payment failed after 5 retry attempts'");
         var oddities = await world.Db.ScalarAsync<long>("SELECT count(*) FROM payments WHERE oddity IS NOT NULL");
-        var invoices = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
-        output.WriteLine($"seed {seed}: {subscriptions} subscriptions x {months} months; {invoices} invoices, {paid} paid, " +
-            $"{dunned} canceled by dunning, {oddities} oddities flagged; {sim.Crashes} crashes, {sim.Outages} outage days; " +
-            $"callbacks {sim.Mail.Sent} sent, {sim.Mail.Lost} lost, {sim.Mail.Duplicated} duplicated, {sim.Mail.Delayed} delayed, {sim.Mail.Resent} resent");
+        var total = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
+        var figures = $"seed {seed}: {subscriptions} subscriptions x {months} months, 2 instances; {total} invoices, {paid} paid, " +
+            $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
+            $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent; " +
+            $"{phases.Elapsed.TotalSeconds:F0} s";
+        output.WriteLine(figures);
+        output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
+        output.WriteLine($"time by phase: {phases}");
+        Console.Error.WriteLine($"simulation: {figures}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
-        ResilienceReport.Faults(sim.Crashes + sim.Outages + sim.Mail.Lost + sim.Mail.Duplicated + sim.Mail.Delayed);
+        ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed);
+        ResilienceReport.Simulation(figures);
 
         // No money lost: every payment iPaymu took is recorded as paid (a second one as a flagged oddity).
         var takenByGateway = world.StandIn.State.BySession.Values.Where(p => p.Status == 1).Select(p => p.SessionId).ToArray();
         var unrecorded = await world.Db.ListAsync<string>(
             "SELECT reference_id || ' ' || status FROM payments WHERE session_id = ANY($1) AND status <> 'paid'", (object)takenByGateway);
-        output.WriteLine($"plans: {string.Join(", ", sim.PlanCounts())}");
-        Assert.True(unrecorded.Count == 0, $"payments iPaymu took but we did not record (seed {seed}): {string.Join(", ", unrecorded.Take(10))}");
-        Assert.True(paid > 0 && invoices >= subscriptions, "the year billed and collected");
-        Assert.Equal(0, sim.Mail.Pending);
+        Assert.True(unrecorded.Count == 0, $"payments iPaymu took but we did not record (seed {seed}): {string.Join(", ", unrecorded.Take(10))}\n{reproduce}");
+        Assert.True(paid > 0 && total >= subscriptions, "the year billed and collected");
+        Assert.Equal(0, mail.Pending);
+        // Every occurrence was started by a scheduler, once (a killed run included), none by the catch-up or HTTP alone.
+        Assert.Equal(2L * (days + 1), await world.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND job IN ('renewal', 'retry')"));
     }
 
     /// <summary>Subscriptions anchored on every kind of day (28th-31st included), periods ending in January.</summary>
     private static async Task SeedAsync(TestDatabase db, Random rng, int count)
     {
         var plan = await Seed.PlanAsync(db, 149_000, interaction: 1_000, scraper: 500);
-        for (var i = 1; i <= count; i++)
-        {
-            var anchor = new DateTimeOffset(2025, 12, 1 + rng.Next(31), rng.Next(24), rng.Next(60), 0, TimeSpan.Zero);
-            var user = await Seed.UserAsync(db, $"sim{i:D5}");
-            await Seed.SubscriptionAsync(db, user, plan, anchor, anchor, anchor.AddMonths(1));
-        }
-    }
-
-    /// <summary>The simulated world's moving parts: the API process (restarted after crashes), customers, mail.</summary>
-    private sealed class Run(ProcessWorld world, Random rng, ITestOutputHelper output)
-    {
-        private readonly Dictionary<string, Behaviour> _plans = [];
-        private readonly HashSet<string> _handled = [];
-        private ApiProcess _api = null!;
-        private DateTimeOffset _now;
-        private int _armed;
-
-        public Mailbox Mail { get; } = new(world.StandIn.Callbacks);
-        public int Crashes { get; private set; }
-        public string ApiExited => _api.HasExited ? $"yes, code {_api.ExitCode}" : "no";
-        public int ApiPort => _api.Port;
-        public IEnumerable<string> PlanCounts() => _plans.Values.GroupBy(p => p.ToString()).Select(g => $"{g.Key} x{g.Count()}");
-        public string ApiTailAll() => string.Join('\n', _api.Output);
-        public string ApiTail() => string.Join('\n', _api.Output.TakeLast(15));
-        public int Outages { get; private set; }
-
-        private Dictionary<string, string> Env() => new()
-        {
-            ["BILLING_TEST_CLOCK"] = _now.ToString("o", CultureInfo.InvariantCulture),
-            // A short break so an outage day's open circuit does not spill into the next day's runs.
-            ["IPaymu__BreakerBreakDuration"] = "00:00:01",
-        };
-
-        public async Task StartAsync(DateTimeOffset at)
-        {
-            _now = at;
-            _api = await world.StartApiAsync(Env());
-            world.StandIn.State.OnRequest = r =>
-            {
-                if (r.Path == "/api/v2/payment" && Interlocked.Exchange(ref _armed, 0) == 1)
-                {
-                    _api.KillHard(); // kill -9 while the API waits for iPaymu's answer
-                }
-            };
-        }
-
-        public async Task PlayDayAsync(int day, DateTimeOffset date)
-        {
-            var outage = rng.Next(100) < 3;
-            if (rng.Next(100) < 4)
-            {
-                _armed = 1;
-            }
-            if (outage)
-            {
-                Outages++;
-                await world.StandIn.SetFaultsAsync(new StandInFaults { Mode = "http500" });
-            }
-            await RunJobAsync(date.AddHours(2).AddSeconds(30), "/api/billing/renew");
-            await RunJobAsync(date.AddHours(3).AddSeconds(30), "/api/billing/retry");
-            _armed = 0;
-            await CustomersActAsync(day);
-            await Mail.DeliverDueAsync(rng, day);
-            if (outage)
-            {
-                await world.StandIn.SetFaultsAsync(new StandInFaults());
-                await Task.Delay(1_100); // real time: let the API's circuit breaker close
-            }
-            // After an outage day, open attempts could not be settled: judge staleness only on normal days.
-            await world.AssertInvariantsAsync(outage ? null : _now);
-        }
-
-        public async Task FinishAsync(DateTimeOffset dayAfter)
-        {
-            _armed = 0;
-            await RunJobAsync(dayAfter.AddHours(3).AddSeconds(30), "/api/billing/retry");
-            await Mail.DeliverDueAsync(rng, 1_000_000); // everything still queued, however delayed
-        }
-
-        private async Task RunJobAsync(DateTimeOffset at, string path)
-        {
-            _now = at;
-            await ProcessWorld.PostJsonAsync(_api.Cron, "/api/billing/test-clock", new { now = at.ToString("o", CultureInfo.InvariantCulture) });
-            try
-            {
-                await ProcessWorld.PostJsonAsync(_api.Cron, path);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                if (!_api.ExitedWithin(TimeSpan.FromSeconds(10)))
-                {
-                    throw;
-                }
-                Crashes++;
-                output.WriteLine($"{at:yyyy-MM-dd HH:mm}: API killed during {path}; restarting");
-                _api = await world.StartApiAsync(Env(), _api.Port);
-                await ProcessWorld.PostJsonAsync(_api.Cron, path);
-            }
-        }
-
-        /// <summary>Each open payment link the service told a customer about is acted on once, per the invoice's drawn behaviour.</summary>
-        private async Task CustomersActAsync(int day)
-        {
-            var open = await world.Db.ListAsync<string>("""
-                SELECT p.session_id || '|' || p.invoice_id || '|' || p.attempt_number
-                  FROM payments p JOIN invoices i ON i.id = p.invoice_id
-                 WHERE p.status = 'pending' AND p.session_id IS NOT NULL
-                 ORDER BY i.user_id, i.period_start, p.attempt_number -- not reference_id: its sequence number can skip after a crash
-                """);
-            foreach (var row in open)
-            {
-                var parts = row.Split('|');
-                var (session, invoice, attempt) = (parts[0], parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
-                if (!_handled.Add(session))
-                {
-                    continue;
-                }
-                if (!_plans.TryGetValue(invoice, out var plan))
-                {
-                    _plans[invoice] = plan = Behaviour.Draw(rng);
-                }
-                switch (plan)
-                {
-                    case Behaviour.PayAtOnce:
-                        Mail.Post(rng, day, Pay(session));
-                        break;
-                    case Behaviour.PayLate:
-                        Mail.Post(rng, day, Pay(session), late: true);
-                        break;
-                    case Behaviour.PayOnRetry r when attempt > r.Failures:
-                        Mail.Post(rng, day, Pay(session));
-                        break;
-                    case Behaviour.PayTwice when attempt >= 2:
-                        var first = await world.Db.ScalarAsync<string>(
-                            "SELECT session_id FROM payments WHERE invoice_id = $1::uuid AND attempt_number = 1", invoice);
-                        Mail.Post(rng, day, Pay(session));
-                        Mail.Post(rng, day, Pay(first)); // the old, expired link paid as well
-                        break;
-                }
-            }
-        }
-
-        private SignedCallback Pay(string session)
-        {
-            var p = world.StandIn.State.BySession[session];
-            lock (p)
-            {
-                world.StandIn.State.AssignTransaction(p);
-                p.Status = 1;
-                p.PaidAt ??= DateTimeOffset.UtcNow;
-            }
-            return world.StandIn.Callbacks.Build(p);
-        }
+        var anchors = Enumerable.Range(0, count)
+            .Select(_ => new DateTimeOffset(2025, 12, 1 + rng.Next(31), rng.Next(24), rng.Next(60), 0, TimeSpan.Zero))
+            .ToArray();
+        var (starts, ends) = (anchors.Select(a => a.UtcDateTime).ToArray(), anchors.Select(a => a.AddMonths(1).UtcDateTime).ToArray());
+        await db.ExecAsync("""
+            INSERT INTO users (id, email, full_name, phone)
+            SELECT 'sim' || lpad(n::text, 5, '0'), 'sim' || lpad(n::text, 5, '0') || '@example.com', 'Putu Test', '08123456789'
+              FROM generate_series(1, $1) n
+            """, count);
+        await db.ExecAsync("""
+            INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
+            SELECT 'sim' || lpad(a.n::text, 5, '0'), $3, a.at, a.at, a.period_end
+              FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY a(at, period_end, n)
+            """, starts, ends, plan);
     }
 }

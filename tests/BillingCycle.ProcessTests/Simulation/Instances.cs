@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Net;
+using BillingCycle.IPaymu.StandIn;
+using BillingCycle.TestSupport;
+using Xunit.Abstractions;
+
+namespace BillingCycle.ProcessTests.Simulation;
+
+/// <summary>
+/// The service as it is deployed: two API processes on one database, the scheduler on in both,
+/// their test clocks moved together. A job runs when the schedulers see its occurrence — one
+/// instance takes the job's advisory lock, the other skips — and the simulation waits for that run
+/// in job_runs, never for a fixed time. Callbacks reach either instance, as through a load
+/// balancer. When armed, the instance that asks iPaymu for a payment is killed (-9) mid-request;
+/// the other finishes the job by HTTP (as an operator would) while the dead one restarts.
+/// </summary>
+public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases)
+{
+    private readonly ApiProcess[] _apis = new ApiProcess[2];
+    private DateTimeOffset _now;
+    private int _armed;
+    private volatile int _killed = -1;
+
+    public int Crashes { get; private set; }
+
+    public string Tails() => string.Join("\n", _apis.Select((a, i) =>
+        $"API {i} on port {a.Port} exited: {(a.HasExited ? $"yes, code {a.ExitCode}" : "no")}; its last lines:\n{string.Join('\n', a.Output.TakeLast(15))}"));
+
+    private Dictionary<string, string> Env() => new()
+    {
+        ["BILLING_TEST_CLOCK"] = _now.ToString("o", CultureInfo.InvariantCulture),
+        ["BILLING_SCHEDULER_ENABLED"] = "true",
+        // Real-time waits of the iPaymu client, shortened (not removed): an outage day's open
+        // circuit must close before the next day (0.5 s is Polly's least break), and retries of
+        // idempotent calls still happen, 10 ms apart instead of 300 ms.
+        ["IPaymu__BreakerBreakDuration"] = "00:00:00.5",
+        ["IPaymu__RetryBaseDelay"] = "00:00:00.010",
+    };
+
+    /// <summary>Real time an outage day's circuit needs to close again.</summary>
+    public static readonly TimeSpan BreakerBreak = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>
+    /// Starts both instances at <paramref name="at"/>; their schedulers catch up the last
+    /// renewal and retry occurrences before it, which is waited for.
+    /// </summary>
+    public async Task StartAsync(DateTimeOffset at, DateTimeOffset lastRenewal, DateTimeOffset lastRetry)
+    {
+        _now = at;
+        world.StandIn.State.OnRequest = KillIfArmed;
+        var started = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => world.StartApiAsync(Env())));
+        started.CopyTo(_apis, 0);
+        await WaitForRunAsync("renewal", lastRenewal);
+        await WaitForRunAsync("retry", lastRetry);
+    }
+
+    /// <summary>kill -9 the instance making the next payment request.</summary>
+    public void Arm() => _armed = 1;
+
+    public void Disarm() => _armed = 0;
+
+    private void KillIfArmed(StandInRequest r)
+    {
+        if (r.Path != "/api/v2/payment" || Interlocked.Exchange(ref _armed, 0) != 1)
+        {
+            return;
+        }
+        // The request's notifyUrl names the instance that sent it (its PUBLIC_BASE_URL).
+        var k = Array.FindIndex(_apis, a => r.Body.Contains($"127.0.0.1:{a.Port}/", StringComparison.Ordinal));
+        if (k >= 0)
+        {
+            _apis[k].KillHard(); // while it waits for iPaymu's answer
+            _killed = k;
+        }
+    }
+
+    /// <summary>Moves both clocks to 30 s past the job's occurrence and waits for the run a scheduler starts.</summary>
+    public async Task RunScheduledAsync(string job, string path, DateTimeOffset occurrence)
+    {
+        _now = occurrence.AddSeconds(30);
+        await phases.TimeAsync("clock", () => Task.WhenAll(_apis.Select(a =>
+            ProcessWorld.PostJsonAsync(a.Cron, "/api/billing/test-clock", new { now = _now.ToString("o", CultureInfo.InvariantCulture) }))));
+        if (await phases.TimeAsync(job, () => WaitForRunAsync(job, occurrence)))
+        {
+            return;
+        }
+
+        var k = _killed;
+        _killed = -1;
+        Crashes++;
+        output.WriteLine($"{_now:yyyy-MM-dd HH:mm}: API {k} killed during the {job} run; the other finishes it, API {k} restarts");
+        var restart = phases.TimeAsync("restart", async () => _apis[k] = await world.StartApiAsync(Env(), _apis[k].Port));
+        await phases.TimeAsync(job + " by HTTP", () => RunByHttpAsync(_apis[1 - k], path));
+        await restart;
+    }
+
+    /// <summary>True once the occurrence's run finished; false when its instance was killed first.</summary>
+    private async Task<bool> WaitForRunAsync(string job, DateTimeOffset occurrence)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_killed >= 0)
+            {
+                return false;
+            }
+            var status = await world.Db.ScalarAsync<string?>(
+                "SELECT status FROM job_runs WHERE job = $1 AND scheduled_for = $2", job, occurrence.UtcDateTime);
+            switch (status)
+            {
+                case null or "running":
+                    await Task.Delay(5);
+                    break;
+                case "succeeded" or "completed_with_errors":
+                    return true;
+                default:
+                    throw new InvalidOperationException($"the {job} run for {occurrence:o} ended {status}");
+            }
+        }
+        throw new TimeoutException($"no {job} run for {occurrence:o} finished within 3 minutes\n{Tails()}");
+    }
+
+    private static async Task RunByHttpAsync(ApiProcess api, string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var res = await api.Cron.PostAsync(new Uri(path, UriKind.Relative), null);
+            // The dead run's lock goes with its connection; PostgreSQL may take a moment to notice.
+            if (res.StatusCode == HttpStatusCode.Conflict && attempt < 100)
+            {
+                await Task.Delay(50);
+                continue;
+            }
+            res.EnsureSuccessStatusCode();
+            return;
+        }
+    }
+
+    /// <summary>Posts a callback to instance <paramref name="pick"/> (the other if it is down); its HTTP status, null if unreachable.</summary>
+    public async Task<int?> DeliverAsync(SignedCallback cb, int pick)
+    {
+        var api = _apis[pick % 2].HasExited ? _apis[(pick + 1) % 2] : _apis[pick % 2];
+        var to = cb with { NotifyUrl = new Uri(api.BaseUrl, new Uri(cb.NotifyUrl).PathAndQuery).ToString() };
+        var d = await world.StandIn.Callbacks.DeliverAsync(to, CancellationToken.None);
+        return d.StatusCode;
+    }
+}

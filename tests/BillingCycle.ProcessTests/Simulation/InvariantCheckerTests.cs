@@ -1,0 +1,94 @@
+using BillingCycle.TestSupport;
+
+namespace BillingCycle.ProcessTests.Simulation;
+
+/// <summary>
+/// The checker can fail: each case breaks a generated history the way a defect would, and the
+/// rule guarding it (and only that rule) fires — over the whole history and over the day's
+/// changes the change log saw. A rule that can never fire would pass every simulated year.
+/// </summary>
+public sealed class InvariantCheckerTests
+{
+    private const string OnePaidInvoice = "(SELECT i.id FROM invoices i WHERE i.status = 'paid' ORDER BY i.invoice_number LIMIT 1)";
+    private const string OneActiveSubscription = "(SELECT s.id FROM subscriptions s WHERE s.status = 'active' ORDER BY s.user_id LIMIT 1)";
+
+    public static TheoryData<string, string, string[]> Breaks => new()
+    {
+        {
+            "a second scraper grant for one invoice (its balance kept in step)",
+            """
+            ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_reference_key;
+            WITH g AS (SELECT * FROM credit_transactions WHERE kind = 'add' ORDER BY user_id, seq LIMIT 1)
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
+            SELECT user_id, credit_type, kind, amount, balance_after, reference_id, 'granted again', created_at, 1000 FROM g;
+            UPDATE credit_balances b SET balance = b.balance + 500
+              FROM (SELECT user_id FROM credit_transactions WHERE seq = 1000) g WHERE b.user_id = g.user_id AND b.credit_type = 'scraper';
+            """,
+            ["one interaction reset and one scraper grant per paid invoice, to its user"]
+        },
+        {
+            "a balance one credit above its ledger",
+            $"UPDATE credit_balances SET balance = balance + 1 WHERE credit_type = 'scraper' AND user_id = (SELECT min(user_id) FROM credit_balances)",
+            ["every balance equals the sum of its ledger and is never negative"]
+        },
+        {
+            "a paid invoice whose paid attempt is turned back to expired",
+            $"UPDATE payments SET status = 'expired', paid_at = NULL WHERE invoice_id = {OnePaidInvoice} AND status = 'paid' AND oddity IS NULL",
+            ["a paid invoice has exactly one paid payment (others only as flagged oddities)"]
+        },
+        {
+            "a second invoice for one subscription period",
+            """
+            ALTER TABLE invoices DROP CONSTRAINT invoices_subscription_period_key;
+            INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, status)
+            SELECT invoice_number || '-again', user_id, subscription_id, period_start, period_end, amount, 'pending'
+              FROM invoices ORDER BY invoice_number LIMIT 1;
+            """,
+            ["one invoice per (subscription, period)"]
+        },
+        {
+            "a paid invoice marked failed again, its payment and credits kept",
+            $"UPDATE invoices SET status = 'failed', paid_at = NULL WHERE id = {OnePaidInvoice}",
+            ["an unpaid invoice has no unflagged paid payment", "no credits granted for an unpaid invoice"]
+        },
+        {
+            "a subscription's period moved back before its paid invoices",
+            $"UPDATE subscriptions SET current_period_start = current_period_start - interval '3 months', current_period_end = current_period_end - interval '3 months' WHERE id = {OneActiveSubscription}",
+            ["a subscription's period covers its paid invoices"]
+        },
+        {
+            "a subscription past due with nothing failed or retried",
+            $"UPDATE subscriptions SET status = 'past_due' WHERE id = {OneActiveSubscription}",
+            ["past_due means a failed invoice and an open retry"]
+        },
+        {
+            "a subscription canceled for dunning without its five failed retries",
+            $"UPDATE subscriptions SET status = 'canceled', cancel_reason = 'Payment failed after 5 retry attempts' WHERE id = {OneActiveSubscription}",
+            ["canceled by dunning means five failed retries"]
+        },
+        {
+            "a stored callback left without an outcome",
+            "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
+            ["every stored webhook event has an outcome"]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Breaks))]
+    public async Task A_broken_history_is_caught_by_its_rule_over_the_whole_history_and_the_day(string what, string breakSql, string[] rules)
+    {
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await InvariantChangeLog.InstallAsync(db.DataSource);
+        await GeneratedHistory.WriteAsync(db, subscriptions: 60, months: 3);
+        Assert.Empty(await InvariantChecker.CheckAsync(db.DataSource));
+        Assert.Empty(await InvariantChecker.CheckAsync(db.DataSource, await InvariantChangeLog.TakeAsync(db.DataSource)));
+
+        await db.ExecAsync(breakSql);
+
+        var day = await InvariantChangeLog.TakeAsync(db.DataSource);
+        var whole = await InvariantChecker.CheckAsync(db.DataSource);
+        var changed = await InvariantChecker.CheckAsync(db.DataSource, day);
+        Assert.True(rules.SequenceEqual(whole.Select(v => v.Rule)), $"{what}, whole history: {InvariantChecker.Describe(whole)}");
+        Assert.True(rules.SequenceEqual(changed.Select(v => v.Rule)), $"{what}, the day's changes: {InvariantChecker.Describe(changed)}");
+    }
+}
