@@ -23,6 +23,14 @@ public sealed class StandInOptions
     /// </summary>
     public string SignatureForms { get; set; } = "either";
 
+    /// <summary>
+    /// Whether history honours startdate/enddate (the transaction's creation date, WIB), as iPaymu
+    /// does. Off by default: the stand-in's clock is real time while a caller on a test clock asks
+    /// for its own dates, so only a caller that also sets <see cref="StandInState.Clock"/> (the
+    /// seeded simulation) turns it on.
+    /// </summary>
+    public bool HistoryByDate { get; set; }
+
     /// <summary>Fee the stand-in charges per payment, in rupiah.</summary>
     public long Fee { get; set; } = 4_000;
 }

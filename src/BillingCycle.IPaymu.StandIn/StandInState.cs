@@ -46,6 +46,9 @@ public sealed class StandInState
     private long _nextTransaction = 100_000;
     private readonly Lock _faultGate = new();
 
+    /// <summary>The stand-in's time for the payments it creates (a simulation sets its own).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public ConcurrentDictionary<string, StandInPayment> BySession { get; } = new();
     public ConcurrentDictionary<string, StandInPayment> ByTransaction { get; } = new();
     public ConcurrentQueue<StandInRequest> Requests { get; } = new();
@@ -92,6 +95,34 @@ public sealed class StandInState
         {
             p.TransactionId = NewTransactionId();
             ByTransaction[p.TransactionId] = p;
+        }
+    }
+
+    private readonly Lock _historyGate = new();
+    private (int Count, DateOnly? From, DateOnly? To, List<StandInPayment> Items)? _history;
+
+    /// <summary>
+    /// The transactions history lists, newest first, created between the two WIB dates (inclusive)
+    /// when given. Transactions are only ever added, so the list is kept until one is: a run reads
+    /// many pages of the same window, and sorting every transaction for each page was the
+    /// stand-in's largest cost in a long simulation.
+    /// </summary>
+    public List<StandInPayment> History(DateOnly? from, DateOnly? to)
+    {
+        lock (_historyGate)
+        {
+            var count = ByTransaction.Count;
+            if (_history is { } h && h.Count == count && h.From == from && h.To == to)
+            {
+                return h.Items;
+            }
+            var wib = TimeSpan.FromHours(7);
+            var items = ByTransaction.Values
+                .Where(p => (from is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) >= from)
+                            && (to is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) <= to))
+                .OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
+            _history = (count, from, to, items);
+            return items;
         }
     }
 }

@@ -63,7 +63,7 @@ public sealed class Customers(ProcessWorld world, Mailbox mail)
         {
             world.StandIn.State.AssignTransaction(p);
             p.Status = 1;
-            p.PaidAt ??= DateTimeOffset.UtcNow;
+            p.PaidAt ??= world.StandIn.State.Clock.GetUtcNow();
         }
         return world.StandIn.Callbacks.Build(p);
     }

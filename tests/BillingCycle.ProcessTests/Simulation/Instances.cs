@@ -17,11 +17,16 @@ namespace BillingCycle.ProcessTests.Simulation;
 public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases)
 {
     private readonly ApiProcess[] _apis = new ApiProcess[2];
+    private readonly SimClock _clock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new();
     private DateTimeOffset _now;
     private int _armed;
     private volatile int _killed = -1;
 
     public int Crashes { get; private set; }
+
+    /// <summary>Requests iPaymu (the stand-in) accepted, by path.</summary>
+    public string GatewayCalls => string.Join(", ", _calls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
 
     public string Tails() => string.Join("\n", _apis.Select((a, i) =>
         $"API {i} on port {a.Port} exited: {(a.HasExited ? $"yes, code {a.ExitCode}" : "no")}; its last lines:\n{string.Join('\n', a.Output.TakeLast(15))}"));
@@ -46,8 +51,14 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     /// </summary>
     public async Task StartAsync(DateTimeOffset at, DateTimeOffset lastRenewal, DateTimeOffset lastRetry)
     {
-        _now = at;
-        world.StandIn.State.OnRequest = KillIfArmed;
+        _now = _clock.Now = at;
+        // iPaymu's clock is the simulated one, so its history can be asked for by date (StandInOptions.HistoryByDate).
+        world.StandIn.State.Clock = _clock;
+        world.StandIn.State.OnRequest = r =>
+        {
+            _calls.AddOrUpdate(r.Path, 1, (_, n) => n + 1);
+            KillIfArmed(r);
+        };
         var started = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => world.StartApiAsync(Env())));
         started.CopyTo(_apis, 0);
         await WaitForRunAsync("renewal", lastRenewal);
@@ -77,7 +88,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     /// <summary>Moves both clocks to 30 s past the job's occurrence and waits for the run a scheduler starts.</summary>
     public async Task RunScheduledAsync(string job, string path, DateTimeOffset occurrence)
     {
-        _now = occurrence.AddSeconds(30);
+        _now = _clock.Now = occurrence.AddSeconds(30);
         await phases.TimeAsync("clock", () => Task.WhenAll(_apis.Select(a =>
             ProcessWorld.PostJsonAsync(a.Cron, "/api/billing/test-clock", new { now = _now.ToString("o", CultureInfo.InvariantCulture) }))));
         if (await phases.TimeAsync(job, () => WaitForRunAsync(job, occurrence)))
@@ -143,5 +154,13 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         var to = cb with { NotifyUrl = new Uri(api.BaseUrl, new Uri(cb.NotifyUrl).PathAndQuery).ToString() };
         var d = await world.StandIn.Callbacks.DeliverAsync(to, CancellationToken.None);
         return d.StatusCode;
+    }
+
+    /// <summary>The simulated time, for the stand-in: moved with the instances' test clocks.</summary>
+    private sealed class SimClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -31,7 +31,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var phases = new Phases();
         ResilienceReport.Scenario();
 
-        await using var world = await ProcessWorld.StartAsync();
+        await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true);
         await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await SeedAsync(world.Db, rng, subscriptions);
@@ -64,6 +64,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 instances.Disarm();
                 await phases.TimeAsync("customers", () => customers.ActAsync(rng, day));
                 await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
+                world.StandIn.State.Requests.Clear(); // counted by Instances; a long run would keep every body
                 if (outage)
                 {
                     await world.StandIn.SetFaultsAsync(new StandInFaults());
@@ -107,6 +108,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         output.WriteLine(figures);
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
         output.WriteLine($"time by phase: {phases}");
+        output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         Console.Error.WriteLine($"simulation: {figures}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
         ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed);
