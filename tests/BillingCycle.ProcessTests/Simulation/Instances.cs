@@ -12,7 +12,8 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// instance takes the job's advisory lock, the other skips — and the simulation waits for that run
 /// in job_runs, never for a fixed time. Callbacks reach either instance, as through a load
 /// balancer. When armed, the instance that asks iPaymu for a payment is killed (-9) mid-request;
-/// the other finishes the job by HTTP (as an operator would) while the dead one restarts.
+/// the other finishes the job by HTTP (as an operator would) and carries the rest of the day
+/// alone while the dead one restarts, back for the next day's renewal.
 /// </summary>
 public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases)
 {
@@ -22,6 +23,8 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     private DateTimeOffset _now;
     private int _armed;
     private volatile int _killed = -1;
+    private int _down = -1;
+    private Task _restart = Task.CompletedTask;
 
     public int Crashes { get; private set; }
 
@@ -88,8 +91,13 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     /// <summary>Moves both clocks to 30 s past the job's occurrence and waits for the run a scheduler starts.</summary>
     public async Task RunScheduledAsync(string job, string path, DateTimeOffset occurrence)
     {
+        if (job == "renewal" && _down >= 0)
+        {
+            await phases.TimeAsync("restart (not overlapped)", () => _restart);
+            _down = -1;
+        }
         _now = _clock.Now = occurrence.AddSeconds(30);
-        await phases.TimeAsync("clock", () => Task.WhenAll(_apis.Select(a =>
+        await phases.TimeAsync("clock", () => Task.WhenAll(_apis.Where((_, i) => i != _down).Select(a =>
             ProcessWorld.PostJsonAsync(a.Cron, "/api/billing/test-clock", new { now = _now.ToString("o", CultureInfo.InvariantCulture) }))));
         if (await phases.TimeAsync(job, () => WaitForRunAsync(job, occurrence)))
         {
@@ -100,9 +108,10 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         _killed = -1;
         Crashes++;
         output.WriteLine($"{_now:yyyy-MM-dd HH:mm}: API {k} killed during the {job} run; the other finishes it, API {k} restarts");
-        var restart = phases.TimeAsync("restart", async () => _apis[k] = await world.StartApiAsync(Env(), _apis[k].Port));
+        // Restarted at the clock of the crash; it idles until the next renewal moves its clock.
+        _down = k;
+        _restart = phases.TimeAsync("restart", async () => _apis[k] = await world.StartApiAsync(Env(), _apis[k].Port));
         await phases.TimeAsync(job + " by HTTP", () => RunByHttpAsync(_apis[1 - k], path));
-        await restart;
     }
 
     /// <summary>True once the occurrence's run finished; false when its instance was killed first.</summary>
@@ -147,10 +156,10 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         }
     }
 
-    /// <summary>Posts a callback to instance <paramref name="pick"/> (the other if it is down); its HTTP status, null if unreachable.</summary>
+    /// <summary>Posts a callback to instance <paramref name="pick"/> (the other while it restarts); its HTTP status, null if unreachable.</summary>
     public async Task<int?> DeliverAsync(SignedCallback cb, int pick)
     {
-        var api = _apis[pick % 2].HasExited ? _apis[(pick + 1) % 2] : _apis[pick % 2];
+        var api = _apis[pick % 2 == _down ? (pick + 1) % 2 : pick % 2];
         var to = cb with { NotifyUrl = new Uri(api.BaseUrl, new Uri(cb.NotifyUrl).PathAndQuery).ToString() };
         var d = await world.StandIn.Callbacks.DeliverAsync(to, CancellationToken.None);
         return d.StatusCode;
