@@ -72,9 +72,13 @@ public sealed class ProcessWorld : IAsyncDisposable
     public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null) =>
         Judge(await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt));
 
-    /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed).</summary>
-    public async Task AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null) =>
-        Judge(await InvariantChecker.CheckAsync(Db.DataSource, await InvariantChangeLog.TakeAsync(Db.DataSource), afterJobRunAt));
+    /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed); returns what changed.</summary>
+    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null)
+    {
+        var scope = await InvariantChangeLog.TakeAsync(Db.DataSource);
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt));
+        return scope;
+    }
 
     private static void Judge(List<InvariantChecker.Violation> violations)
     {

@@ -6,12 +6,18 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// <summary>
 /// The customers: each open payment link the service told a customer about is acted on once,
 /// per the invoice's behaviour (drawn from the seed the first time the invoice is seen). Paying
-/// marks the payment paid at the stand-in and hands iPaymu's callback to the mailbox.
+/// marks the payment paid at the stand-in and hands iPaymu's callback to the mailbox. And a
+/// fraudster: the VA that signs callbacks is no secret (SPEC §10.3), so now and then someone posts
+/// a correctly signed "paid" callback for an open link, with a transaction iPaymu never had.
 /// </summary>
-public sealed class Customers(ProcessWorld world, Mailbox mail)
+public sealed class Customers(ProcessWorld world, Mailbox mail, Func<SignedCallback, int, Task<int?>> deliver)
 {
+    private long _nextForgery = 900_000_000;
+
     private readonly Dictionary<string, Behaviour> _plans = [];
     private readonly HashSet<string> _handled = [];
+
+    public int Forged { get; private set; }
 
     public IEnumerable<string> PlanCounts() => _plans.Values.GroupBy(p => p.ToString()).Select(g => $"{g.Key} x{g.Count()}");
 
@@ -27,6 +33,10 @@ public sealed class Customers(ProcessWorld world, Mailbox mail)
         {
             var parts = row.Split('|');
             var (session, invoice, attempt) = (parts[0], parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
+            if (rng.Next(100) < 2)
+            {
+                await ForgeAsync(session, rng.Next(2));
+            }
             if (!_handled.Add(session))
             {
                 continue;
@@ -54,6 +64,20 @@ public sealed class Customers(ProcessWorld world, Mailbox mail)
                     break;
             }
         }
+    }
+
+    /// <summary>A signed callback claiming the link was paid: the service must ask iPaymu, which has no such transaction.</summary>
+    private async Task ForgeAsync(string session, int to)
+    {
+        var real = world.StandIn.State.BySession[session];
+        var claim = new StandInPayment
+        {
+            SessionId = real.SessionId, ReferenceId = real.ReferenceId, Amount = real.Amount, NotifyUrl = real.NotifyUrl,
+            CreatedAt = real.CreatedAt, ExpiresAt = real.ExpiresAt, BuyerName = real.BuyerName,
+            TransactionId = (++_nextForgery).ToString(CultureInfo.InvariantCulture), Status = 1, PaidAt = world.StandIn.State.Clock.GetUtcNow(),
+        };
+        Forged++;
+        await deliver(world.StandIn.Callbacks.Build(claim), to);
     }
 
     private SignedCallback Pay(string session)

@@ -37,7 +37,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         await SeedAsync(world.Db, rng, subscriptions);
         var instances = new Instances(world, output, phases);
         var mail = new Mailbox(instances.DeliverAsync);
-        var customers = new Customers(world, mail);
+        var customers = new Customers(world, mail, instances.DeliverAsync);
         var eve = start.AddDays(-1);
         await phases.TimeAsync("start", () => instances.StartAsync(eve.AddHours(3).AddSeconds(30), eve.AddHours(2), eve.AddHours(3)));
 
@@ -71,7 +71,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await phases.TimeAsync("breaker wait", () => Task.Delay(Instances.BreakerBreak)); // real time: the API's circuit closes
                 }
                 // After an outage day, open attempts could not be settled: judge staleness only on normal days.
-                await phases.TimeAsync("checks (day)", () => world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30)));
+                await phases.TimeAsync("checks (day)", async () =>
+                {
+                    var changed = await world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30));
+                    await AssertTakenByGatewayAsync(world, changed.Invoices);
+                });
                 if (date.AddDays(1).Day == 1)
                 {
                     await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync());
@@ -95,7 +99,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
         await instances.RunScheduledAsync("renewal", "/api/billing/renew", end.AddHours(2));
         await instances.RunScheduledAsync("retry", "/api/billing/retry", end.AddHours(3));
         await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, 1_000_000)); // everything still queued, however delayed
-        await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync());
+        await phases.TimeAsync("checks (history)", async () =>
+        {
+            await world.AssertInvariantsAsync();
+            await AssertTakenByGatewayAsync(world, (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray());
+        });
 
         var paid = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE status = 'paid'");
         var dunned = await world.Db.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Payment failed after 5 retry attempts'");
@@ -103,7 +111,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var total = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
         var figures = $"seed {seed}: {subscriptions} subscriptions x {months} months, 2 instances; {total} invoices, {paid} paid, " +
             $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
-            $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent; " +
+            $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
@@ -111,7 +119,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         Console.Error.WriteLine($"simulation: {figures}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
-        ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed);
+        ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed + customers.Forged);
         ResilienceReport.Simulation(figures);
 
         // No money lost: every payment iPaymu took is recorded as paid (a second one as a flagged oddity).
@@ -124,6 +132,21 @@ public sealed class SimulationTests(ITestOutputHelper output)
         // Every occurrence was started by a scheduler, once (a killed run included), none by the catch-up or HTTP alone.
         Assert.Equal(2L * (days + 1), await world.Db.ScalarAsync<long>(
             "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND job IN ('renewal', 'retry')"));
+    }
+
+    /// <summary>
+    /// No money conjured: each payment of these invoices we hold as paid is one iPaymu took, with
+    /// the transaction iPaymu gave it — a callback's word alone (a forged one) never pays.
+    /// </summary>
+    private static async Task AssertTakenByGatewayAsync(ProcessWorld world, Guid[] invoices)
+    {
+        var paid = await world.Db.ListAsync<string>(
+            "SELECT session_id || '|' || coalesce(transaction_id, '') FROM payments WHERE invoice_id = ANY($1) AND status = 'paid'", (object)invoices);
+        var conjured = paid.Select(p => p.Split('|'))
+            .Where(p => !world.StandIn.State.BySession.TryGetValue(p[0], out var g) || g.Status != 1 || g.TransactionId != p[1])
+            .Select(p => p[0]).ToList();
+        ResilienceReport.Checked(conjured.Count == 0 ? 0 : 1);
+        Assert.True(conjured.Count == 0, $"payments recorded as paid that iPaymu did not take: {string.Join(", ", conjured.Take(5))}");
     }
 
     /// <summary>Subscriptions anchored on every kind of day (28th-31st included), periods ending in January.</summary>
