@@ -25,7 +25,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var seed = Setting("BILLING_SIM_SEED", 20261201);
         var subscriptions = Setting("BILLING_SIM_SUBSCRIPTIONS", 840);
         var months = Setting("BILLING_SIM_MONTHS", 12);
-        var reproduce = $"reproduce: BILLING_SIM_SEED={seed} BILLING_SIM_SUBSCRIPTIONS={subscriptions} BILLING_SIM_MONTHS={months} " +
+        var pages = Environment.GetEnvironmentVariable("BILLING_RECONCILE_HISTORY_PAGES") is { Length: > 0 } historyPages ? $"BILLING_RECONCILE_HISTORY_PAGES={historyPages} " : "";
+        var reproduce = $"reproduce: BILLING_SIM_SEED={seed} BILLING_SIM_SUBSCRIPTIONS={subscriptions} BILLING_SIM_MONTHS={months} {pages}" +
                         "dotnet test tests/BillingCycle.ProcessTests -c Release --filter FullyQualifiedName~SimulationTests";
         var rng = new Random(seed);
         var phases = new Phases();
@@ -81,29 +82,41 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync());
                     var invoices = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
                     // Live on stderr (the test's own output only comes at the end).
-                    Console.Error.WriteLine($"simulation: {date:yyyy-MM} done ({day + 1} days of {days}) after {phases.Elapsed:mm\\:ss}; " +
+                    Console.Error.WriteLine($"simulation: {date:yyyy-MM} done ({day + 1} days of {days}) after {phases.Elapsed:h\\:mm\\:ss}; " +
                                             $"{invoices:N0} invoices, {instances.Crashes} crashes, {outages} outage days");
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var message = $"simulation failed on {date:yyyy-MM-dd} (day {day}), seed {seed}: {ex.Message} {ex.InnerException?.Message}\n{reproduce}";
-                Console.Error.WriteLine(message);
-                throw new Xunit.Sdk.XunitException($"{message}\n{ex.StackTrace}\n{instances.Tails()}");
+                throw Failed($"on {date:yyyy-MM-dd} (day {day})", ex);
             }
         }
 
         // The day after: the next runs reconcile what the last day left open, and iPaymu delivers
         // what it still had queued. Only then is "no money lost" fair to ask.
-        instances.Disarm();
-        await instances.RunScheduledAsync("renewal", "/api/billing/renew", end.AddHours(2));
-        await instances.RunScheduledAsync("retry", "/api/billing/retry", end.AddHours(3));
-        await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, 1_000_000)); // everything still queued, however delayed
-        await phases.TimeAsync("checks (history)", async () =>
+        try
         {
-            await world.AssertInvariantsAsync();
-            await AssertTakenByGatewayAsync(world, (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray());
-        });
+            instances.Disarm();
+            await instances.RunScheduledAsync("renewal", "/api/billing/renew", end.AddHours(2));
+            await instances.RunScheduledAsync("retry", "/api/billing/retry", end.AddHours(3));
+            await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, 1_000_000)); // everything still queued, however delayed
+            await phases.TimeAsync("checks (history)", async () =>
+            {
+                await world.AssertInvariantsAsync();
+                await AssertTakenByGatewayAsync(world, (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray());
+            });
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Failed($"on {end:yyyy-MM-dd}, the day after (day {day})", ex);
+        }
+
+        Exception Failed(string when, Exception ex)
+        {
+            var message = $"simulation failed {when}, seed {seed}: {ex.Message} {ex.InnerException?.Message}\n{reproduce}";
+            Console.Error.WriteLine(message);
+            return new Xunit.Sdk.XunitException($"{message}\n{ex.StackTrace}\n{instances.Tails()}");
+        }
 
         var paid = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE status = 'paid'");
         var dunned = await world.Db.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Payment failed after 5 retry attempts'");
