@@ -194,7 +194,7 @@ public static class GatewayEndpoints
         var limit = Math.Clamp(RequestFields.Int(b["limit"]) ?? 20, 1, 20);
         var all = options.Value.HistoryByDate
             ? state.History(Date(b["startdate"]), Date(b["enddate"]))
-            : state.History(null, null);
+            : state.ByTransaction.Values.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
         var items = all.Skip((page - 1) * limit).Take(limit).Select(Describe).ToList();
         var totalPages = Math.Max(1, (all.Count + limit - 1) / limit);
         return options.Value.HistoryShape == "results"

@@ -95,24 +95,28 @@ public sealed class StandInState
         {
             p.TransactionId = NewTransactionId();
             ByTransaction[p.TransactionId] = p;
+            Interlocked.Increment(ref _transactionsAdded);
         }
     }
 
     private readonly Lock _historyGate = new();
-    private (int Count, DateOnly? From, DateOnly? To, List<StandInPayment> Items)? _history;
+    private long _transactionsAdded;
+    private (long Added, int Count, DateOnly? From, DateOnly? To, List<StandInPayment> Items)? _history;
 
     /// <summary>
-    /// The transactions history lists, newest first, created between the two WIB dates (inclusive)
-    /// when given. Transactions are only ever added, so the list is kept until one is: a run reads
-    /// many pages of the same window, and sorting every transaction for each page was the
-    /// stand-in's largest cost in a long simulation.
+    /// For <see cref="StandInOptions.HistoryByDate"/>: the transactions created between the two WIB
+    /// dates (inclusive), newest first. A run reads many pages of one window, and sorting every
+    /// transaction for each page was the stand-in's largest cost in a long simulation; so the list
+    /// is kept until a transaction is added through <see cref="AssignTransaction"/> (or all are
+    /// cleared). A test that swaps entries of <see cref="ByTransaction"/> by hand reads history
+    /// without this option, sorted afresh each time.
     /// </summary>
     public List<StandInPayment> History(DateOnly? from, DateOnly? to)
     {
         lock (_historyGate)
         {
-            var count = ByTransaction.Count;
-            if (_history is { } h && h.Count == count && h.From == from && h.To == to)
+            var (added, count) = (Interlocked.Read(ref _transactionsAdded), ByTransaction.Count);
+            if (_history is { } h && h.Added == added && h.Count == count && h.From == from && h.To == to)
             {
                 return h.Items;
             }
@@ -121,7 +125,7 @@ public sealed class StandInState
                 .Where(p => (from is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) >= from)
                             && (to is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) <= to))
                 .OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
-            _history = (count, from, to, items);
+            _history = (added, count, from, to, items);
             return items;
         }
     }
