@@ -12,8 +12,8 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// instance takes the job's advisory lock, the other skips — and the simulation waits for that run
 /// in job_runs, never for a fixed time. Callbacks reach either instance, as through a load
 /// balancer. When armed, the instance that asks iPaymu for a payment is killed (-9) mid-request;
-/// the other finishes the job by HTTP (as an operator would) and carries the rest of the day
-/// alone while the dead one restarts, back for the next day's renewal.
+/// the other finishes the job by HTTP (as an operator would) and carries on alone while the dead
+/// one restarts; it rejoins at the next job after it is up.
 /// </summary>
 public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases)
 {
@@ -91,9 +91,11 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     /// <summary>Moves both clocks to 30 s past the job's occurrence and waits for the run a scheduler starts.</summary>
     public async Task RunScheduledAsync(string job, string path, DateTimeOffset occurrence)
     {
-        if (job == "renewal" && _down >= 0)
+        // A restarted instance rejoins once it is up; the simulation waits for it only when the day
+        // is armed to kill again, so that the crashes stay where the seed put them.
+        if (_down >= 0 && (_restart.IsCompleted || _armed == 1))
         {
-            await phases.TimeAsync("restart (not overlapped)", () => _restart);
+            await phases.TimeAsync("restart (waited for)", () => _restart);
             _down = -1;
         }
         _now = _clock.Now = occurrence.AddSeconds(30);
@@ -108,7 +110,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         _killed = -1;
         Crashes++;
         output.WriteLine($"{_now:yyyy-MM-dd HH:mm}: API {k} killed during the {job} run; the other finishes it, API {k} restarts");
-        // Restarted at the clock of the crash; it idles until the next renewal moves its clock.
+        // Restarted at the clock of the crash, it idles until it rejoins and its clock is moved on.
         _down = k;
         _restart = phases.TimeAsync("restart", async () => _apis[k] = await world.StartApiAsync(Env(), _apis[k].Port));
         await phases.TimeAsync(job + " by HTTP", () => RunByHttpAsync(_apis[1 - k], path));

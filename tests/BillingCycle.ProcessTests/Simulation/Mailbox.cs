@@ -12,7 +12,7 @@ namespace BillingCycle.ProcessTests.Simulation;
 public sealed class Mailbox(Func<SignedCallback, int, Task<int?>> deliver)
 {
     /// <summary>Callbacks in flight at once; duplicates can meet in the service at the same moment.</summary>
-    private const int Concurrency = 4;
+    private const int Concurrency = 8;
 
     private readonly List<(int Day, SignedCallback Callback)> _queue = [];
     private int _sent, _resent;
