@@ -69,7 +69,6 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 if (outage)
                 {
                     await world.StandIn.SetFaultsAsync(new StandInFaults());
-                    await phases.TimeAsync("breaker wait", () => Task.Delay(Instances.BreakerBreak)); // real time: the API's circuit closes
                 }
                 // After an outage day, open attempts could not be settled: judge staleness only on normal days.
                 await phases.TimeAsync("checks (day)", async () =>
@@ -130,6 +129,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
         output.WriteLine($"time by phase: {phases}");
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
+        output.WriteLine("callback outcomes: " + string.Join(", ", await world.Db.ListAsync<string>(
+            "SELECT coalesce(outcome, '-') || ' ' || count(*) FROM webhook_events GROUP BY outcome ORDER BY outcome")));
         Console.Error.WriteLine($"simulation: {figures}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
         ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed + customers.Forged);
