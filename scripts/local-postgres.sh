@@ -30,15 +30,29 @@ if [ -z "$bindir" ]; then
 fi
 
 # Run the server as 'postgres' when we are root; as ourselves otherwise.
+# (From /: the repo itself may be closed to 'postgres', see below; every path here is absolute.)
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 mkdir -p "$dir"
 if [ "$(id -u)" = 0 ]; then
+  # The server runs as 'postgres' and must be able to walk into its folder. Nothing above the
+  # repo is ever changed for that: when a parent folder keeps 'postgres' out (a clone in /root,
+  # mode 700, say), the cluster lives in postgres's own home instead, linked from $dir.
+  [ -L "$dir" ] && dir="$(readlink -f "$dir")"   # relocated by an earlier call (below)
   chown postgres:postgres "$dir"
-  # The server must be able to walk into the repo to reach its data folder.
-  p="$dir"; while [ "$p" != "/" ]; do p="$(dirname "$p")"; chmod o+x "$p" 2>/dev/null || true; done
+  if ! as_pg test -x "$dir"; then
+    real="/var/lib/postgresql/billingcycle/$(printf '%s' "$dir" | sha256sum | cut -c1-12)"
+    if [ -n "$(ls -A "$dir")" ]; then
+      echo "local-postgres: the postgres user cannot enter $dir (a parent folder is closed to others); move the repo or set BILLING_PG_DIR" >&2
+      exit 1
+    fi
+    mkdir -p "$real"; chown postgres:postgres "$(dirname "$real")" "$real"
+    rmdir "$dir"; ln -s "$real" "$dir"
+    echo "local-postgres: the postgres user cannot enter a parent folder of the repo, so the cluster lives in $real (linked from $dir); nothing above the repo was changed" >&2
+    dir="$real"
+  fi
 fi
 
 if [ ! -s "$dir/data/PG_VERSION" ]; then

@@ -5,6 +5,8 @@
 # test command there against the local PostgreSQL, and reports which tests caught it.
 #   bash scripts/mutation-check.sh                 all mutants (about 3 minutes each)
 #   bash scripts/mutation-check.sh invoice-unique  one of them
+#   MUTANT_TEST_FILTER=FullyQualifiedName~Deliver bash scripts/mutation-check.sh outbox-trigger-dropped
+#                                                  only the tests the filter names (dotnet test --filter)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -19,21 +21,22 @@ declare -A describe=(
   [ledger-order]="take a credit change's time from the request, not from under the balance lock"
   [migrations-rls-off]="schema_migrations created without row-level security"
   [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
+  [outbox-trigger-dropped]="a notification no longer queues its email in its own transaction (trigger removed)"
+  [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
 )
 
 mutate() {
   case "$1" in
     invoice-unique)
-      # As a developer "simplifying" would: the constraint and the ON CONFLICT that needs it.
+      # As a developer "simplifying" would: the constraint, the index that replaced it, and the ON CONFLICT that needs them.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT invoices_subscription_period_key UNIQUE \(subscription_id, period_start\)//' db/migrations/0001_schema.sql
-      perl -0pi -e 's/\n\s*ON CONFLICT \(subscription_id, period_start\) DO NOTHING//' db/functions/billing_renewal.sql
-      ! grep -q invoices_subscription_period_key db/migrations/0001_schema.sql \
+      perl -0pi -e "s/CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key\n\s*ON invoices \(subscription_id, period_start\) WHERE kind <> 'plan_change';//" db/migrations/0014_subscription_lifecycle.sql
+      perl -0pi -e "s/\n\s*ON CONFLICT \(subscription_id, period_start\) WHERE kind <> 'plan_change' DO NOTHING//" db/functions/billing_renewal.sql
+      ! grep -q 'CONSTRAINT invoices_subscription_period_key' db/migrations/0001_schema.sql \
+        && ! grep -q 'CREATE UNIQUE INDEX IF NOT EXISTS invoices_subscription_period_key' db/migrations/0014_subscription_lifecycle.sql \
         && ! grep -q 'ON CONFLICT (subscription_id, period_start)' db/functions/billing_renewal.sql ;;
     callback-trusted)
-      # The check-transaction client and its slots go unused: without the pragma the mutant would not
-      # build (CS9113 is an error here), and a mutant that does not build proves nothing.
-      perl -0pi -e 's/\A/#pragma warning disable CS9113\n/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
-      perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((true, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
+      perl -0pi -e 's/slots\.TryRunAsync\(\(\) => ipaymu\.CheckTransactionAsync\(transactionId, CancellationToken\.None\)\)/Task.FromResult((ipaymu is not null \&\& slots is not null, (IPaymu.Models.TransactionStatus?)new IPaymu.Models.TransactionStatus(transactionId, callback.SessionId, callback.ReferenceId, callback.Amount, callback.Fee, int.TryParse(callback.StatusCode, out var sc) ? sc : null, callback.Status, null, null, null, null, default)))/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
       ! grep -q 'ipaymu.CheckTransactionAsync' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
@@ -61,12 +64,19 @@ mutate() {
       # As a developer "simplifying" would: the role alone, whichever organization it is in.
       perl -0pi -e 's/var \(orgId, orgRole\) = ActiveOrganization\(claims\);/var (_, orgRole) = ActiveOrganization(claims);/; s/string\.Equals\(orgId, _organizationId, StringComparison\.Ordinal\)\s*&&\s*//' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs
       ! grep -q 'string.Equals(orgId, _organizationId' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs ;;
+    outbox-trigger-dropped)
+      perl -0pi -e 's/CREATE OR REPLACE TRIGGER notifications_queue_email AFTER INSERT ON notifications\n\s*FOR EACH ROW EXECUTE FUNCTION deliveries_queue_email\(\);\n//' db/functions/deliveries.sql
+      ! grep -q 'TRIGGER notifications_queue_email' db/functions/deliveries.sql ;;
+    claim-without-skip-locked)
+      perl -0pi -e 's/\n\s*FOR UPDATE SKIP LOCKED\),/),/' db/functions/deliveries.sql
+      ! grep -qE '^\s+FOR UPDATE SKIP LOCKED' db/functions/deliveries.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker outbox-trigger-dropped claim-without-skip-locked)
+filter=(); [ -z "${MUTANT_TEST_FILTER:-}" ] || filter=(--filter "$MUTANT_TEST_FILTER")
 survived=0
 for m in "${mutants[@]}"; do
   dir="$repo/.local/mutants/$m"
@@ -76,7 +86,7 @@ for m in "${mutants[@]}"; do
   echo "== mutant $m: ${describe[$m]}"
   log="$dir/test.log"
   set +e
-  (cd "$dir" && DATABASE_URL="$url" bash scripts/test.sh >"$log" 2>&1)
+  (cd "$dir" && DATABASE_URL="$url" bash scripts/test.sh "${filter[@]}" >"$log" 2>&1)
   code=$?
   set -e
   summary="$(tail -n1 "$log")"

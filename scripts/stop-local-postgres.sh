@@ -3,5 +3,6 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${BILLING_PG_DIR:-$repo/.local/postgres}"
+dir="$(readlink -f "$dir")"   # local-postgres.sh may have linked it to postgres's home
 bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V -r | head -n1)"
-if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" -D "$dir/data" -m fast stop; else "$bindir/pg_ctl" -D "$dir/data" -m fast stop; fi
+if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$bindir/pg_ctl" -D "$dir/data" -m fast stop); else "$bindir/pg_ctl" -D "$dir/data" -m fast stop; fi

@@ -12,11 +12,16 @@ else
 fi
 export BILLING_TEST_DATABASE_URL="$url"
 
-# Drop databases left behind by an interrupted earlier run.
+# The tests' databases: t_* (one per test class), e_* (empty, for migration tests) and tpl_*
+# (the migrated template each test process clones). Dropped before the run (an interrupted
+# earlier run's) and after it, so the cluster holds only what it held before.
 admin_url="${url%/*}/postgres"
-for d in $(psql "$admin_url" -qtAc "SELECT datname FROM pg_database WHERE datname ~ '^(t|e|tpl)_'" 2>/dev/null || true); do
-  psql "$admin_url" -qc "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1 || true
-done
+drop_test_databases() {
+  for d in $(psql "$admin_url" -qtAc "SELECT datname FROM pg_database WHERE datname ~ '^(t|e|tpl)_'" 2>/dev/null || true); do
+    psql "$admin_url" -qc "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+}
+drop_test_databases
 
 results="$repo/.local/test-results"
 rm -rf "$results"; mkdir -p "$results"
@@ -31,6 +36,7 @@ for project in tests/BillingCycle.UnitTests tests/BillingCycle.IntegrationTests 
     --logger "trx" --results-directory "$results" "$@" || status=1
 done
 set -e
+drop_test_databases
 
 if [ -f "$results/resilience-report.json" ]; then
   echo "fault, abuse and simulation suite: $(cat "$results/resilience-report.json")"

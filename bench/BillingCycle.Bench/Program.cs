@@ -10,15 +10,23 @@ var repo = args.Length > 0 ? args[0] : Directory.GetCurrentDirectory();
 var databaseUrl = Environment.GetEnvironmentVariable("BENCH_DATABASE_URL") ?? throw new InvalidOperationException("BENCH_DATABASE_URL is required");
 int[] Sizes(string name, string fallback) =>
     (Environment.GetEnvironmentVariable(name) ?? fallback).Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-var sizes = Sizes("BENCH_SIZES", "1000,10000,100000");
-var latencySizes = Sizes("BENCH_LATENCY_SIZES", "1000,10000");
-// BENCH_QUICK=1: short ceilings, for checking the bench itself (its figures are not the results).
+// BENCH_QUICK=1: short ceilings and small sizes, for checking the bench itself in a few
+// minutes. Its figures are not results: they are labelled so and go to bench/results/quick.json
+// (git-ignored), never over the committed latest.json.
 var quick = Environment.GetEnvironmentVariable("BENCH_QUICK") == "1";
+var sizes = Sizes("BENCH_SIZES", quick ? "1000,3000" : "1000,10000,100000");
+var latencySizes = Sizes("BENCH_LATENCY_SIZES", quick ? "1000" : "1000,10000");
+// The callback storm pays the invoices of the 10,000 run (of the largest, when there is none).
+var stormSize = sizes.Contains(10_000) ? 10_000 : sizes.Max();
 int Secs(int full) => quick ? Math.Max(3, full / 4) : full;
 const int GatewayConcurrency = 8; // the service's default (BILLING_GATEWAY_CONCURRENCY)
 void Say(string s) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
 
-var report = new Report { Started = DateTimeOffset.UtcNow };
+var report = new Report { Started = DateTimeOffset.UtcNow, Quick = quick };
+if (quick)
+{
+    Say("QUICK RUN (BENCH_QUICK=1): short ceilings, small sizes; checks the bench, its figures are not results");
+}
 var total = Stopwatch.StartNew();
 await using var stack = await Stack.StartAsync(repo, databaseUrl);
 
@@ -52,9 +60,9 @@ foreach (var size in sizes)
     report.Cpu($"renewal {size} instant", meter.Stop(), size);
     report.Renewals.Add(r);
     Say($"renewal {size} instant: {r.PerSecond:F0}/s, {r.MsPerSubscription:F2} ms/sub, peak RSS {r.PeakRssMb:F0} MB");
-    if (size == 10_000)
+    if (size == stormSize)
     {
-        Say("callback storm over the 10,000 invoices, 32 connections");
+        Say($"callback storm over the {size:N0} invoices, 32 connections");
         await Statements.ResetAsync(stack);
         report.Storm = await Workloads.CallbackStormAsync(stack, 32, meter);
         report.TopStatements["callback storm"] = await Statements.TopAsync(stack, 6);
@@ -101,5 +109,6 @@ Console.WriteLine();
 Console.Write(report.Table());
 var results = Path.Combine(repo, "bench", "results");
 Directory.CreateDirectory(results);
-await File.WriteAllTextAsync(Path.Combine(results, "latest.json"), report.Json());
-Console.WriteLine($"wrote {Path.Combine("bench", "results", "latest.json")}");
+var file = quick ? "quick.json" : "latest.json";
+await File.WriteAllTextAsync(Path.Combine(results, file), report.Json());
+Console.WriteLine($"wrote {Path.Combine("bench", "results", file)}{(quick ? " (a quick run: bench/results/latest.json is untouched)" : "")}");

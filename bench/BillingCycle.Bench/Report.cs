@@ -10,6 +10,8 @@ public sealed record Target(string Name, double Value, string Comparison, double
 public sealed class Report
 {
     public required DateTimeOffset Started { get; init; }
+    /// <summary>BENCH_QUICK=1: the figures check the bench; targets are shown, not judged.</summary>
+    public bool Quick { get; init; }
     public double PgbenchTps { get; set; }
     public WrkResult? BaselineWrk { get; set; }
     public LoadResult? BaselineDriver { get; set; }
@@ -33,6 +35,10 @@ public sealed class Report
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
+        if (Quick)
+        {
+            sb.AppendLine("QUICK RUN (BENCH_QUICK=1): short ceilings and small sizes. These figures check that the bench works; they are not results.");
+        }
         sb.AppendLine(c, $"Ceilings (same run): pgbench {PgbenchTps:F0} tps (TPC-B-like, 8 clients); " +
             $"baseline INSERT endpoint {BaselineWrk?.PerSecond:F0} req/s via wrk at 64 conns, {BaselineDriver?.PerSecond:F0} req/s via the C# driver at 32 conns");
         sb.AppendLine();
@@ -64,10 +70,11 @@ public sealed class Report
             sb.AppendLine(Statements.Describe(top));
         }
         sb.AppendLine();
-        sb.AppendLine("Targets");
+        sb.AppendLine(Quick ? "Targets (quick run: not judged, the sizes and durations are too small)" : "Targets");
         foreach (var t in Targets)
         {
-            sb.AppendLine(c, $"  {(t.Met ? "met   " : "MISSED")} {t.Name}: {t.Value}{t.Unit} {t.Comparison} {t.Bound}{t.Unit}");
+            var verdict = Quick ? "quick " : t.Met ? "met   " : "MISSED";
+            sb.AppendLine(c, $"  {verdict} {t.Name}: {t.Value}{t.Unit} {t.Comparison} {t.Bound}{t.Unit}");
         }
         sb.AppendLine(c, $"bench finished in {TotalSeconds:F0} s");
         return sb.ToString();
@@ -76,6 +83,7 @@ public sealed class Report
     public string Json() => JsonSerializer.Serialize(new
     {
         started = Started,
+        quick = Quick,
         machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
         ceilings = new { pgbench_tps = PgbenchTps, baseline_wrk_64 = BaselineWrk, baseline_driver_32 = BaselineDriver },
         renewals = Renewals,

@@ -4,19 +4,22 @@
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
+DROP FUNCTION IF EXISTS billing_payment_work(uuid[]);
+
 -- Everything the gateway call for one payment attempt needs. VOLATILE: called right after the
 -- statement that inserted the payment, each of its queries takes a fresh snapshot to see it.
 CREATE OR REPLACE FUNCTION billing_payment_work(p_payment_ids uuid[])
 RETURNS TABLE (
     payment_id uuid, reference_id text, amount bigint, attempt_number integer, invoice_id uuid,
     invoice_number text, subscription_id uuid, user_id text, plan_name text, buyer_email text,
-    buyer_name text, buyer_phone text, period_start timestamptz, period_end timestamptz)
+    buyer_name text, buyer_phone text, period_start timestamptz, period_end timestamptz,
+    invoice_kind text, retry_number integer, customer_initiated boolean, public_token text)
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
     RETURN QUERY
     SELECT p.id, p.reference_id, p.amount, p.attempt_number, i.id, i.invoice_number, i.subscription_id,
            i.user_id, coalesce(i.line_items->>'plan_name', pl.name), u.email, u.full_name, u.phone,
-           i.period_start, i.period_end
+           i.period_start, i.period_end, i.kind, p.retry_number, p.customer_initiated, i.public_token
       FROM payments p
       JOIN invoices i ON i.id = p.invoice_id
       JOIN subscriptions s ON s.id = i.subscription_id
@@ -46,23 +49,31 @@ BEGIN
      WHERE id = p_payment_id;
 
     SELECT * INTO w FROM billing_payment_work(ARRAY[p_payment_id]);
-    v_retry := w.attempt_number - 1;
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    VALUES (w.user_id, 'billing_payment_due',
-            CASE WHEN v_retry = 0 THEN 'Payment Due' ELSE 'Payment Retry Due' END,
-            CASE WHEN v_retry = 0
-                 THEN format('Your %s subscription renewal of %s is due. Please complete your payment to keep your subscription active.',
-                             w.plan_name, format_idr(w.amount))
-                 ELSE format('Payment retry #%s for your %s subscription (%s) is ready. Please complete your payment to keep your subscription active.',
-                             v_retry, w.plan_name, format_idr(w.amount))
-            END,
-            jsonb_build_object('payment_url', p_url, 'invoice_id', w.invoice_id, 'invoice_number', w.invoice_number,
-                               'amount', w.amount, 'payment_attempt', w.attempt_number, 'expires_at', p_expires_at)
-            || CASE WHEN v_retry > 0 THEN jsonb_build_object('attempt_number', v_retry) ELSE '{}'::jsonb END,
-            p_now);
+    v_retry := coalesce(w.retry_number, 0);
+    -- A link the customer asked for (pay now) is handed to them directly: no "payment due" notice.
+    IF NOT w.customer_initiated THEN
+        INSERT INTO notifications (user_id, type, title, message, data, created_at)
+        VALUES (w.user_id, 'billing_payment_due',
+                CASE WHEN v_retry = 0 THEN 'Payment Due' ELSE 'Payment Retry Due' END,
+                CASE WHEN w.invoice_kind = 'subscription_create'
+                     THEN format('Your %s subscription is almost ready: please pay %s to start it.', w.plan_name, format_idr(w.amount))
+                     WHEN w.invoice_kind = 'plan_change'
+                     THEN format('Your upgrade to %s is ready: please pay %s to switch now.', w.plan_name, format_idr(w.amount))
+                     WHEN v_retry = 0
+                     THEN format('Your %s subscription renewal of %s is due. Please complete your payment to keep your subscription active.',
+                                 w.plan_name, format_idr(w.amount))
+                     ELSE format('Payment retry #%s for your %s subscription (%s) is ready. Please complete your payment to keep your subscription active.',
+                                 v_retry, w.plan_name, format_idr(w.amount))
+                END,
+                jsonb_build_object('payment_url', p_url, 'invoice_id', w.invoice_id, 'invoice_number', w.invoice_number,
+                                   'amount', w.amount, 'payment_attempt', w.attempt_number, 'expires_at', p_expires_at)
+                || CASE WHEN v_retry > 0 THEN jsonb_build_object('attempt_number', v_retry) ELSE '{}'::jsonb END,
+                p_now);
+    END IF;
     PERFORM log_billing_event(CASE WHEN v_retry = 0 THEN 'renewal' ELSE 'retry' END, w.subscription_id, w.user_id, 'pending',
             jsonb_build_object('action', 'payment_created', 'invoice_id', w.invoice_id, 'payment_id', p_payment_id,
-                               'payment_attempt', w.attempt_number, 'session_id', p_session_id, 'expires_at', p_expires_at),
+                               'payment_attempt', w.attempt_number, 'session_id', p_session_id, 'expires_at', p_expires_at,
+                               'invoice_kind', w.invoice_kind, 'customer_initiated', w.customer_initiated),
             NULL, p_now);
     RETURN 'attached';
 END $$;
@@ -94,7 +105,7 @@ LANGUAGE sql AS $$
           JOIN invoices i ON i.id = o.invoice_id
          WHERE o.status = 'pending' AND o.session_id IS NULL
            AND i.status IN ('pending', 'failed')
-           AND (o.attempt_number > 1) = p_retry_attempts
+           AND (coalesce(o.retry_number, 0) > 0) = p_retry_attempts
            AND (o.claim_run_id IS NULL
                 OR (o.claim_run_id <> p_run_id
                     AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.id = o.claim_run_id AND r.status = 'running')))

@@ -56,8 +56,9 @@ BEGIN
     RETURN v_id;
 END $$;
 
--- Starting a due retry (SPEC §4.8): a new payment attempt for the same invoice. The unique
--- (invoice_id, attempt_number) makes a second attempt for one retry impossible.
+-- Starting a due retry (SPEC §4.8): a new payment attempt for the same invoice. The retry row's
+-- lock and status, and the unique index of one attempt per dunning step, make a second attempt
+-- for one retry impossible.
 CREATE OR REPLACE FUNCTION billing_start_retry(p_retry_id uuid, p_run_id uuid, p_now timestamptz)
 RETURNS TABLE (outcome text, payment_id uuid, subscription_id uuid, invoice_id uuid)
 LANGUAGE plpgsql AS $$
@@ -90,17 +91,11 @@ BEGIN
         RETURN;
     END IF;
 
-    INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, claim_run_id, created_at, updated_at)
-    VALUES (inv.id, r.attempt_number + 1, inv.invoice_number || '-' || (r.attempt_number + 1), inv.amount,
-            'pending', p_run_id, p_now, p_now)
-    ON CONFLICT (invoice_id, attempt_number) DO NOTHING
-    RETURNING id INTO v_payment;
-    IF v_payment IS NULL THEN
-        SELECT id INTO v_payment FROM payments WHERE invoice_id = inv.id AND attempt_number = r.attempt_number + 1;
-    END IF;
+    -- The next attempt number of the invoice (pay-now attempts may have taken some); it serves
+    -- dunning step r.attempt_number, of which payments_one_per_dunning_step allows one.
+    v_payment := billing_add_attempt(inv.id, inv.invoice_number, inv.amount, r.attempt_number, false, p_run_id, p_now);
 
     UPDATE payment_retries SET status = 'in_progress', payment_id = v_payment, updated_at = p_now WHERE id = r.id;
-    UPDATE invoices SET attempt_count = GREATEST(attempt_count, r.attempt_number + 1), updated_at = p_now WHERE id = inv.id;
     PERFORM log_billing_event('retry', s.id, s.user_id, 'pending',
             jsonb_build_object('retry_id', r.id, 'attempt_number', r.attempt_number, 'retry_date', r.retry_date,
                                'invoice_id', inv.id, 'amount', inv.amount),

@@ -53,7 +53,15 @@ BEGIN
         RETURN;
     END IF;
 
-    v_retry := pay.attempt_number - 1;
+    -- Checkouts and upgrades have no dunning: their invoice stays open for the pay page until
+    -- housekeeping withdraws it (SPEC §7.2, §7.5). A customer's own link on a failed invoice
+    -- serves no dunning step either: the retry schedule goes on as it was.
+    IF inv.kind <> 'renewal' OR pay.retry_number IS NULL THEN
+        RETURN QUERY SELECT 'attempt_closed'::text, NULL::integer, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    v_retry := pay.retry_number;
     UPDATE invoices SET status = 'failed', updated_at = p_now WHERE id = inv.id;
     IF v_retry = 0 THEN
         UPDATE subscriptions SET status = 'past_due', updated_at = p_now WHERE id = s.id;

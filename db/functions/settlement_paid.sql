@@ -15,12 +15,9 @@ DECLARE
     s record;
     inv record;
     pay record;
-    v_plan text;
     v_interaction bigint;
     v_scraper bigint;
-    v_retry integer;
     v_paid_at timestamptz := coalesce(p_paid_at, p_now);
-    v_other record;
 BEGIN
     SELECT p.invoice_id, i.subscription_id INTO v_invoice_id, v_subscription_id
       FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = p_payment_id;
@@ -31,7 +28,6 @@ BEGIN
     SELECT * INTO s FROM subscriptions WHERE id = v_subscription_id FOR UPDATE;
     SELECT * INTO inv FROM invoices WHERE id = v_invoice_id FOR UPDATE;
     SELECT * INTO pay FROM payments WHERE id = p_payment_id FOR UPDATE;
-    v_plan := coalesce(inv.line_items->>'plan_name', (SELECT name FROM subscription_plans WHERE id = s.plan_id));
 
     IF pay.status = 'paid' THEN
         RETURN QUERY SELECT 'duplicate'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
@@ -80,62 +76,8 @@ BEGIN
            failure_reason = NULL, updated_at = p_now
      WHERE id = pay.id;
     UPDATE invoices SET status = 'paid', paid_at = v_paid_at, updated_at = p_now WHERE id = inv.id;
-    -- The period advances to the invoice's period; a late payment never moves the anchor.
-    UPDATE subscriptions
-       SET status = 'active',
-           current_period_start = CASE WHEN inv.period_end > current_period_end THEN inv.period_start ELSE current_period_start END,
-           current_period_end = GREATEST(current_period_end, inv.period_end),
-           updated_at = p_now
-     WHERE id = s.id;
-
-    v_interaction := coalesce((inv.line_items->>'interaction_credits')::bigint,
-                              (SELECT pl.interaction_credits FROM subscription_plans pl WHERE pl.id = s.plan_id));
-    v_scraper := coalesce((inv.line_items->>'scraper_credits')::bigint,
-                          (SELECT pl.scraper_credits FROM subscription_plans pl WHERE pl.id = s.plan_id));
-    v_retry := pay.attempt_number - 1;
-    PERFORM reset_interaction_credits(s.user_id, v_interaction, inv.id::text,
-            CASE WHEN v_retry = 0 THEN format('Monthly renewal - %s interaction credits', v_interaction)
-                 ELSE format('Monthly renewal (retry #%s) - %s interaction credits', v_retry, v_interaction) END,
-            p_now);
-    PERFORM add_scraper_credits(s.user_id, v_scraper, inv.id::text,
-            CASE WHEN v_retry = 0 THEN format('Monthly renewal - %s scraper credits', v_scraper)
-                 ELSE format('Monthly renewal (retry #%s) - %s scraper credits', v_retry, v_scraper) END,
-            p_now);
-
-    UPDATE payment_retries r
-       SET status = CASE WHEN r.attempt_number = v_retry THEN 'processed' ELSE 'cancelled' END,
-           payment_response = CASE WHEN r.attempt_number = v_retry THEN p_response ELSE r.payment_response END,
-           updated_at = p_now
-     WHERE r.invoice_id = inv.id AND r.status IN ('pending', 'in_progress');
-    -- The invoice's other open attempts: found by invoice_id alone (at most six rows), their
-    -- status checked here, so no plan can walk the partial index of every pending payment.
-    FOR v_other IN SELECT o.id, o.status FROM payments o WHERE o.invoice_id = inv.id LOOP
-        IF v_other.status = 'pending' AND v_other.id <> pay.id THEN
-            UPDATE payments SET status = 'expired', failure_reason = 'superseded by a paid attempt', updated_at = p_now
-             WHERE id = v_other.id;
-        END IF;
-    END LOOP;
-
-    IF v_retry = 0 THEN
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_success', 'Subscription Renewed Successfully',
-                format('Your %s subscription has been renewed for another month. %s has been charged to your payment method.',
-                       v_plan, format_idr(inv.amount)),
-                jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
-                                   'period_start', inv.period_start, 'period_end', inv.period_end),
-                p_now);
-    ELSE
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_success', 'Payment Successful After Retry',
-                format('Your %s subscription payment has been successfully processed on retry #%s. Your subscription is now active.',
-                       v_plan, v_retry),
-                jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
-                                   'attempt_number', v_retry, 'period_start', inv.period_start, 'period_end', inv.period_end),
-                p_now);
-    END IF;
-    PERFORM log_billing_event(CASE WHEN v_retry = 0 THEN 'renewal' ELSE 'retry' END, s.id, s.user_id, 'success',
-            jsonb_build_object('invoice_id', inv.id, 'transaction_id', p_transaction_id, 'amount', inv.amount,
-                               'attempt_number', v_retry, 'next_period_end', inv.period_end),
-            NULL, p_now);
+    -- What a paid invoice brings, by kind (db/functions/settlement_grant.sql): same transaction.
+    SELECT g.interaction, g.scraper INTO v_interaction, v_scraper
+      FROM billing_grant_paid_invoice(inv.id, pay.id, p_transaction_id, p_response, p_now) g;
     RETURN QUERY SELECT 'applied'::text, inv.id, s.id, s.user_id, v_interaction, v_scraper;
 END $$;

@@ -1,5 +1,6 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.Credits;
+using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Health;
 using BillingCycle.Api.Housekeeping;
 using BillingCycle.Api.Infrastructure;
@@ -8,8 +9,11 @@ using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Infrastructure.LocalIdentity;
+using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
 
 if (args is ["healthcheck", ..])
@@ -27,9 +31,13 @@ try
     builder.AddGateway();           // every iPaymu setting, the client, the bound on calls
     builder.AddJobs();
     builder.AddSettlement();        // confirm, apply and reconcile payment attempts
+    builder.AddLocalIdentityGuard();   // run.sh's development key: Development only
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
+    builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
+    builder.AddPayPage();           // /pay/{token}: the invoice's public page
     builder.AddWebhooks();
+    builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
@@ -44,7 +52,10 @@ try
     app.MapHealthApi();
     app.MapCreditsApi();
     app.MapBillingApi();
+    app.MapSubscriptionsApi();
+    app.MapPayPage();
     app.MapWebhooksApi();
+    app.MapDeliveriesApi();
     await app.RunAsync();
     return 0;
 }

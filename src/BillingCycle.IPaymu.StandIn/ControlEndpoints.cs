@@ -82,16 +82,21 @@ public static class ControlEndpoints
         return Results.Ok(new { transaction_id = p.TransactionId, status = p.Status, delivery });
     }
 
-    private static IResult Page(StandInState state, string? sid)
+    private static async Task<IResult> Page(StandInState state, string? sid, IHttpClientFactory http,
+        Microsoft.Extensions.Options.IOptions<StandInOptions> options, CancellationToken ct)
     {
+        var serviceClock = await ServiceClock.DescribeAsync(http, options, ct);
         var sb = new StringBuilder();
         sb.Append("<!doctype html><meta charset=utf-8><title>iPaymu stand-in</title>")
           .Append("<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style>")
           .Append("<h1>iPaymu stand-in</h1><p>Payments created by the billing service. Paying or expiring one posts a signed callback to its notifyUrl.</p>")
-          .Append("<table><tr><th>created</th><th>reference</th><th>buyer</th><th>amount</th><th>trx</th><th>status</th><th></th></tr>");
+          .Append("<p>Billing service's clock: <b>").Append(WebUtility.HtmlEncode(serviceClock)).Append("</b><br>")
+          .Append("This stand-in, like iPaymu, keeps real time: now ").Append(GatewayEndpoints.Wib(DateTimeOffset.UtcNow)).Append(" WIB (UTC+7), ")
+          .Append(DateTimeOffset.UtcNow.ToString("HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture)).Append(".</p>")
+          .Append("<table><tr><th>created (WIB, UTC+7)</th><th>reference</th><th>buyer</th><th>amount</th><th>trx</th><th>status</th><th></th></tr>");
         foreach (var p in state.BySession.Values.Where(p => sid is null || p.SessionId == sid).OrderByDescending(p => p.CreatedAt))
         {
-            sb.Append("<tr><td>").Append(GatewayEndpoints.Wib(p.CreatedAt)).Append("</td><td>").Append(WebUtility.HtmlEncode(p.ReferenceId))
+            sb.Append("<tr><td>").Append(GatewayEndpoints.Wib(p.CreatedAt)).Append(" WIB</td><td>").Append(WebUtility.HtmlEncode(p.ReferenceId))
               .Append("</td><td>").Append(WebUtility.HtmlEncode(p.BuyerName)).Append("</td><td>IDR ").Append(p.Amount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))
               .Append("</td><td>").Append(p.TransactionId ?? "-").Append("</td><td>").Append(GatewayEndpoints.StatusText(p.Status)).Append("</td><td>");
             if (p.Status == 0)

@@ -20,11 +20,15 @@ public static class StandInApp
             o.CallbackFormat = c["STANDIN_CALLBACK_FORMAT"] ?? o.CallbackFormat;
             o.HistoryShape = c["STANDIN_HISTORY_SHAPE"] ?? o.HistoryShape;
             o.SignatureForms = c["STANDIN_SIGNATURE_FORMS"] ?? o.SignatureForms;
+            o.BillingUrl = c["STANDIN_BILLING_URL"] ?? o.BillingUrl;
+            o.BillingCronSecret = c["STANDIN_BILLING_CRON_SECRET"] ?? o.BillingCronSecret;
             configure?.Invoke(o);
         });
         builder.Services.AddSingleton<StandInState>();
         builder.Services.AddSingleton<CallbackSender>();
         builder.Services.AddHttpClient("callbacks", c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Generous: a busy machine (tests in parallel) must not turn "slow" into "not reachable".
+        builder.Services.AddHttpClient("billing-clock", c => c.Timeout = TimeSpan.FromSeconds(10));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = null);
 
         var app = builder.Build();

@@ -31,6 +31,14 @@ public sealed class StandInOptions
     /// </summary>
     public bool HistoryByDate { get; set; }
 
+    /// <summary>
+    /// The billing service's base URL (STANDIN_BILLING_URL), so the page can show the service's
+    /// clock beside the stand-in's own real time; with STANDIN_BILLING_CRON_SECRET to read it.
+    /// </summary>
+    public string? BillingUrl { get; set; }
+
+    public string? BillingCronSecret { get; set; }
+
     /// <summary>Fee the stand-in charges per payment, in rupiah.</summary>
     public long Fee { get; set; } = 4_000;
 }

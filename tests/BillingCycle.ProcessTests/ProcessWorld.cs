@@ -69,14 +69,15 @@ public sealed class ProcessWorld : IAsyncDisposable
     }
 
     /// <summary>Every invariant over the whole history.</summary>
-    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null) =>
-        Judge(await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt));
+    /// <param name="clockNow">The API's clock now, when it runs on BILLING_TEST_CLOCK and has deliveries to judge.</param>
+    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null) =>
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, null, afterJobRunAt, clockNow));
 
     /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed); returns what changed.</summary>
-    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null)
+    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
     {
         var scope = await InvariantChangeLog.TakeAsync(Db.DataSource);
-        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt));
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt, clockNow));
         return scope;
     }
 

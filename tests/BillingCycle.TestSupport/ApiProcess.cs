@@ -115,6 +115,27 @@ public sealed class ApiProcess : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// True once the process has exited AND its stdout and stderr have been read to the end, so
+    /// <see cref="Output"/> holds every line it wrote. A process's exit and the end of its pipes
+    /// arrive separately: WaitForExit(timeout) returns on the exit alone, while WaitForExitAsync
+    /// also waits for both redirected streams to reach end-of-file (and their last lines to be
+    /// queued). Tests that read the output of a process that stopped by itself use this.
+    /// </summary>
+    public async Task<bool> ExitedAndDrainedWithinAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>kill -9: no shutdown, no cleanup, connections dropped mid-flight.</summary>
     public void KillHard()
     {

@@ -27,9 +27,11 @@ public static class InvariantChecker
 
     public static readonly Rule[] Rules =
     [
+        // A period's invoice (renewal or checkout); an upgrade's prorated invoice may start at the
+        // same instant as a period, so plan_change invoices are outside the key (SPEC §7.5).
         new("one invoice per (subscription, period)", ScopeKind.Invoices, """
             SELECT i.subscription_id::text || '@' || i.period_start FROM invoices i
-             WHERE true {scope}
+             WHERE i.kind <> 'plan_change' {scope}
              GROUP BY i.subscription_id, i.period_start HAVING count(*) > 1
             """,
             // Every invoice sharing a changed invoice's key, not only the changed one.
@@ -97,12 +99,25 @@ public static class InvariantChecker
 
     public const string StaleRule = "no open attempt older than its expiry plus grace after a job run";
 
+    // ---- Deliveries (SPEC §8.1) --------------------------------------------------------------
+    // Kept apart from Rules on purpose: it needs the service's clock, which may be a test clock.
+    // A pending delivery is due at next_attempt_at (a claimed one is leased past it), and every
+    // instance looks every few seconds: one overdue by more than a minute was lost by the worker.
+    public const string OverdueDeliveriesRule = "no delivery pending past its next_attempt_at by more than a minute";
+
+    private const string OverdueDeliveries = """
+        SELECT id::text FROM deliveries WHERE status = 'pending' AND next_attempt_at < coalesce($1, now()) - interval '1 minute'
+        """;
+    // ---- end of deliveries -----------------------------------------------------------------------
+
     /// <summary>Every rule over the whole history.</summary>
-    public static Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null) =>
-        CheckAsync(db, null, afterJobRunAt);
+    /// <param name="clockNow">The service's clock now (BILLING_TEST_CLOCK when it runs on one); the database's now() when null.</param>
+    public static Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null) =>
+        CheckAsync(db, null, afterJobRunAt, clockNow);
 
     /// <summary>Every rule, over the whole history (<paramref name="scope"/> null) or narrowed to the changed rows it names.</summary>
-    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, InvariantScope? scope, DateTimeOffset? afterJobRunAt = null)
+    /// <param name="clockNow">The service's clock now (BILLING_TEST_CLOCK when it runs on one); the database's now() when null.</param>
+    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, InvariantScope? scope, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
     {
         await using var conn = await db.OpenConnectionAsync();
         await TuneAsync(conn);
@@ -119,6 +134,11 @@ public static class InvariantChecker
             batch.BatchCommands.Add(Command(rule.Text(scope is not null), ids));
             names.Add(rule.Name);
         }
+        // Read through the partial index of pending rows: cheap whatever the history, so every check runs it.
+        var overdue = new NpgsqlBatchCommand(OverdueDeliveries);
+        overdue.Parameters.Add(new NpgsqlParameter { Value = clockNow is { } t ? t.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(overdue);
+        names.Add(OverdueDeliveriesRule);
         if (afterJobRunAt is { } at)
         {
             batch.BatchCommands.Add(Command(StaleAttempts, at.ToUniversalTime()));

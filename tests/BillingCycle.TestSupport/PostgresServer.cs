@@ -63,7 +63,29 @@ public static class PostgresServer
             var migrator = new Migrator(ds, new DatabaseTarget(name), NullLogger<Migrator>.Instance);
             await migrator.MigrateAsync();
         }
+        // The template outlives every test of this process; drop it when the test host exits,
+        // so a run started without scripts/test.sh (which also sweeps leftovers) leaves no
+        // tpl_* database behind in the developer's cluster.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DropAtExit(name);
         return name;
+    }
+
+    private static void DropAtExit(string database)
+    {
+        try
+        {
+            var b = Server();
+            b.Timeout = 5;
+            b.CommandTimeout = 10;
+            using var conn = new NpgsqlConnection(b.ConnectionString);
+            conn.Open();
+            using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
+            cmd.ExecuteNonQuery();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // Best effort at exit: scripts/test.sh drops leftovers at its start and end.
+        }
     }
 }
 

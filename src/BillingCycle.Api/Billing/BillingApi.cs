@@ -21,13 +21,15 @@ public static class BillingApi
         builder.Services.AddSingleton<IBillingJobBody, RetryJob>();
         builder.Services.AddSingleton<CronSecretFilter>();
         builder.Services.AddHostedService<BillingStartupCheck>();
+        builder.Services.AddHostedService<ServiceSettingsPublisher>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder app)
     {
         // The cron endpoints: BILLING_CRON_SECRET as a bearer token, checked once for the group.
-        var cron = app.MapGroup("/api/billing").WithTags("Billing jobs").AllowAnonymous().AddEndpointFilter<CronSecretFilter>();
+        var cron = app.MapGroup("/api/billing").WithTags("Billing jobs").AllowAnonymous().AddEndpointFilter<CronSecretFilter>()
+            .WithMetadata(CronSecretMetadata.Instance);
         cron.MapPost("/renew", JobHandlers.Renew)
             .WithSummary("Run the renewal job now: invoice and request payment for every subscription due up to today.")
             .ProducesErrors(401, 409);
@@ -39,11 +41,11 @@ public static class BillingApi
             .ProducesErrors(401, 409);
         cron.MapPost("/test-clock", TestClockHandlers.Move)
             .WithSummary("Move the test clock forward (only with BILLING_TEST_CLOCK; never backwards).")
-            .Accepts<ClockAnswer>("application/json")
+            .DocumentsJsonBody<ClockAnswer>()
             .ProducesErrors(400, 401, 404);
         cron.MapGet("/test-clock", TestClockHandlers.Get)
-            .WithSummary("The billing clock's current time.")
-            .ProducesErrors(401);
+            .WithSummary("The test clock's current time (only with BILLING_TEST_CLOCK).")
+            .ProducesErrors(401, 404);
         return app;
     }
 }

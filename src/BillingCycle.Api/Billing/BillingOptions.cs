@@ -17,6 +17,12 @@ public sealed class BillingOptions
     /// <summary>APP_URL (or NEXT_PUBLIC_APP_URL): the web app, for returnUrl and cancelUrl.</summary>
     public Uri? AppUrl { get; set; }
 
+    /// <summary>BILLING_TAX_PERCENT, BILLING_TAX_NAME, BILLING_PRICES_INCLUDE_TAX (SPEC §7.8).</summary>
+    public TaxSettings Tax { get; set; } = new(0, "PPN", true);
+
+    /// <summary>BILLING_MIN_CHARGE: an upgrade's prorated price below this applies without a charge (iPaymu's minimum).</summary>
+    public long MinCharge { get; set; } = 5_000;
+
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
     /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
@@ -36,6 +42,8 @@ public sealed class BillingOptions
             throw new Infrastructure.StartupException($"BILLING_CRON_SECRET must be at least {MinimumCronSecretLength} characters (e.g. openssl rand -hex 32)");
         }
         o.PaymentExpiryHours = Int(c["BILLING_PAYMENT_EXPIRY_HOURS"], "BILLING_PAYMENT_EXPIRY_HOURS", 1, 24 * 30) ?? o.PaymentExpiryHours;
+        o.MinCharge = Int(c["BILLING_MIN_CHARGE"], "BILLING_MIN_CHARGE", 0, 1_000_000_000) ?? o.MinCharge;
+        o.Tax = TaxSettings.FromConfiguration(c);
         return o;
     }
 

@@ -40,5 +40,9 @@ public static class TestClockHandlers
         return TypedResults.Ok(new ClockAnswer(clock.GetUtcNow()));
     }
 
-    public static Ok<ClockAnswer> Get(BillingClock clock) => TypedResults.Ok(new ClockAnswer(clock.UtcNow));
+    /// <summary>GET: the test clock's time; 404 like POST when the service runs on the real clock.</summary>
+    public static Results<Ok<ClockAnswer>, JsonHttpResult<ApiError>> Get(IServiceProvider services) =>
+        services.GetService<TestClock>() is { } clock
+            ? TypedResults.Ok(new ClockAnswer(clock.GetUtcNow()))
+            : Fail.With(404, "The test clock is off (start with BILLING_TEST_CLOCK)", ErrorCodes.NotFound);
 }

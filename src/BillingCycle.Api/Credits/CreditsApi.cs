@@ -21,11 +21,11 @@ public static class CreditsApi
 
         credits.MapPost("/interaction/reset", CreditHandlers.ResetInteraction)
             .WithSummary("Set a user's interaction credits to an amount (admin, or self with CREDITS_SELF_SERVICE).")
-            .Accepts<CreditChangeBody>("application/json")
+            .DocumentsJsonBody<CreditChangeBody>()
             .ProducesErrors(400, 401, 403, 409, 413, 415);
         credits.MapPost("/scraper/add", CreditHandlers.AddScraper)
             .WithSummary("Add scraper credits to a user (admin, or self with CREDITS_SELF_SERVICE).")
-            .Accepts<CreditChangeBody>("application/json")
+            .DocumentsJsonBody<CreditChangeBody>()
             .ProducesErrors(400, 401, 403, 409, 413, 415);
         credits.MapGet("/balance", CreditHandlers.Balance)
             .WithSummary("The caller's interaction and scraper balances.")
@@ -35,13 +35,13 @@ public static class CreditsApi
             .ProducesErrors(400, 401);
         credits.MapPost("/{creditType}/consume", CreditHandlers.Consume)
             .WithSummary("Spend the caller's credits; a repeated reference_id is applied once.")
-            .Accepts<CreditConsumeBody>("application/json")
+            .DocumentsJsonBody<CreditConsumeBody>()
             .ProducesErrors(400, 401, 409, 413, 415);
         return app;
     }
 
-    /// <summary>Request shape of reset/add, for the OpenAPI document (the body is validated by hand).</summary>
-    public sealed record CreditChangeBody(long Amount, string? ReferenceId, string? Description, string? UserId);
+    /// <summary>Request shape of reset/add, for the OpenAPI document (the body is validated by hand); only amount is required.</summary>
+    public sealed record CreditChangeBody(long Amount, string? ReferenceId = null, string? Description = null, string? UserId = null);
 
     public sealed record CreditConsumeBody(long Amount, string ReferenceId);
 }

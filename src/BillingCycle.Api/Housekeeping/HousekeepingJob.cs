@@ -1,5 +1,9 @@
+using BillingCycle.Api.Deliveries;
+using BillingCycle.Api.Deliveries.Reminders;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
 
 namespace BillingCycle.Api.Housekeeping;
@@ -8,7 +12,9 @@ namespace BillingCycle.Api.Housekeeping;
 /// The housekeeping job (SPEC §7.9), every 15 minutes by default: the small chores that keep the
 /// billing world tidy between the daily runs. Each step reports what it did in the run's counts.
 /// </summary>
-public sealed class HousekeepingJob(WebhookEventStore webhookEvents, HousekeepingOptions options, BillingClock clock) : IBillingJobBody
+public sealed class HousekeepingJob(
+    WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, DeliveryStore deliveries,
+    HousekeepingOptions options, SettlementOptions settlement, BillingClock clock) : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
 
@@ -16,8 +22,22 @@ public sealed class HousekeepingJob(WebhookEventStore webhookEvents, Housekeepin
 
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
+        // Checkouts and upgrades nobody paid: their attempts closed (reconciliation expires them), withdrawn.
+        var (checkouts, upgrades) = await lifecycle.WithdrawUnpaidAsync(settlement.ExpiryGrace, stopping);
+        report.CountReconciliation("checkouts_expired", checkouts);
+        report.CountReconciliation("upgrades_expired", upgrades);
+
         // Unverified callbacks are kept only as excerpts, and only for the retention period (SPEC §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);
         report.CountReconciliation("webhook_events_pruned", pruned);
+
+        // Reminders (SPEC §8.3): each at most once, enforced by the database; the outbox emails them.
+        var queued = await reminders.QueueDueAsync(stopping);
+        report.CountReconciliation("upcoming_renewal_reminders", queued.UpcomingRenewals);
+        report.CountReconciliation("payment_reminders", queued.PaymentReminders);
+
+        // The outbox keeps what was sent for the same retention period; dead rows stay for a person.
+        var cutoff = clock.UtcNow.AddDays(-options.RetentionDays);
+        report.CountReconciliation("deliveries_pruned", await deliveries.PruneAsync(cutoff, stopping));
     }
 }

@@ -48,7 +48,7 @@ public static class PlatformExtensions
             doc.Info.Title = "BillingCycle API";
             doc.Info.Description = "Monthly billing for IDR plans: credits (Clerk session tokens), the iPaymu callback, cron-triggered renewal and retry jobs, health. Errors are {error, code}.";
             return Task.CompletedTask;
-        }));
+        }).AddBearerSchemes());
         builder.AddClock();
         builder.AddBillingMetrics();
         builder.AddRateLimits();
@@ -103,8 +103,10 @@ public static class PlatformExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseAntiforgery(); // the server-rendered pages need it (their forms carry tokens where they act for a signed-in user)
         app.MapOpenApi();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API"));
+        app.MapScalarApiReference("/docs", o => o.WithTitle("BillingCycle API")
+            .AddPreferredSecuritySchemes([OpenApiDocs.ClerkScheme]));
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

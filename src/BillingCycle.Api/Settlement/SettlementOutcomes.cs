@@ -19,6 +19,8 @@ public enum FailOutcome
     Canceled,
     Closed,
     Superseded,
+    /// <summary>The attempt closed, and nothing else moved: a checkout, an upgrade, or a customer's own link.</summary>
+    AttemptClosed,
     Duplicate,
     UnknownPayment,
 }
@@ -87,6 +89,7 @@ public static class OutcomeWords
         "canceled" => FailOutcome.Canceled,
         "closed" => FailOutcome.Closed,
         "superseded" => FailOutcome.Superseded,
+        "attempt_closed" => FailOutcome.AttemptClosed,
         "duplicate" => FailOutcome.Duplicate,
         "unknown_payment" => FailOutcome.UnknownPayment,
         _ => throw new InvalidOperationException($"billing_fail_payment answered an unknown outcome '{word}'"),
@@ -109,6 +112,7 @@ public static class OutcomeWords
         FailOutcome.Canceled => "canceled",
         FailOutcome.Closed => "closed",
         FailOutcome.Superseded => "superseded",
+        FailOutcome.AttemptClosed => "attempt_closed",
         FailOutcome.Duplicate => "duplicate",
         _ => "unknown_payment",
     };

@@ -39,7 +39,7 @@ public sealed class InvariantCheckerTests
         {
             "a second invoice for one subscription period",
             """
-            ALTER TABLE invoices DROP CONSTRAINT invoices_subscription_period_key;
+            DROP INDEX invoices_subscription_period_key;
             INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, status)
             SELECT invoice_number || '-again', user_id, subscription_id, period_start, period_end, amount, 'pending'
               FROM invoices ORDER BY invoice_number LIMIT 1;

@@ -46,6 +46,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var days = (end - start).Days;
         var outages = 0;
         var day = 0;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         for (var date = start; date < end; date = date.AddDays(1), day++)
         {
             try

@@ -27,7 +27,7 @@ public sealed class OrphanRecovery(PaymentLinkStore store, PaymentLinks links, I
             {
                 report.CountReconciliation("payments_recreated");
                 report.Add((await isolation.RunAsync(eventType, work.SubscriptionId, work.InvoiceId, work.Amount,
-                    async () => await links.CreateAsync(work)))!);
+                    async () => (await links.CreateAsync(work)).ToRow(work)))!);
             });
         }
     }

@@ -8,7 +8,8 @@ namespace BillingCycle.Api.Billing.Links;
 public sealed record PaymentWork(
     Guid PaymentId, string ReferenceId, long Amount, int AttemptNumber, Guid InvoiceId, string InvoiceNumber,
     Guid SubscriptionId, string UserId, string PlanName, string? BuyerEmail, string? BuyerName, string? BuyerPhone,
-    DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd);
+    DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, string InvoiceKind, int? RetryNumber, bool CustomerInitiated,
+    string PublicToken);
 
 /// <summary>
 /// Attempts on their way to iPaymu (db/functions/billing_links.sql): the work an attempt's call
@@ -19,7 +20,8 @@ public sealed class PaymentLinkStore(NpgsqlDataSource db, BillingClock clock)
     /// <summary>The columns of billing_payment_work, in the order <see cref="ReadWork"/> takes them.</summary>
     public const string WorkColumns = """
         w.payment_id, w.reference_id, w.amount, w.attempt_number, w.invoice_id, w.invoice_number, w.subscription_id,
-        w.user_id, w.plan_name, w.buyer_email, w.buyer_name, w.buyer_phone, w.period_start, w.period_end
+        w.user_id, w.plan_name, w.buyer_email, w.buyer_name, w.buyer_phone, w.period_start, w.period_end,
+        w.invoice_kind, w.retry_number, w.customer_initiated, w.public_token
         """;
 
     public async Task<List<PaymentWork>> ClaimOrphansAsync(Guid runId, int limit, bool retryAttempts, CancellationToken ct)
@@ -67,5 +69,6 @@ public sealed class PaymentLinkStore(NpgsqlDataSource db, BillingClock clock)
         r.GetGuid(o), r.GetString(o + 1), r.GetInt64(o + 2), r.GetInt32(o + 3), r.GetGuid(o + 4), r.GetString(o + 5),
         r.GetGuid(o + 6), r.GetString(o + 7), r.GetString(o + 8), r.IsDBNull(o + 9) ? null : r.GetString(o + 9),
         r.IsDBNull(o + 10) ? null : r.GetString(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11),
-        r.GetFieldValue<DateTimeOffset>(o + 12), r.GetFieldValue<DateTimeOffset>(o + 13));
+        r.GetFieldValue<DateTimeOffset>(o + 12), r.GetFieldValue<DateTimeOffset>(o + 13), r.GetString(o + 14),
+        r.IsDBNull(o + 15) ? null : r.GetInt32(o + 15), r.GetBoolean(o + 16), r.GetString(o + 17));
 }

@@ -19,7 +19,7 @@ public sealed partial class PaymentLinks(
     IPaymuClient ipaymu, IPaymuCircuit circuit, GatewaySlots slots, PaymentLinkStore store, AttemptSettler settler,
     BillingOptions options, BillingClock clock, ILogger<PaymentLinks> logger)
 {
-    public async Task<JobResultRow> CreateAsync(PaymentWork work)
+    public async Task<LinkOutcome> CreateAsync(PaymentWork work)
     {
         using var _ = LogContext.PushProperty("InvoiceId", work.InvoiceId);
         using var __ = LogContext.PushProperty("SubscriptionId", work.SubscriptionId);
@@ -27,19 +27,18 @@ public sealed partial class PaymentLinks(
         {
             // Nothing to collect: a free plan's period is paid as soon as it is invoiced.
             var free = await settler.SettleFreeAsync(work.PaymentId);
-            return Row(work, free.Applied ? "paid" : "error", free.Applied ? null : free.Label);
+            return free.Applied ? new LinkOutcome(LinkStatus.Paid) : new LinkOutcome(LinkStatus.Error, Error: free.Label);
         }
         if (options.NotifyUrl is null || options.AppUrl is null)
         {
             const string reason = "PUBLIC_BASE_URL and APP_URL must be set to create payments";
             await store.DeferAsync(work.PaymentId, reason);
-            return Deferred(work, reason);
+            return Deferred(reason);
         }
 
-        var retry = work.AttemptNumber - 1;
         var request = new RedirectPaymentRequest
         {
-            Product = [retry == 0 ? $"{work.PlanName} Subscription Renewal" : $"{work.PlanName} Subscription Renewal (Retry #{retry})"],
+            Product = [ProductName(work)],
             Qty = [1],
             Price = [work.Amount],
             Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
@@ -60,18 +59,18 @@ public sealed partial class PaymentLinks(
             var expires = clock.UtcNow.AddHours(options.PaymentExpiryHours);
             await store.AttachAsync(work.PaymentId, created.SessionId, created.Url, expires, created.Raw);
             BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "created"), new("reason", "ok"));
-            return Row(work, "pending_payment", null);
+            return new LinkOutcome(LinkStatus.Created, created.Url, expires);
         }
         catch (IPaymuRejectedException ex)
         {
             LogRejected(logger, work.ReferenceId, ex.Status, ex.GatewayMessage);
             var failed = await settler.FailRefusedAsync(work.PaymentId, ex.GatewayMessage);
-            return Row(work, failed.Failure == FailOutcome.Canceled ? "canceled" : "failed", ex.GatewayMessage);
+            return new LinkOutcome(failed.Failure == FailOutcome.Canceled ? LinkStatus.Canceled : LinkStatus.Failed, Error: ex.GatewayMessage);
         }
         catch (IPaymuUnavailableException ex)
         {
             await store.DeferAsync(work.PaymentId, ex.Reason);
-            return Deferred(work, ex.Reason);
+            return Deferred(ex.Reason);
         }
     }
 
@@ -95,14 +94,20 @@ public sealed partial class PaymentLinks(
         }
     }
 
-    private static JobResultRow Deferred(PaymentWork work, string reason)
+    /// <summary>What the customer sees at iPaymu as the thing being paid for.</summary>
+    private static string ProductName(PaymentWork w) => w.InvoiceKind switch
+    {
+        "subscription_create" => $"{w.PlanName} Subscription",
+        "plan_change" => $"Upgrade to {w.PlanName}",
+        _ when w.RetryNumber is > 0 and var retry => $"{w.PlanName} Subscription Renewal (Retry #{retry})",
+        _ => $"{w.PlanName} Subscription Renewal",
+    };
+
+    private static LinkOutcome Deferred(string reason)
     {
         BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "deferred"), new("reason", "gateway_unavailable"));
-        return Row(work, "deferred", $"iPaymu unavailable: {reason}");
+        return new LinkOutcome(LinkStatus.Deferred, Error: $"iPaymu unavailable: {reason}");
     }
-
-    private static JobResultRow Row(PaymentWork w, string status, string? error) =>
-        new(w.SubscriptionId, w.InvoiceId, status, w.Amount, error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "iPaymu rejected payment {ReferenceId} ({Status}): {GatewayMessage}")]
     private static partial void LogRejected(ILogger logger, string referenceId, int status, string gatewayMessage);

@@ -54,7 +54,7 @@ public sealed class RenewalJob(
             var (outcome, work) = await store.RenewAsync(due.Id, start, end, runId);
             var row = outcome switch
             {
-                RenewOutcome.Created => await links.CreateAsync(work!),
+                RenewOutcome.Created => (await links.CreateAsync(work!)).ToRow(work!),
                 RenewOutcome.Canceled => new JobResultRow(due.Id, null, "canceled", null, null),
                 // Another run got there first, or the subscription changed: nothing to do, nothing to report.
                 _ => null,

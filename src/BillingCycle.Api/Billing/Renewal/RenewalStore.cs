@@ -17,7 +17,7 @@ public enum RenewOutcome
 }
 
 /// <summary>Renewal's SQL (db/functions/subscriptions.sql, billing_renewal.sql).</summary>
-public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock)
+public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, BillingOptions options)
 {
     public async Task<List<DueSubscription>> DueAsync(DateOnly checkDate, Guid? after, int limit, CancellationToken ct)
     {
@@ -43,7 +43,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock)
     {
         await using var cmd = db.CreateCommand($"""
             SELECT r.outcome, {PaymentLinkStore.WorkColumns}
-              FROM billing_renew_subscription($1, $2, $3, $4, $5) r
+              FROM billing_renew_subscription($1, $2, $3, $4, $5, $6::jsonb) r
               LEFT JOIN LATERAL billing_payment_work(ARRAY[r.payment_id]) w ON r.payment_id IS NOT NULL
             """);
         cmd.Parameters.Add(new() { Value = subscriptionId });
@@ -51,6 +51,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock)
         cmd.Parameters.Add(new() { Value = periodEnd });
         cmd.Parameters.Add(new() { Value = runId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
         await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
         await r.ReadAsync(CancellationToken.None);
         var outcome = r.GetString(0) switch

@@ -51,7 +51,7 @@ public sealed class RetryJob(
         var (outcome, work) = await store.StartAsync(due.RetryId, runId);
         var row = outcome switch
         {
-            StartRetryOutcome.Created => await links.CreateAsync(work!),
+            StartRetryOutcome.Created => (await links.CreateAsync(work!)).ToRow(work!),
             StartRetryOutcome.Closed => new JobResultRow(due.SubscriptionId, due.InvoiceId, "canceled", due.Amount, "invoice already settled or subscription canceled"),
             _ => null,
         };

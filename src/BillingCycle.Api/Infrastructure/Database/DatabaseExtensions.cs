@@ -20,6 +20,7 @@ public static class DatabaseExtensions
             csb.MaxPoolSize = 50;
         }
 
+        builder.AddTransactionPoolerCheck(csb);
         var connectionString = csb.ConnectionString;
         builder.Services.AddSingleton(sp =>
         {

@@ -13,6 +13,7 @@ public static class ErrorCodes
     public const string Forbidden = "FORBIDDEN";
     public const string NotFound = "NOT_FOUND";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
     public const string InsufficientCredits = "INSUFFICIENT_CREDITS";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
@@ -23,6 +24,17 @@ public static class ErrorCodes
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string InternalError = "INTERNAL_ERROR";
     public const string RateLimited = "RATE_LIMITED";
+    public const string InvalidPlan = "INVALID_PLAN";
+    public const string PlanNotFound = "PLAN_NOT_FOUND";
+    public const string SubscriptionExists = "SUBSCRIPTION_EXISTS";
+    public const string NoSubscription = "NO_SUBSCRIPTION";
+    public const string SubscriptionNotActive = "SUBSCRIPTION_NOT_ACTIVE";
+    public const string NotScheduledToCancel = "NOT_SCHEDULED_TO_CANCEL";
+    public const string InvoiceNotFound = "INVOICE_NOT_FOUND";
+    public const string InvoiceNotOpen = "INVOICE_NOT_OPEN";
+    public const string TooManyAttempts = "TOO_MANY_ATTEMPTS";
+    public const string GatewayUnavailable = "GATEWAY_UNAVAILABLE";
+    public const string PaymentRefused = "PAYMENT_REFUSED";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>

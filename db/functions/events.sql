@@ -1,0 +1,91 @@
+-- Events for the web app (SPEC §8.4): triggers on subscriptions, invoices and credit_transactions
+-- write each event, and its webhook delivery when APP_WEBHOOK_URL is set, in the transaction of
+-- the state change itself, so an event exists exactly when its change committed. data is the row
+-- as the change left it (every column: new columns appear in events without a change here).
+-- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
+-- it changes (docs/architecture.md, "Where a change goes").
+
+CREATE OR REPLACE FUNCTION events_record(p_type text, p_data jsonb, p_at timestamptz)
+RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id uuid;
+BEGIN
+    INSERT INTO events (type, data, created_at) VALUES (p_type, p_data, p_at) RETURNING id INTO v_id;
+    IF deliveries_channel_enabled('webhook') THEN
+        INSERT INTO deliveries (channel, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+        VALUES ('webhook', v_id, 'pending', 0, p_at, p_at, p_at);
+    END IF;
+    RETURN v_id;
+END $$;
+
+-- Subscriptions: created; activated (a checkout paid: incomplete → active); renewed (an active
+-- subscription's period moved on, i.e. a renewal invoice was paid); past_due; canceled;
+-- plan_changed. One update may make two events (a paid downgrade renews and changes the plan).
+CREATE OR REPLACE FUNCTION events_on_subscription() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_at timestamptz := coalesce(NEW.updated_at, NEW.created_at, now());
+    v_data jsonb := to_jsonb(NEW);
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM events_record('subscription.created', v_data, coalesce(NEW.created_at, v_at));
+        RETURN NULL;
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = 'active' AND OLD.status = 'incomplete' THEN
+            PERFORM events_record('subscription.activated', v_data, v_at);
+        ELSIF NEW.status = 'past_due' THEN
+            PERFORM events_record('subscription.past_due', v_data, v_at);
+        ELSIF NEW.status = 'canceled' THEN
+            PERFORM events_record('subscription.canceled', v_data, v_at);
+        END IF;
+    END IF;
+    IF NEW.status = 'active' AND OLD.status IS DISTINCT FROM 'incomplete'
+       AND NEW.current_period_end > OLD.current_period_end THEN
+        PERFORM events_record('subscription.renewed', v_data, v_at);
+    END IF;
+    IF NEW.plan_id IS DISTINCT FROM OLD.plan_id THEN
+        PERFORM events_record('subscription.plan_changed', v_data || jsonb_build_object('previous_plan_id', OLD.plan_id), v_at);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER subscriptions_events AFTER INSERT OR UPDATE ON subscriptions
+    FOR EACH ROW EXECUTE FUNCTION events_on_subscription();
+
+-- Invoices: created; paid; payment_failed. An attempt that fails sets status = 'failed' even on
+-- an invoice that is already failed (retry n of it failed), so payment_failed follows every
+-- UPDATE that writes status = 'failed' (UPDATE OF status fires when the column is assigned,
+-- changed or not), not only the first change to failed.
+CREATE OR REPLACE FUNCTION events_on_invoice() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_at timestamptz := coalesce(NEW.updated_at, NEW.created_at, now());
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM events_record('invoice.created', to_jsonb(NEW), coalesce(NEW.created_at, v_at));
+    ELSIF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
+        PERFORM events_record('invoice.paid', to_jsonb(NEW), v_at);
+    ELSIF NEW.status = 'failed' THEN
+        PERFORM events_record('invoice.payment_failed', to_jsonb(NEW), v_at);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER invoices_events_insert AFTER INSERT ON invoices
+    FOR EACH ROW EXECUTE FUNCTION events_on_invoice();
+CREATE OR REPLACE TRIGGER invoices_events_status AFTER UPDATE OF status ON invoices
+    FOR EACH ROW EXECUTE FUNCTION events_on_invoice();
+
+-- Credits granted: every reset or add (a paid invoice's grants, an operator's change); consumes
+-- are the web app's own doing and are not sent back to it.
+CREATE OR REPLACE FUNCTION events_on_credit() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM events_record('credits.granted', to_jsonb(NEW), NEW.created_at);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER credit_transactions_events AFTER INSERT ON credit_transactions
+    FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add')) EXECUTE FUNCTION events_on_credit();

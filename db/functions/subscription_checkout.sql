@@ -1,0 +1,104 @@
+-- Checkout (SPEC §7.2): a new subscription, incomplete until its first invoice is paid.
+-- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
+-- it changes (docs/architecture.md, "Where a change goes").
+
+-- In one transaction: the subscription (incomplete, anchored now), its first invoice
+-- (subscription_create) and attempt 1. subscriptions_one_live_per_user refuses a second live
+-- subscription for the user, however many checkouts race: the loser answers subscription_exists.
+CREATE OR REPLACE FUNCTION billing_checkout(p_user_id text, p_plan_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+RETURNS TABLE (outcome text, subscription_id uuid, invoice_id uuid, payment_id uuid)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    pl record;
+    v_sub uuid;
+    v_invoice uuid;
+    v_payment uuid;
+    v_number text;
+    v_end timestamptz;
+    v_total record;
+BEGIN
+    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits INTO pl
+      FROM subscription_plans p WHERE p.id = p_plan_id AND p.is_active;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'plan_not_found'::text, NULL::uuid, NULL::uuid, NULL::uuid;
+        RETURN;
+    END IF;
+    -- The web app normally writes users; a signed-in customer it has not written yet still checks out.
+    INSERT INTO users (id, created_at, updated_at) VALUES (p_user_id, p_now, p_now) ON CONFLICT (id) DO NOTHING;
+
+    v_end := p_now + interval '1 month';
+    BEGIN
+        INSERT INTO subscriptions (user_id, plan_id, status, billing_anchor, current_period_start, current_period_end,
+                                   created_at, updated_at)
+        VALUES (p_user_id, pl.id, 'incomplete', p_now, p_now, v_end, p_now, p_now)
+        RETURNING id INTO v_sub;
+    EXCEPTION WHEN unique_violation THEN
+        RETURN QUERY SELECT 'subscription_exists'::text,
+               (SELECT s.id FROM subscriptions s WHERE s.user_id = p_user_id AND s.status <> 'canceled'), NULL::uuid, NULL::uuid;
+        RETURN;
+    END;
+
+    SELECT * INTO v_total FROM billing_invoice_total(pl.price, p_tax);
+    v_number := billing_next_invoice_number(p_now);
+    INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
+                          kind, line_items, attempt_count, created_at, updated_at)
+    VALUES (v_number, p_user_id, v_sub, p_now, v_end, v_total.amount, 'IDR', 'pending', 'subscription_create',
+            jsonb_build_object('type', 'subscription_create', 'plan_name', pl.name, 'period', 'monthly',
+                               'period_start', p_now, 'period_end', v_end, 'price', pl.price, 'plan_id', pl.id,
+                               'interaction_credits', pl.interaction_credits, 'scraper_credits', pl.scraper_credits)
+            || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END,
+            1, p_now, p_now)
+    RETURNING id INTO v_invoice;
+    INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
+    VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
+    RETURNING id INTO v_payment;
+
+    PERFORM log_billing_event('checkout', v_sub, p_user_id, 'pending',
+            jsonb_build_object('invoice_id', v_invoice, 'invoice_number', v_number, 'plan_id', pl.id, 'plan_name', pl.name,
+                               'amount', v_total.amount),
+            NULL, p_now);
+    RETURN QUERY SELECT 'created'::text, v_sub, v_invoice, v_payment;
+END $$;
+
+-- Housekeeping (SPEC §7.2, §7.5): a checkout or upgrade whose every attempt is closed, the last
+-- one more than the grace period past its expiry, is withdrawn — a checkout's subscription is
+-- canceled ("Checkout not paid"), an upgrade's invoice cancelled and its subscription untouched.
+-- Attempts still open are reconciled with iPaymu first by the caller; one still open here keeps
+-- the invoice. Returns what it withdrew.
+CREATE OR REPLACE FUNCTION billing_withdraw_unpaid(p_invoice_id uuid, p_grace interval, p_now timestamptz)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    inv record;
+    s record;
+    v_last timestamptz;
+BEGIN
+    SELECT i.subscription_id INTO inv FROM invoices i WHERE i.id = p_invoice_id;
+    IF NOT FOUND THEN
+        RETURN 'unknown';
+    END IF;
+    SELECT * INTO s FROM subscriptions WHERE id = inv.subscription_id FOR UPDATE;
+    SELECT * INTO inv FROM invoices WHERE id = p_invoice_id FOR UPDATE;
+    IF inv.status <> 'pending' OR inv.kind = 'renewal' THEN
+        RETURN 'kept';
+    END IF;
+    IF EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = inv.id AND p.status = 'pending') THEN
+        RETURN 'kept';
+    END IF;
+    SELECT max(coalesce(p.expires_at, p.updated_at)) INTO v_last FROM payments p WHERE p.invoice_id = inv.id;
+    IF v_last IS NOT NULL AND v_last + p_grace > p_now THEN
+        RETURN 'kept';
+    END IF;
+
+    IF inv.kind = 'subscription_create' THEN
+        PERFORM cancel_subscription(s.id, 'Checkout not paid', p_now);
+        PERFORM log_billing_event('checkout', s.id, s.user_id, 'failed',
+                jsonb_build_object('action', 'checkout_expired', 'invoice_id', inv.id), NULL, p_now);
+        RETURN 'checkout_canceled';
+    END IF;
+    UPDATE invoices SET status = 'cancelled', updated_at = p_now WHERE id = inv.id;
+    PERFORM log_billing_event('plan_change', s.id, s.user_id, 'failed',
+            jsonb_build_object('action', 'upgrade_expired', 'invoice_id', inv.id), NULL, p_now);
+    RETURN 'upgrade_cancelled';
+END $$;

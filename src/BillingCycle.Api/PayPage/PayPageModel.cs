@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace BillingCycle.Api.PayPage;
+
+/// <summary>An invoice as its public pay page shows it (SPEC §7.6).</summary>
+public sealed record PayPageInvoice(
+    Guid Id, string InvoiceNumber, string Kind, string Status, long Amount, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
+    JsonElement LineItems, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, string? BuyerName, string? BuyerEmail,
+    string SubscriptionStatus)
+{
+    /// <summary>Open: pending, or failed while the subscription is past due (the pay-now rule).</summary>
+    public bool IsOpen => Status == "pending" || (Status == "failed" && SubscriptionStatus == "past_due");
+}
+
+/// <summary>The words of the page in Bahasa Indonesia (default) and English, and the money format of each.</summary>
+public sealed record PayPageText(
+    string Lang, string Title, string Invoice, string Seller, string Buyer, string Period, string Item, string Amount,
+    string Total, string Status, string PayNow, string Paid, string PaidOn, string Open, string Cancelled, string Failed,
+    string NotFound, string TaxIncluded, string Other, string TryAgain, string GatewayDown)
+{
+    public static readonly PayPageText Indonesian = new("id", "Tagihan", "Nomor tagihan", "Penjual", "Pembeli", "Periode",
+        "Rincian", "Jumlah", "Total", "Status", "Bayar sekarang", "Lunas", "Dibayar pada", "Belum dibayar", "Dibatalkan",
+        "Pembayaran gagal", "Tagihan tidak ditemukan", "termasuk", "English",
+        "Tautan pembayaran baru saja dibuat. Silakan coba lagi sebentar lagi.",
+        "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.");
+
+    public static readonly PayPageText English = new("en", "Invoice", "Invoice number", "Seller", "Billed to", "Period",
+        "Item", "Amount", "Total", "Status", "Pay now", "Paid", "Paid on", "Not paid yet", "Cancelled", "Payment failed",
+        "Invoice not found", "included", "Bahasa Indonesia",
+        "A payment link was made a moment ago. Please try again shortly.",
+        "The payment service is unavailable. Please try again in a few minutes.");
+
+    public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
+
+    /// <summary>Rp149.000 in Indonesian, IDR 149,000 in English (SPEC §8.2).</summary>
+    public string Money(long amount) => Lang == "en"
+        ? "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture)
+        : "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
+
+    private static readonly string[] MonthsId =
+        ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+
+    private static readonly string[] MonthsEn =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+    /// <summary>1 November 2026 (UTC). Month names are ours: the service runs with invariant globalization.</summary>
+    public string Date(DateTimeOffset at)
+    {
+        var d = at.UtcDateTime;
+        var month = (Lang == "en" ? MonthsEn : MonthsId)[d.Month - 1];
+        return string.Create(CultureInfo.InvariantCulture, $"{d.Day} {month} {d.Year}");
+    }
+
+    public string StatusWord(PayPageInvoice i) => i.Status switch
+    {
+        "paid" => Paid,
+        "cancelled" => Cancelled,
+        "failed" when !i.IsOpen => Failed,
+        _ => Open,
+    };
+}
+
+/// <summary>Who sells (SPEC §7.7): BILLING_SELLER_NAME, _ADDRESS, _NPWP.</summary>
+public sealed record SellerDetails(string Name, string? Address, string? Npwp)
+{
+    public static SellerDetails FromConfiguration(IConfiguration c) => new(
+        string.IsNullOrWhiteSpace(c["BILLING_SELLER_NAME"]) ? "BillingCycle" : c["BILLING_SELLER_NAME"]!.Trim(),
+        string.IsNullOrWhiteSpace(c["BILLING_SELLER_ADDRESS"]) ? null : c["BILLING_SELLER_ADDRESS"]!.Trim(),
+        string.IsNullOrWhiteSpace(c["BILLING_SELLER_NPWP"]) ? null : c["BILLING_SELLER_NPWP"]!.Trim());
+}

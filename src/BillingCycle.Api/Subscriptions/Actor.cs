@@ -1,0 +1,22 @@
+using System.Security.Claims;
+using BillingCycle.Api.Infrastructure.Auth;
+
+namespace BillingCycle.Api.Subscriptions;
+
+/// <summary>
+/// Whose data a request acts on (SPEC §7): the caller's own; an admin (SPEC §10.1) may name
+/// another user with user_id. Anyone else naming another user is refused.
+/// </summary>
+public static class Actor
+{
+    /// <returns>The user id to act for, or null when the caller may not act for the one named.</returns>
+    public static string? For(ClaimsPrincipal user, string? requested)
+    {
+        var self = user.UserId();
+        if (string.IsNullOrEmpty(requested) || requested == self)
+        {
+            return self;
+        }
+        return user.IsBillingAdmin() ? requested : null;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using BillingCycle.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BillingCycle.Api.Subscriptions;
+
+/// <summary>The fields of the lifecycle POST bodies, each checked; a mistake is a 400 with its code.</summary>
+public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodEnd, JsonHttpResult<ApiError>? Error);
+
+public static class Body
+{
+    /// <param name="required">false: an empty body means "all defaults" (cancel, resume).</param>
+    public static async Task<LifecycleBody> ReadAsync(HttpRequest request, bool required, CancellationToken ct)
+    {
+        if (!required && request.ContentLength is 0 or null && !request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            return new LifecycleBody(null, null, null, null);
+        }
+        var read = await JsonBody.ReadObjectAsync(request, ct);
+        if (read.Error is { } error)
+        {
+            return new LifecycleBody(null, null, null, error);
+        }
+        using var doc = read.Document!;
+        var root = doc.RootElement;
+        Guid? planId = null;
+        if (root.TryGetProperty("plan_id", out var p))
+        {
+            if (p.ValueKind != JsonValueKind.String || !Guid.TryParse(p.GetString(), out var id))
+            {
+                return Invalid("plan_id must be the id of a plan", ErrorCodes.InvalidPlan);
+            }
+            planId = id;
+        }
+        var (userId, userOk) = JsonBody.OptionalString(root, "user_id", 200);
+        if (!userOk)
+        {
+            return Invalid("user_id must be a short string", ErrorCodes.InvalidRequest);
+        }
+        bool? atPeriodEnd = null;
+        if (root.TryGetProperty("at_period_end", out var a))
+        {
+            if (a.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return Invalid("at_period_end must be true or false", ErrorCodes.InvalidRequest);
+            }
+            atPeriodEnd = a.GetBoolean();
+        }
+        return new LifecycleBody(planId, userId, atPeriodEnd, null);
+    }
+
+    private static LifecycleBody Invalid(string message, string code) => new(null, null, null, Fail.With(400, message, code));
+}

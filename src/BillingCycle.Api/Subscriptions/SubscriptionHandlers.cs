@@ -1,0 +1,166 @@
+using System.Security.Claims;
+using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BillingCycle.Api.Subscriptions;
+
+/// <summary>What the subscription handlers need, bundled.</summary>
+public sealed record SubscriptionServices(
+    HttpRequest Request, ClaimsPrincipal User, LifecycleStore Lifecycle, SubscriptionReader Reader, PaymentLinks Links,
+    CancellationToken Cancellation);
+
+/// <summary>Checkout, the current subscription, cancel, resume and change plan (SPEC §7.2–§7.5).</summary>
+public static class SubscriptionHandlers
+{
+    public static async Task<Ok<PlansAnswer>> Plans(SubscriptionReader reader, CancellationToken ct) =>
+        TypedResults.Ok(new PlansAnswer(await reader.PlansAsync(ct)));
+
+    public static async Task<Results<Created<SubscriptionChangeAnswer>, JsonHttpResult<ApiError>>> Checkout([AsParameters] SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: true, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+        if (Actor.For(s.User, body.UserId) is not { } userId)
+        {
+            return Forbidden();
+        }
+        if (body.PlanId is not { } planId)
+        {
+            return Fail.With(400, "plan_id must be the id of a plan", ErrorCodes.InvalidPlan);
+        }
+        var checkout = await s.Lifecycle.CheckoutAsync(userId, planId, s.Cancellation);
+        switch (checkout.Outcome)
+        {
+            case CheckoutOutcome.PlanNotFound:
+                return Fail.With(404, "No active plan with that id", ErrorCodes.PlanNotFound);
+            case CheckoutOutcome.SubscriptionExists:
+                return Fail.With(409, "This user already has a subscription; change its plan instead", ErrorCodes.SubscriptionExists);
+        }
+        // The link now when iPaymu answers; otherwise the pay page makes it later (still 201).
+        var work = await s.Lifecycle.WorkAsync(checkout.PaymentId!.Value, s.Cancellation);
+        var link = await s.Links.CreateAsync(work);
+        var answer = await AnswerAsync(s, userId, checkout.SubscriptionId!.Value, checkout.InvoiceId, link.Url);
+        return TypedResults.Created("/api/subscriptions/current", answer);
+    }
+
+    public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> Current(
+        ClaimsPrincipal user, SubscriptionReader reader, [FromQuery(Name = "user_id")] string? requested, CancellationToken ct)
+    {
+        if (Actor.For(user, requested) is not { } userId)
+        {
+            return Forbidden();
+        }
+        if (await reader.CurrentAsync(userId, ct) is not { } subscription)
+        {
+            return NoSubscription();
+        }
+        return TypedResults.Ok(new CurrentSubscriptionAnswer(subscription, await reader.OpenInvoiceAsync(subscription.Id, ct)));
+    }
+
+    public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> Cancel([AsParameters] SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: false, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+        var target = await TargetAsync(s, body.UserId);
+        if (target.Error is { } refused)
+        {
+            return refused;
+        }
+        var outcome = await s.Lifecycle.CancelAsync(target.SubscriptionId, body.AtPeriodEnd ?? true, s.Cancellation);
+        return outcome == CancelOutcome.NotActive ? NotActive() : TypedResults.Ok(await CurrentAnswerAsync(s, target.SubscriptionId));
+    }
+
+    public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> Resume([AsParameters] SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: false, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+        var target = await TargetAsync(s, body.UserId);
+        if (target.Error is { } refused)
+        {
+            return refused;
+        }
+        return await s.Lifecycle.ResumeAsync(target.SubscriptionId, s.Cancellation) switch
+        {
+            ResumeOutcome.NotScheduled => Fail.With(409, "The subscription is not set to cancel", ErrorCodes.NotScheduledToCancel),
+            ResumeOutcome.NotActive => NotActive(),
+            _ => TypedResults.Ok(await CurrentAnswerAsync(s, target.SubscriptionId)),
+        };
+    }
+
+    public static async Task<Results<Ok<SubscriptionChangeAnswer>, JsonHttpResult<ApiError>>> ChangePlan([AsParameters] SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: true, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+        if (body.PlanId is not { } planId)
+        {
+            return Fail.With(400, "plan_id must be the id of a plan", ErrorCodes.InvalidPlan);
+        }
+        var target = await TargetAsync(s, body.UserId);
+        if (target.Error is { } refused)
+        {
+            return refused;
+        }
+        var change = await s.Lifecycle.ChangePlanAsync(target.SubscriptionId, planId, s.Cancellation);
+        switch (change.Outcome)
+        {
+            case PlanChangeOutcome.NotActive:
+                return NotActive();
+            case PlanChangeOutcome.PlanNotFound:
+                return Fail.With(404, "No active plan with that id", ErrorCodes.PlanNotFound);
+            case PlanChangeOutcome.Invoiced:
+                var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(change.PaymentId!.Value, s.Cancellation));
+                return TypedResults.Ok(await AnswerAsync(s, target.UserId, target.SubscriptionId, change.InvoiceId, link.Url));
+            default:
+                return TypedResults.Ok(await AnswerAsync(s, target.UserId, target.SubscriptionId, null, null));
+        }
+    }
+
+    private sealed record Target(string UserId, Guid SubscriptionId, JsonHttpResult<ApiError>? Error);
+
+    /// <summary>The caller's live subscription: the one cancel, resume and change-plan act on.</summary>
+    private static async Task<Target> TargetAsync(SubscriptionServices s, string? requested)
+    {
+        if (Actor.For(s.User, requested) is not { } userId)
+        {
+            return new Target("", Guid.Empty, Forbidden());
+        }
+        if (await s.Lifecycle.LiveSubscriptionAsync(userId, s.Cancellation) is { } live)
+        {
+            return new Target(userId, live, null);
+        }
+        return new Target(userId, Guid.Empty, await s.Reader.CurrentAsync(userId, s.Cancellation) is null ? NoSubscription() : NotActive());
+    }
+
+    private static async Task<SubscriptionChangeAnswer> AnswerAsync(
+        SubscriptionServices s, string userId, Guid subscriptionId, Guid? invoiceId, string? paymentUrl)
+    {
+        var subscription = (await s.Reader.SubscriptionAsync(subscriptionId, s.Cancellation))!;
+        var invoice = invoiceId is { } id ? await s.Reader.InvoiceAsync(id, userId, s.Cancellation) : null;
+        return new SubscriptionChangeAnswer(subscription, invoice, paymentUrl);
+    }
+
+    private static async Task<CurrentSubscriptionAnswer> CurrentAnswerAsync(SubscriptionServices s, Guid subscriptionId) =>
+        new((await s.Reader.SubscriptionAsync(subscriptionId, s.Cancellation))!, await s.Reader.OpenInvoiceAsync(subscriptionId, s.Cancellation));
+
+    internal static JsonHttpResult<ApiError> Forbidden() =>
+        Fail.With(403, "Only an admin may act for another user", ErrorCodes.Forbidden);
+
+    private static JsonHttpResult<ApiError> NoSubscription() =>
+        Fail.With(404, "This user has never had a subscription", ErrorCodes.NoSubscription);
+
+    private static JsonHttpResult<ApiError> NotActive() =>
+        Fail.With(409, "The subscription is not active", ErrorCodes.SubscriptionNotActive);
+}
