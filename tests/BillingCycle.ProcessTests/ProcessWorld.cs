@@ -38,7 +38,10 @@ public sealed class ProcessWorld : IAsyncDisposable
             all[k] = v;
         }
         var api = await ApiProcess.StartAsync(all, port);
-        _apis.Add(api);
+        lock (_apis)
+        {
+            _apis.Add(api);
+        }
         return api;
     }
 
@@ -74,10 +77,11 @@ public sealed class ProcessWorld : IAsyncDisposable
         Judge(await InvariantChecker.CheckAsync(Db.DataSource, null, afterJobRunAt, clockNow));
 
     /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed); returns what changed.</summary>
-    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
+    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null,
+                                                                   DateTimeOffset? afterHousekeepingAt = null)
     {
         var scope = await InvariantChangeLog.TakeAsync(Db.DataSource);
-        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt, clockNow));
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt, clockNow, afterHousekeepingAt));
         return scope;
     }
 
@@ -89,7 +93,13 @@ public sealed class ProcessWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var api in _apis)
+        // A snapshot: an instance restarting in the background may still be added.
+        ApiProcess[] apis;
+        lock (_apis)
+        {
+            apis = [.. _apis];
+        }
+        foreach (var api in apis)
         {
             await api.DisposeAsync();
         }

@@ -8,6 +8,7 @@ namespace BillingCycle.TestSupport;
 /// most paid at once, one in ten paid on retry 1, one in fifty of those with the first link paid
 /// as well (a flagged oddity); the last month: one subscription in fifty canceled by dunning
 /// (six failed attempts, five failed retries), one in fifty past due, one in twenty still pending.
+/// One in ten upgrades in its second month (a paid plan_change invoice, the plan changed).
 /// </summary>
 public static class GeneratedHistory
 {
@@ -96,6 +97,35 @@ public static class GeneratedHistory
           FROM gen_invoices i,
                generate_series(1, CASE WHEN i.status = 'cancelled' THEN 5 WHEN i.status = 'failed' OR (i.status = 'paid' AND i.on_retry) THEN 1 ELSE 0 END) r;
 
+        -- One subscription in ten upgrades ten days into its second month (a paid month): a paid
+        -- plan_change invoice for the rest of that period, its payment (and, below, its callback),
+        -- the plan changed, the interaction credits reset and the scraper difference added.
+        CREATE TEMP TABLE gen_upgrades ON COMMIT DROP AS
+        SELECT gen_random_uuid() AS id, i.subscription_id, i.user_id, i.n, 'GEN-' || i.n || '-up' AS number,
+               i.period_start + interval '10 days' AS period_start, i.period_end
+          FROM gen_invoices i WHERE i.m = 1 AND i.n % 10 = 3 AND i.status = 'paid';
+
+        INSERT INTO subscription_plans (id, name, price, interaction_credits, scraper_credits)
+        VALUES ('00000000-0000-0000-0000-00000000a11e', 'Generated Plus', 299000, 1000, 800);
+
+        INSERT INTO invoices (id, invoice_number, user_id, subscription_id, period_start, period_end, amount, status, kind,
+                              line_items, attempt_count, paid_at, created_at, updated_at)
+        SELECT id, number, user_id, subscription_id, period_start, period_end, 100000, 'paid', 'plan_change',
+               jsonb_build_object('type', 'plan_change', 'from_plan_id', '00000000-0000-0000-0000-00000000a11d',
+                                  'to_plan_id', '00000000-0000-0000-0000-00000000a11e',
+                                  'interaction_credits', 1000, 'scraper_credits', 300),
+               1, period_start + interval '1 hour', period_start, period_start
+          FROM gen_upgrades;
+
+        INSERT INTO payments (invoice_id, attempt_number, reference_id, session_id, transaction_id, status, amount, fee,
+                              expires_at, paid_at, created_at, updated_at)
+        SELECT id, 1, number || '-1', md5(number || '-1'), 'T' || number || '-1', 'paid', 100000, 4000,
+               period_start + interval '1 day', period_start + interval '1 hour', period_start, period_start
+          FROM gen_upgrades;
+
+        UPDATE subscriptions SET plan_id = '00000000-0000-0000-0000-00000000a11e'
+         WHERE id IN (SELECT subscription_id FROM gen_upgrades);
+
         -- Each paid invoice: the interaction reset to 1,000 and 500 scraper credits added; then
         -- 300 interaction credits spent (no reference), so the next reset adds 300.
         CREATE TEMP TABLE gen_paid ON COMMIT DROP AS
@@ -109,7 +139,15 @@ public static class GeneratedHistory
         UNION ALL
         SELECT user_id, 'interaction', 'consume', -300, 700, NULL, 'Spent', at + interval '1 day', 2 * k FROM gen_paid
         UNION ALL
-        SELECT user_id, 'scraper', 'add', 500, 500 * k, id::text, 'Monthly renewal', at, k FROM gen_paid;
+        SELECT user_id, 'scraper', 'add', 500, 500 * k, id::text, 'Monthly renewal', at, k FROM gen_paid
+        UNION ALL
+        -- An upgrade's: the interaction reset (from 700 after the month's spend) and spent again, so
+        -- the next renewal's reset adds 300 as for everyone; the scraper difference added.
+        SELECT user_id, 'interaction', 'reset', 300, 1000, id::text, 'Plan changed', period_start + interval '1 hour', 10000 FROM gen_upgrades
+        UNION ALL
+        SELECT user_id, 'interaction', 'consume', -300, 700, NULL, 'Spent', period_start + interval '1 day', 10001 FROM gen_upgrades
+        UNION ALL
+        SELECT user_id, 'scraper', 'add', 300, 300, id::text, 'Plan changed', period_start + interval '1 hour', 10000 FROM gen_upgrades;
 
         INSERT INTO credit_balances (user_id, credit_type, balance, last_seq)
         SELECT user_id, credit_type, sum(amount), max(seq) FROM credit_transactions GROUP BY user_id, credit_type;

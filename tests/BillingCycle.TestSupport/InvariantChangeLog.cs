@@ -24,6 +24,9 @@ public sealed record InvariantScope(Guid[] Invoices, Guid[] Subscriptions, strin
 /// the invoices whose row, attempts, retries or grants changed; their subscriptions and the
 /// subscriptions that changed themselves; the users whose ledger or balance changed; the callbacks.
 /// Install it before the first row is written; the whole-history check stays the final word.
+/// It also keeps, for the whole run, each plan change and each credit grant with its transaction
+/// (<c>invariant_plan_changes</c>, <c>invariant_grants</c>): the plan rules of
+/// <see cref="InvariantChecker"/> need them and run only where they are installed.
 /// </summary>
 public static class InvariantChangeLog
 {
@@ -61,6 +64,38 @@ public static class InvariantChangeLog
                                 FOR EACH ROW EXECUTE FUNCTION invariant_note()', t);
             END LOOP;
         END $$;
+
+        -- What the plan rules need and no table keeps: every change of a subscription's plan and
+        -- every credit grant, each with its (top-level) transaction, so a rule can ask whether a
+        -- plan changed in the transaction that granted a paid invoice's credits. Kept for the
+        -- whole run (not emptied by TakeAsync): a few rows per invoice.
+        CREATE UNLOGGED TABLE IF NOT EXISTS invariant_plan_changes (
+            subscription_id uuid NOT NULL, user_id text NOT NULL, old_plan uuid NOT NULL, new_plan uuid NOT NULL,
+            txid xid8 NOT NULL DEFAULT pg_current_xact_id());
+        CREATE INDEX IF NOT EXISTS invariant_plan_changes_sub_idx ON invariant_plan_changes (subscription_id);
+        CREATE UNLOGGED TABLE IF NOT EXISTS invariant_grants (
+            user_id text NOT NULL, credit_type text NOT NULL, kind text NOT NULL, reference_id text,
+            txid xid8 NOT NULL DEFAULT pg_current_xact_id());
+        CREATE INDEX IF NOT EXISTS invariant_grants_reference_idx ON invariant_grants (reference_id);
+        CREATE INDEX IF NOT EXISTS invariant_grants_tx_idx ON invariant_grants (txid);
+
+        CREATE OR REPLACE FUNCTION invariant_note_plan() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO invariant_plan_changes (subscription_id, user_id, old_plan, new_plan)
+            VALUES (NEW.id, NEW.user_id, OLD.plan_id, NEW.plan_id);
+            RETURN NULL;
+        END $$;
+        CREATE OR REPLACE TRIGGER invariant_note_plan AFTER UPDATE OF plan_id ON subscriptions
+            FOR EACH ROW WHEN (OLD.plan_id IS DISTINCT FROM NEW.plan_id) EXECUTE FUNCTION invariant_note_plan();
+
+        CREATE OR REPLACE FUNCTION invariant_note_grant() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO invariant_grants (user_id, credit_type, kind, reference_id)
+            VALUES (NEW.user_id, NEW.credit_type, NEW.kind, NEW.reference_id);
+            RETURN NULL;
+        END $$;
+        CREATE OR REPLACE TRIGGER invariant_note_grant AFTER INSERT ON credit_transactions
+            FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add')) EXECUTE FUNCTION invariant_note_grant();
 
         -- The grant rules find an invoice's ledger rows by reference alone. The service never
         -- does (it looks grants up by user, type, kind and reference, which has its unique key),

@@ -20,7 +20,8 @@ public static class InvariantChecker
 
     /// <param name="Sql">The query; <c>{scope}</c> is replaced by nothing (whole history) or by <paramref name="Scope"/>.</param>
     /// <param name="Scope">A condition on $1 that keeps only the rows the change log names.</param>
-    public sealed record Rule(string Name, ScopeKind Kind, string Sql, string Scope)
+    /// <param name="NeedsLog">Reads the plan-change and grant logs <see cref="InvariantChangeLog"/> installs; skipped where they are not.</param>
+    public sealed record Rule(string Name, ScopeKind Kind, string Sql, string Scope, bool NeedsLog = false)
     {
         public string Text(bool scoped) => Sql.Replace("{scope}", scoped ? Scope : "", StringComparison.Ordinal);
     }
@@ -46,7 +47,10 @@ public static class InvariantChecker
             SELECT DISTINCT i.id::text FROM invoices i JOIN payments p ON p.invoice_id = i.id
              WHERE i.status <> 'paid' AND p.status = 'paid' AND p.oddity IS NULL {scope}
             """, "AND i.id IN (SELECT unnest($1))"),
-        new("one interaction reset and one scraper grant per paid invoice, to its user", ScopeKind.Invoices, """
+        // Every kind of invoice (renewal, checkout, plan_change): one reset and one grant, to its
+        // user, of what its line items say when they say it (a downgrade's renewal names the new
+        // plan's credits, an upgrade the new plan's interaction credits and the scraper difference).
+        new("one interaction reset and one scraper grant per paid invoice, to its user, as its line items say", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               LEFT JOIN credit_transactions t ON t.reference_id = i.id::text AND t.kind IN ('reset', 'add')
              WHERE i.status = 'paid' {scope}
@@ -54,6 +58,10 @@ public static class InvariantChecker
             HAVING count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'interaction' AND t.kind = 'reset') <> 1
                 OR count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'scraper' AND t.kind = 'add') <> 1
                 OR count(*) FILTER (WHERE t.user_id <> i.user_id) > 0
+                OR (i.line_items ? 'interaction_credits' AND max(t.balance_after) FILTER (WHERE t.credit_type = 'interaction' AND t.kind = 'reset')
+                        IS DISTINCT FROM (i.line_items->>'interaction_credits')::bigint)
+                OR (i.line_items ? 'scraper_credits' AND max(t.amount) FILTER (WHERE t.credit_type = 'scraper' AND t.kind = 'add')
+                        IS DISTINCT FROM (i.line_items->>'scraper_credits')::bigint)
             """, "AND i.id IN (SELECT unnest($1))"),
         new("no credits granted for an unpaid invoice", ScopeKind.Invoices, """
             SELECT DISTINCT i.id::text FROM invoices i JOIN credit_transactions t ON t.reference_id = i.id::text
@@ -87,6 +95,54 @@ public static class InvariantChecker
              WHERE true {scope}
              GROUP BY s.id HAVING s.current_period_end < max(i.period_end)
             """, "AND s.id IN (SELECT unnest($1))"),
+        // SPEC §7.2, enforced by subscriptions_one_live_per_user: this rule is what notices the index gone.
+        new("at most one live subscription per user", ScopeKind.Subscriptions, """
+            SELECT s.user_id FROM subscriptions s
+             WHERE s.status <> 'canceled' {scope}
+             GROUP BY s.user_id HAVING count(*) > 1
+            """,
+            // Every live subscription of a user whose subscription changed.
+            "AND s.user_id IN (SELECT c.user_id FROM subscriptions c WHERE c.id IN (SELECT unnest($1)))"),
+        // SPEC §7.2: incomplete while the checkout invoice is open; live only once it is paid.
+        new("incomplete until the checkout invoice is paid, and only while it is open", ScopeKind.Subscriptions, """
+            SELECT s.id::text FROM subscriptions s
+              LEFT JOIN invoices i ON i.subscription_id = s.id AND i.kind = 'subscription_create'
+             WHERE s.status <> 'canceled' {scope}
+             GROUP BY s.id
+            HAVING (s.status = 'incomplete' AND count(*) FILTER (WHERE i.status = 'pending') <> 1)
+                OR (s.status <> 'incomplete' AND count(*) FILTER (WHERE i.status <> 'paid') > 0)
+            """, "AND s.id IN (SELECT unnest($1))"),
+        // SPEC §7.5: an upgrade (a pricier plan) only in the transaction that granted a paid
+        // plan_change invoice for that plan, or, below the minimum charge, with the log that says
+        // so; a downgrade (or same price) only in the transaction that granted a paid renewal
+        // invoice that billed the scheduled plan.
+        new("a plan changes only in the transaction that settles the invoice buying it", ScopeKind.Subscriptions, """
+            SELECT c.subscription_id::text || ' ' || op.name || '->' || np.name FROM invariant_plan_changes c
+              JOIN subscription_plans op ON op.id = c.old_plan
+              JOIN subscription_plans np ON np.id = c.new_plan
+             WHERE true {scope}
+               AND NOT EXISTS (
+                   SELECT 1 FROM invoices i
+                     JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset' AND g.txid = c.txid
+                    WHERE i.subscription_id = c.subscription_id AND i.status = 'paid'
+                      AND CASE WHEN np.price > op.price
+                               THEN i.kind = 'plan_change' AND i.line_items->>'to_plan_id' = c.new_plan::text
+                               ELSE i.kind = 'renewal' AND coalesce((i.line_items->>'scheduled_change')::boolean, false)
+                                    AND i.line_items->>'plan_id' = c.new_plan::text END)
+               AND NOT (np.price > op.price AND EXISTS (
+                   SELECT 1 FROM billing_logs l
+                     JOIN invariant_grants g ON g.reference_id = l.details->>'reference_id' AND g.kind = 'reset' AND g.txid = c.txid
+                    WHERE l.subscription_id = c.subscription_id AND l.details->>'action' = 'upgrade_applied_without_charge'
+                      AND (l.details->>'prorated')::bigint < (l.details->>'min_charge')::bigint))
+            """, "AND c.subscription_id IN (SELECT unnest($1))", NeedsLog: true),
+        new("a paid upgrade moved its subscription to its plan, in the same transaction", ScopeKind.Invoices, """
+            SELECT i.id::text FROM invoices i
+              JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset'
+             WHERE i.status = 'paid' AND i.kind = 'plan_change' {scope}
+               AND NOT EXISTS (SELECT 1 FROM invariant_plan_changes c
+                                WHERE c.subscription_id = i.subscription_id AND c.txid = g.txid
+                                  AND c.new_plan::text = i.line_items->>'to_plan_id')
+            """, "AND i.id IN (SELECT unnest($1))", NeedsLog: true),
         new("every stored webhook event has an outcome", ScopeKind.Events, """
             SELECT e.id::text FROM webhook_events e WHERE e.outcome IS NULL {scope}
             """, "AND e.id IN (SELECT unnest($1))"),
@@ -98,6 +154,17 @@ public static class InvariantChecker
         """;
 
     public const string StaleRule = "no open attempt older than its expiry plus grace after a job run";
+
+    /// <summary>Checkouts and upgrades nobody paid, every attempt closed and past expiry plus grace: checked only after a housekeeping run (SPEC §7.9).</summary>
+    private const string UnwithdrawnUnpaid = """
+        SELECT i.id::text FROM invoices i JOIN payments p ON p.invoice_id = i.id
+         WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change')
+         GROUP BY i.id
+        HAVING count(*) FILTER (WHERE p.status = 'pending') = 0
+           AND max(coalesce(p.expires_at, p.updated_at)) + interval '1 hour' < $1
+        """;
+
+    public const string UnwithdrawnRule = "no unpaid checkout or upgrade kept past its last attempt's expiry plus grace after housekeeping";
 
     // ---- Deliveries (SPEC §8.1) --------------------------------------------------------------
     // Kept apart from Rules on purpose: it needs the service's clock, which may be a test clock.
@@ -112,24 +179,29 @@ public static class InvariantChecker
 
     /// <summary>Every rule over the whole history.</summary>
     /// <param name="clockNow">The service's clock now (BILLING_TEST_CLOCK when it runs on one); the database's now() when null.</param>
-    public static Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null) =>
-        CheckAsync(db, null, afterJobRunAt, clockNow);
+    /// <param name="afterHousekeepingAt">The time of a housekeeping run just finished: unpaid checkouts and upgrades due for withdrawal must be gone.</param>
+    public static Task<List<Violation>> CheckAsync(NpgsqlDataSource db, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null,
+                                                   DateTimeOffset? afterHousekeepingAt = null) =>
+        CheckAsync(db, null, afterJobRunAt, clockNow, afterHousekeepingAt);
 
     /// <summary>Every rule, over the whole history (<paramref name="scope"/> null) or narrowed to the changed rows it names.</summary>
     /// <param name="clockNow">The service's clock now (BILLING_TEST_CLOCK when it runs on one); the database's now() when null.</param>
-    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, InvariantScope? scope, DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
+    /// <param name="afterHousekeepingAt">The time of a housekeeping run just finished: unpaid checkouts and upgrades due for withdrawal must be gone.</param>
+    public static async Task<List<Violation>> CheckAsync(NpgsqlDataSource db, InvariantScope? scope, DateTimeOffset? afterJobRunAt = null,
+                                                         DateTimeOffset? clockNow = null, DateTimeOffset? afterHousekeepingAt = null)
     {
         await using var conn = await db.OpenConnectionAsync();
         await TuneAsync(conn);
+        var logged = await HasLogAsync(conn);
         // One round trip for the whole list: a simulated year runs it every day.
         await using var batch = new NpgsqlBatch(conn);
         var names = new List<string>();
         foreach (var rule in Rules)
         {
             var ids = scope?.For(rule.Kind);
-            if (scope is not null && ids is Array { Length: 0 })
+            if ((scope is not null && ids is Array { Length: 0 }) || (rule.NeedsLog && !logged))
             {
-                continue; // nothing of this kind changed
+                continue; // nothing of this kind changed, or no log to read
             }
             batch.BatchCommands.Add(Command(rule.Text(scope is not null), ids));
             names.Add(rule.Name);
@@ -144,11 +216,12 @@ public static class InvariantChecker
             batch.BatchCommands.Add(Command(StaleAttempts, at.ToUniversalTime()));
             names.Add(StaleRule);
         }
-        var found = new List<Violation>();
-        if (names.Count == 0)
+        if (afterHousekeepingAt is { } hk)
         {
-            return found;
+            batch.BatchCommands.Add(Command(UnwithdrawnUnpaid, hk.ToUniversalTime()));
+            names.Add(UnwithdrawnRule);
         }
+        var found = new List<Violation>();
         await using var r = await batch.ExecuteReaderAsync();
         foreach (var name in names)
         {
@@ -164,6 +237,13 @@ public static class InvariantChecker
             await r.NextResultAsync();
         }
         return found;
+    }
+
+    /// <summary>Whether <see cref="InvariantChangeLog"/>'s plan-change and grant logs are installed in this database.</summary>
+    private static async Task<bool> HasLogAsync(NpgsqlConnection conn)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT to_regclass('invariant_plan_changes') IS NOT NULL AND to_regclass('invariant_grants') IS NOT NULL", conn);
+        return (bool)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static NpgsqlBatchCommand Command(string sql, object? arg)
@@ -182,7 +262,8 @@ public static class InvariantChecker
         var times = new List<(string, double)>();
         await using var conn = await db.OpenConnectionAsync();
         await TuneAsync(conn);
-        foreach (var rule in Rules)
+        var logged = await HasLogAsync(conn);
+        foreach (var rule in Rules.Where(r => logged || !r.NeedsLog))
         {
             var sql = rule.Text(scope is not null);
             var ids = scope?.For(rule.Kind);

@@ -15,7 +15,7 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// the other finishes the job by HTTP (as an operator would) and carries on alone while the dead
 /// one restarts; it rejoins at the next job after it is up.
 /// </summary>
-public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases)
+public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases, string clerkKey)
 {
     private readonly ApiProcess[] _apis = new ApiProcess[2];
     private readonly SimClock _clock = new();
@@ -38,6 +38,11 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     {
         ["BILLING_TEST_CLOCK"] = _now.ToString("o", CultureInfo.InvariantCulture),
         ["BILLING_SCHEDULER_ENABLED"] = "true",
+        // Housekeeping once a day at 04:00, after the retry run, and waited for like the others:
+        // every 15 minutes (the default) its runs would fall wherever a clock step lands.
+        ["BILLING_HOUSEKEEPING_CRON"] = "0 4 * * *",
+        // The customers' own calls (checkout, plan changes, cancel, pay now) carry Clerk tokens.
+        ["CLERK_JWT_KEY"] = clerkKey,
         // The iPaymu client's circuit breaker counts failures over 30 s of real time, which here is
         // months of simulated time: after an outage day it would let one trial call through and
         // refuse the calls beside it, so the seed's outcome would depend on the machine's speed.
@@ -50,9 +55,9 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
 
     /// <summary>
     /// Starts both instances at <paramref name="at"/>; their schedulers catch up the last
-    /// renewal and retry occurrences before it, which is waited for.
+    /// renewal, retry and housekeeping occurrences before it, which are waited for.
     /// </summary>
-    public async Task StartAsync(DateTimeOffset at, DateTimeOffset lastRenewal, DateTimeOffset lastRetry)
+    public async Task StartAsync(DateTimeOffset at, DateTimeOffset lastRenewal, DateTimeOffset lastRetry, DateTimeOffset lastHousekeeping)
     {
         _now = _clock.Now = at;
         // iPaymu's clock is the simulated one, so its history can be asked for by date (StandInOptions.HistoryByDate).
@@ -66,7 +71,11 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         started.CopyTo(_apis, 0);
         await WaitForRunAsync("renewal", lastRenewal);
         await WaitForRunAsync("retry", lastRetry);
+        await WaitForRunAsync("housekeeping", lastHousekeeping);
     }
+
+    /// <summary>Waits for an instance still restarting (the run's end: nothing may be left starting).</summary>
+    public Task SettleAsync() => phases.TimeAsync("restart (waited for)", () => _restart);
 
     /// <summary>kill -9 the instance making the next payment request.</summary>
     public void Arm() => _armed = 1;
@@ -158,10 +167,13 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         }
     }
 
+    /// <summary>Instance <paramref name="pick"/> (0 or 1), or the other while it restarts.</summary>
+    public ApiProcess Pick(int pick) => _apis[pick % 2 == _down ? (pick + 1) % 2 : pick % 2];
+
     /// <summary>Posts a callback to instance <paramref name="pick"/> (the other while it restarts); its HTTP status, null if unreachable.</summary>
     public async Task<int?> DeliverAsync(SignedCallback cb, int pick)
     {
-        var api = _apis[pick % 2 == _down ? (pick + 1) % 2 : pick % 2];
+        var api = Pick(pick);
         var to = cb with { NotifyUrl = new Uri(api.BaseUrl, new Uri(cb.NotifyUrl).PathAndQuery).ToString() };
         var d = await world.StandIn.Callbacks.DeliverAsync(to, CancellationToken.None);
         return d.StatusCode;

@@ -7,10 +7,13 @@ namespace BillingCycle.ProcessTests.Simulation;
 
 /// <summary>
 /// A seeded, deterministic year of billing against two API processes on the test clock, with
-/// their schedulers running the jobs: customers pay at once, late, on a retry, never, or twice;
-/// callbacks are duplicated, delayed, reordered or lost; iPaymu has outage days; an instance is
-/// killed mid-job. The invariants are checked after every simulated day (over what the day
-/// changed) and at every month end (over the whole history); a failure names the seed and day.
+/// their schedulers running the jobs (renewal, retry, housekeeping): customers pay at once, late,
+/// on a retry, through pay now, never, or twice; callbacks are duplicated, delayed, reordered or
+/// lost; iPaymu has outage days; an instance is killed mid-job. Customers also live through the
+/// web app's API (<see cref="Lifecycle"/>): new ones check out (some never pay), others upgrade
+/// mid-period, downgrade, cancel and resume, or come back. The invariants are checked after every
+/// simulated day (over what the day changed) and at every month end (over the whole history); a
+/// failure names the seed and day.
 /// Defaults (840 × 12 = 10,080 subscription-months) are what CI runs; the long run is
 /// BILLING_SIM_SUBSCRIPTIONS=5000 (see README).
 /// </summary>
@@ -35,12 +38,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
         await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true);
         await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        await SeedAsync(world.Db, rng, subscriptions);
-        var instances = new Instances(world, output, phases);
+        var plans = await SeedAsync(world.Db, rng, subscriptions);
+        var tokens = new ClerkTokens();
+        var instances = new Instances(world, output, phases, tokens.PublicKeyPem);
+        var api = new SimApi(instances, tokens);
         var mail = new Mailbox(instances.DeliverAsync);
-        var customers = new Customers(world, mail, instances.DeliverAsync);
+        var customers = new Customers(world, mail, instances.DeliverAsync, api);
+        var lifecycle = new Lifecycle(world, api, plans);
         var eve = start.AddDays(-1);
-        await phases.TimeAsync("start", () => instances.StartAsync(eve.AddHours(3).AddSeconds(30), eve.AddHours(2), eve.AddHours(3)));
+        await phases.TimeAsync("start", () => instances.StartAsync(eve.AddHours(4).AddSeconds(30), eve.AddHours(2), eve.AddHours(3), eve.AddHours(4)));
 
         var end = start.AddMonths(months);
         var days = (end - start).Days;
@@ -64,7 +70,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 await instances.RunScheduledAsync("renewal", "/api/billing/renew", date.AddHours(2));
                 await instances.RunScheduledAsync("retry", "/api/billing/retry", date.AddHours(3));
                 instances.Disarm();
-                await phases.TimeAsync("customers", () => customers.ActAsync(rng, day));
+                await instances.RunScheduledAsync("housekeeping", "/api/billing/housekeeping", date.AddHours(4));
+                await phases.TimeAsync("lifecycle", () => lifecycle.ActAsync(rng, day));
+                await phases.TimeAsync("customers", () => customers.ActAsync(rng, day, outage));
                 await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
                 world.StandIn.State.Requests.Clear(); // counted by Instances; a long run would keep every body
                 if (outage)
@@ -74,8 +82,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 // After an outage day, open attempts could not be settled: judge staleness only on normal days.
                 await phases.TimeAsync("checks (day)", async () =>
                 {
-                    var changed = await world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30));
+                    var changed = await world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30),
+                                                                           afterHousekeepingAt: date.AddHours(4));
                     await AssertTakenByGatewayAsync(world, changed.Invoices);
+                    await AssertBilledAsThePlanSaysAsync(world, changed.Invoices);
                 });
                 if (date.AddDays(1).Day == 1)
                 {
@@ -99,11 +109,15 @@ public sealed class SimulationTests(ITestOutputHelper output)
             instances.Disarm();
             await instances.RunScheduledAsync("renewal", "/api/billing/renew", end.AddHours(2));
             await instances.RunScheduledAsync("retry", "/api/billing/retry", end.AddHours(3));
+            await instances.RunScheduledAsync("housekeeping", "/api/billing/housekeeping", end.AddHours(4));
             await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, 1_000_000)); // everything still queued, however delayed
+            await instances.SettleAsync();
             await phases.TimeAsync("checks (history)", async () =>
             {
                 await world.AssertInvariantsAsync();
-                await AssertTakenByGatewayAsync(world, (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray());
+                var all = (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray();
+                await AssertTakenByGatewayAsync(world, all);
+                await AssertBilledAsThePlanSaysAsync(world, all);
             });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -122,17 +136,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var dunned = await world.Db.ScalarAsync<long>("SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Payment failed after 5 retry attempts'");
         var oddities = await world.Db.ScalarAsync<long>("SELECT count(*) FROM payments WHERE oddity IS NOT NULL");
         var total = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
+        var life = await LifecycleFiguresAsync(world.Db);
         var figures = $"seed {seed}: {subscriptions} subscriptions x {months} months, 2 instances; {total} invoices, {paid} paid, " +
             $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
             $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
+            $"lifecycle: {life.Describe()}; pay now {customers.PayNowLinks} links, {customers.PayNowUnavailable} gateway down, {customers.PayNowNotOpen} not open; " +
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
+        output.WriteLine($"lifecycle calls ({api.Calls} to the API): {lifecycle.Counts}");
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
         output.WriteLine($"time by phase: {phases}");
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         output.WriteLine("callback outcomes: " + string.Join(", ", await world.Db.ListAsync<string>(
             "SELECT coalesce(outcome, '-') || ' ' || count(*) FROM webhook_events GROUP BY outcome ORDER BY outcome")));
-        Console.Error.WriteLine($"simulation: {figures}\nsimulation: time by phase: {phases}");
+        Console.Error.WriteLine($"simulation: {figures}\nsimulation: lifecycle calls: {lifecycle.Counts}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
         ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed + customers.Forged);
         ResilienceReport.Simulation(figures);
@@ -145,8 +162,65 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(paid > 0 && total >= subscriptions, "the year billed and collected");
         Assert.Equal(0, mail.Pending);
         // Every occurrence was started by a scheduler, once (a killed run included), none by the catch-up or HTTP alone.
-        Assert.Equal(2L * (days + 1), await world.Db.ScalarAsync<long>(
-            "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND job IN ('renewal', 'retry')"));
+        Assert.Equal(3L * (days + 1), await world.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND job IN ('renewal', 'retry', 'housekeeping')"));
+        if ((long)subscriptions * months >= 5_000)
+        {
+            // A run this size lives every path of the lifecycle; one that never happened proves nothing.
+            Assert.True(life.All(n => n > 0), $"every lifecycle path taken at least once: {life.Describe()}");
+            Assert.True(customers.PayNowLinks > 0 && lifecycle.Count("checkout race") > 0 && lifecycle.Count("resume") > 0,
+                $"pay now, a checkout race and a resume at least once: {lifecycle.Counts}");
+        }
+    }
+
+    /// <summary>What became of the lifecycle, read from the database at the end.</summary>
+    private sealed record LifecycleFigures(long CheckoutsPaid, long CheckoutsWithdrawn, long UpgradesPaid, long UpgradesWithdrawn,
+                                           long DowngradesApplied, long CanceledAtPeriodEnd, long CanceledByCustomer)
+    {
+        public bool All(Func<long, bool> ok) =>
+            new[] { CheckoutsPaid, CheckoutsWithdrawn, UpgradesPaid, UpgradesWithdrawn, DowngradesApplied, CanceledAtPeriodEnd, CanceledByCustomer }.All(ok);
+
+        public string Describe() =>
+            $"{CheckoutsPaid} checkouts paid, {CheckoutsWithdrawn} withdrawn unpaid; {UpgradesPaid} upgrades paid, {UpgradesWithdrawn} withdrawn unpaid; " +
+            $"{DowngradesApplied} downgrades applied at renewal; {CanceledAtPeriodEnd} canceled at period end, {CanceledByCustomer} canceled now";
+    }
+
+    private static async Task<LifecycleFigures> LifecycleFiguresAsync(TestDatabase db)
+    {
+        var f = (await db.ScalarAsync<string>("""
+            SELECT concat_ws('|',
+                (SELECT count(*) FROM invoices WHERE kind = 'subscription_create' AND status = 'paid'),
+                (SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Checkout not paid'),
+                (SELECT count(*) FROM invoices WHERE kind = 'plan_change' AND status = 'paid'),
+                (SELECT count(*) FROM billing_logs WHERE details->>'action' = 'upgrade_expired'),
+                (SELECT count(*) FROM invoices WHERE kind = 'renewal' AND status = 'paid' AND (line_items->>'scheduled_change')::boolean),
+                (SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Canceled at period end'),
+                (SELECT count(*) FROM subscriptions WHERE cancel_reason = 'Canceled by customer'))
+            """)).Split('|').Select(long.Parse).ToArray();
+        return new LifecycleFigures(f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    }
+
+    /// <summary>
+    /// Credits follow the plan billed: every checkout and renewal invoice names a plan and bills its
+    /// price and credits (a downgrade's renewal the new plan's); every upgrade invoice names the new
+    /// plan's interaction credits and the scraper difference. The simulation never edits a plan, so
+    /// the plans as they are now are the plans as they were billed.
+    /// </summary>
+    private static async Task AssertBilledAsThePlanSaysAsync(ProcessWorld world, Guid[] invoices)
+    {
+        var wrong = await world.Db.ListAsync<string>("""
+            SELECT i.invoice_number || ' ' || i.kind FROM invoices i
+              LEFT JOIN subscription_plans p ON p.id = (CASE WHEN i.kind = 'plan_change' THEN i.line_items->>'to_plan_id' ELSE i.line_items->>'plan_id' END)::uuid
+              LEFT JOIN subscription_plans f ON f.id = (i.line_items->>'from_plan_id')::uuid
+             WHERE i.id = ANY($1)
+               AND (p.id IS NULL
+                    OR (i.line_items->>'interaction_credits')::bigint IS DISTINCT FROM p.interaction_credits
+                    OR (i.line_items->>'scraper_credits')::bigint IS DISTINCT FROM
+                       CASE WHEN i.kind = 'plan_change' THEN greatest(0, p.scraper_credits - f.scraper_credits) ELSE p.scraper_credits END
+                    OR (i.kind <> 'plan_change' AND i.amount <> p.price))
+            """, (object)invoices);
+        ResilienceReport.Checked(wrong.Count == 0 ? 0 : 1);
+        Assert.True(wrong.Count == 0, $"invoices not billed as their plan says: {string.Join(", ", wrong.Take(5))}");
     }
 
     /// <summary>
@@ -164,13 +238,24 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(conjured.Count == 0, $"payments recorded as paid that iPaymu did not take: {string.Join(", ", conjured.Take(5))}");
     }
 
-    /// <summary>Subscriptions anchored on every kind of day (28th-31st included), periods ending in January.</summary>
-    private static async Task SeedAsync(TestDatabase db, Random rng, int count)
+    /// <summary>
+    /// Three plans (the Business plan's scraper credits above Pro's, Starter's below, so upgrades
+    /// add a difference and downgrades change what a renewal grants), and subscriptions written as
+    /// the web app writes them (SPEC §1) on a plan drawn from the seed, anchored on every kind of
+    /// day (28th-31st included), periods ending in January.
+    /// </summary>
+    private static async Task<SimPlan[]> SeedAsync(TestDatabase db, Random rng, int count)
     {
-        var plan = await Seed.PlanAsync(db, 149_000, interaction: 1_000, scraper: 500);
+        SimPlan[] plans =
+        [
+            new(await Seed.PlanAsync(db, 49_000, interaction: 200, scraper: 100, name: "Starter"), "Starter", 49_000, 200, 100),
+            new(await Seed.PlanAsync(db, 149_000, interaction: 1_000, scraper: 500, name: "Pro"), "Pro", 149_000, 1_000, 500),
+            new(await Seed.PlanAsync(db, 299_000, interaction: 3_000, scraper: 1_200, name: "Business"), "Business", 299_000, 3_000, 1_200),
+        ];
         var anchors = Enumerable.Range(0, count)
             .Select(_ => new DateTimeOffset(2025, 12, 1 + rng.Next(31), rng.Next(24), rng.Next(60), 0, TimeSpan.Zero))
             .ToArray();
+        var chosen = Enumerable.Range(0, count).Select(_ => plans[rng.Next(10) switch { < 3 => 0, < 8 => 1, _ => 2 }].Id).ToArray();
         var (starts, ends) = (anchors.Select(a => a.UtcDateTime).ToArray(), anchors.Select(a => a.AddMonths(1).UtcDateTime).ToArray());
         await db.ExecAsync("""
             INSERT INTO users (id, email, full_name, phone)
@@ -179,8 +264,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
             """, count);
         await db.ExecAsync("""
             INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
-            SELECT 'sim' || lpad(a.n::text, 5, '0'), $3, a.at, a.at, a.period_end
-              FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY a(at, period_end, n)
-            """, starts, ends, plan);
+            SELECT 'sim' || lpad(a.n::text, 5, '0'), a.plan, a.at, a.at, a.period_end
+              FROM unnest($1::timestamptz[], $2::timestamptz[], $3::uuid[]) WITH ORDINALITY a(at, period_end, plan, n)
+            """, starts, ends, chosen);
+        return plans;
     }
 }
