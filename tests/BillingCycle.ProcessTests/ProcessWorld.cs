@@ -74,7 +74,7 @@ public sealed class ProcessWorld : IAsyncDisposable
     /// <summary>Every invariant over the whole history.</summary>
     /// <param name="clockNow">The API's clock now, when it runs on BILLING_TEST_CLOCK and has deliveries to judge.</param>
     public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null) =>
-        Judge(await InvariantChecker.CheckAsync(Db.DataSource, null, afterJobRunAt, clockNow));
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope: null, afterJobRunAt, clockNow));
 
     /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed); returns what changed.</summary>
     public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null,

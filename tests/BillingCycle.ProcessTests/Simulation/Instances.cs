@@ -15,7 +15,8 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// the other finishes the job by HTTP (as an operator would) and carries on alone while the dead
 /// one restarts; it rejoins at the next job after it is up.
 /// </summary>
-public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases, string clerkKey)
+/// <param name="settings">More settings for both instances (the Clerk key, the SMTP server).</param>
+public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases, IReadOnlyDictionary<string, string> settings)
 {
     private readonly ApiProcess[] _apis = new ApiProcess[2];
     private readonly SimClock _clock = new();
@@ -34,15 +35,23 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     public string Tails() => string.Join("\n", _apis.Select((a, i) =>
         $"API {i} on port {a.Port} exited: {(a.HasExited ? $"yes, code {a.ExitCode}" : "no")}; its last lines:\n{string.Join('\n', a.Output.TakeLast(15))}"));
 
-    private Dictionary<string, string> Env() => new()
+    private Dictionary<string, string> Env()
+    {
+        var env = BaseEnv();
+        foreach (var (k, v) in settings)
+        {
+            env[k] = v;
+        }
+        return env;
+    }
+
+    private Dictionary<string, string> BaseEnv() => new()
     {
         ["BILLING_TEST_CLOCK"] = _now.ToString("o", CultureInfo.InvariantCulture),
         ["BILLING_SCHEDULER_ENABLED"] = "true",
         // Housekeeping once a day at 04:00, after the retry run, and waited for like the others:
         // every 15 minutes (the default) its runs would fall wherever a clock step lands.
         ["BILLING_HOUSEKEEPING_CRON"] = "0 4 * * *",
-        // The customers' own calls (checkout, plan changes, cancel, pay now) carry Clerk tokens.
-        ["CLERK_JWT_KEY"] = clerkKey,
         // The iPaymu client's circuit breaker counts failures over 30 s of real time, which here is
         // months of simulated time: after an outage day it would let one trial call through and
         // refuse the calls beside it, so the seed's outcome would depend on the machine's speed.
