@@ -101,6 +101,8 @@ public static class InvariantChangeLog
         -- does (it looks grants up by user, type, kind and reference, which has its unique key),
         -- so this index exists only in the test database.
         CREATE INDEX IF NOT EXISTS invariant_credit_reference_idx ON credit_transactions (reference_id);
+        -- The outbox rule reads the notifications of the retention window; the service reads them by user.
+        CREATE INDEX IF NOT EXISTS invariant_notifications_created_idx ON notifications (created_at);
         """;
 
     private const string Take = """

@@ -72,12 +72,12 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         }
         foreach (var user in lapsed)
         {
-            if (rng.Next(10_000) < 30)
+            if (rng.Next(10_000) < 15)
             {
                 acts.Add(new Act(user, "checkout again", rng.Next(2), plans[rng.Next(plans.Count)]));
             }
         }
-        var arrivals = rng.Next(3);
+        var arrivals = rng.Next(10) switch { < 4 => 0, < 9 => 1, _ => 2 };
         var newcomers = new List<string>();
         for (var i = 0; i < arrivals; i++)
         {

@@ -164,16 +164,21 @@ public sealed class SimulationTests(ITestOutputHelper output)
             $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
             $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
             $"lifecycle: {life.Describe()}; pay now {customers.PayNowLinks} links, {customers.PayNowUnavailable} gateway down, {customers.PayNowNotOpen} not open; " +
-            $"emails {outbox}, {duplicatesReceived} received twice; " +
+            $"emails {outbox}; " +
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
         output.WriteLine($"lifecycle calls ({api.Calls} to the API): {lifecycle.Counts}");
+        // Not decided by the seed: at least once (SPEC §8.1) lets a send repeat, and here a lease
+        // (4 minutes on the billing clock) ends whenever the simulated clock leaps an hour or a
+        // day past a worker still sending its batch, so the other instance sends it again.
+        var repeats = $"emails received more than once (at least once; timing, not the seed): {duplicatesReceived} of {smtp.Accepted}";
+        output.WriteLine(repeats);
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
         output.WriteLine($"time by phase: {phases}");
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         output.WriteLine("callback outcomes: " + string.Join(", ", await world.Db.ListAsync<string>(
             "SELECT coalesce(outcome, '-') || ' ' || count(*) FROM webhook_events GROUP BY outcome ORDER BY outcome")));
-        Console.Error.WriteLine($"simulation: {figures}\nsimulation: lifecycle calls: {lifecycle.Counts}\nsimulation: time by phase: {phases}");
+        Console.Error.WriteLine($"simulation: {figures}\nsimulation: lifecycle calls: {lifecycle.Counts}\nsimulation: {repeats}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
         ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed + customers.Forged);
         ResilienceReport.Simulation(figures);
