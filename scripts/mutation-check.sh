@@ -21,9 +21,10 @@ declare -A describe=(
   [ledger-order]="take a credit change's time from the request, not from under the balance lock"
   [migrations-rls-off]="schema_migrations created without row-level security"
   [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
+  [live-subscription-unique]="drop the unique index that keeps one live subscription per user"
+  [upgrade-before-payment]="an upgrade changes the plan when it is invoiced, not when it is paid"
   [outbox-trigger-dropped]="a notification no longer queues its email in its own transaction (trigger removed)"
   [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
-  [one-live-subscription]="the database no longer keeps a user to one live subscription (partial unique index dropped)"
   [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
 )
 
@@ -71,15 +72,18 @@ mutate() {
       # As a developer "simplifying" would: the role alone, whichever organization it is in.
       perl -0pi -e 's/var \(orgId, orgRole\) = ActiveOrganization\(claims\);/var (_, orgRole) = ActiveOrganization(claims);/; s/string\.Equals\(orgId, _organizationId, StringComparison\.Ordinal\)\s*&&\s*//' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs
       ! grep -q 'string.Equals(orgId, _organizationId' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs ;;
+    live-subscription-unique)
+      perl -0pi -e "s/CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_one_live_per_user ON subscriptions \(user_id\) WHERE status <> 'canceled';//" db/migrations/0014_subscription_lifecycle.sql
+      ! grep -q 'CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_one_live_per_user' db/migrations/0014_subscription_lifecycle.sql ;;
+    upgrade-before-payment)
+      perl -0pi -e 's/(VALUES \(v_invoice, 1, v_number \|\| \x27-1\x27, v_total\.amount, \x27pending\x27, 0, p_now, p_now\)\n\s*RETURNING id INTO v_payment;)/$1\n    UPDATE subscriptions SET plan_id = np.id, updated_at = p_now WHERE id = s.id;/' db/functions/subscription_plan_change.sql
+      grep -q 'UPDATE subscriptions SET plan_id = np.id, updated_at = p_now WHERE id = s.id;' db/functions/subscription_plan_change.sql ;;
     outbox-trigger-dropped)
       perl -0pi -e 's/CREATE OR REPLACE TRIGGER notifications_queue_email AFTER INSERT ON notifications\n\s*FOR EACH ROW EXECUTE FUNCTION deliveries_queue_email\(\);\n//' db/functions/deliveries.sql
       ! grep -q 'TRIGGER notifications_queue_email' db/functions/deliveries.sql ;;
     claim-without-skip-locked)
       perl -0pi -e 's/\n\s*FOR UPDATE SKIP LOCKED\),/),/' db/functions/deliveries.sql
       ! grep -qE '^\s+FOR UPDATE SKIP LOCKED' db/functions/deliveries.sql ;;
-    one-live-subscription)
-      perl -0pi -e "s/CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_one_live_per_user ON subscriptions \(user_id\) WHERE status <> 'canceled';//" db/migrations/0014_subscription_lifecycle.sql
-      ! grep -q 'subscriptions_one_live_per_user ON' db/migrations/0014_subscription_lifecycle.sql ;;
     console-antiforgery-off)
       perl -0pi -e 's/&& !await antiforgery\.IsRequestValidAsync\(http\)/\&\& antiforgery is null/' src/BillingCycle.Api/Console/ConsoleHeaders.cs
       ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
@@ -88,7 +92,7 @@ mutate() {
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker outbox-trigger-dropped claim-without-skip-locked one-live-subscription console-antiforgery-off)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off)
 filter=(); [ -z "${MUTANT_TEST_FILTER:-}" ] || filter=(--filter "$MUTANT_TEST_FILTER")
 survived=0
 for m in "${mutants[@]}"; do

@@ -51,7 +51,7 @@ public static class ControlEndpoints
             {
                 case "pay":
                     p.Status = 1;
-                    p.PaidAt ??= DateTimeOffset.UtcNow;
+                    p.PaidAt ??= state.Clock.GetUtcNow();
                     break;
                 case "expire":
                     p.Status = -2;

@@ -96,7 +96,7 @@ public static class GatewayEndpoints
             return Bad("error - invalid request");
         }
         var hours = RequestFields.Int(b["expired"]) ?? 24;
-        var now = DateTimeOffset.UtcNow;
+        var now = state.Clock.GetUtcNow();
         var p = new StandInPayment
         {
             SessionId = Guid.NewGuid().ToString(),
@@ -126,7 +126,7 @@ public static class GatewayEndpoints
             return Bad("Total price min Rp 5000 and max Rp 999999999");
         }
         var hours = RequestFields.Int(b["expired"]) ?? 24;
-        var now = DateTimeOffset.UtcNow;
+        var now = state.Clock.GetUtcNow();
         var p = new StandInPayment
         {
             SessionId = Guid.NewGuid().ToString(),
@@ -192,13 +192,18 @@ public static class GatewayEndpoints
         var b = Body(http) ?? [];
         var page = Math.Max(1, RequestFields.Int(b["page"]) ?? 1);
         var limit = Math.Clamp(RequestFields.Int(b["limit"]) ?? 20, 1, 20);
-        var all = state.ByTransaction.Values.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
+        var all = options.Value.HistoryByDate
+            ? state.History(Date(b["startdate"]), Date(b["enddate"]))
+            : state.ByTransaction.Values.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
         var items = all.Skip((page - 1) * limit).Take(limit).Select(Describe).ToList();
         var totalPages = Math.Max(1, (all.Count + limit - 1) / limit);
         return options.Value.HistoryShape == "results"
             ? Ok(new { Results = items })
             : Ok(new { Transaction = items, Pagination = new { total = all.Count, per_page = limit, current_page = page, total_page = totalPages } });
     }
+
+    private static DateOnly? Date(JsonNode? node) =>
+        DateOnly.TryParseExact(RequestFields.Str(node), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
 
     private static IResult Balance(IOptions<StandInOptions> options) =>
         Ok(new { Va = options.Value.Va, MerchantBalance = "1500000", MemberBalance = 0 });

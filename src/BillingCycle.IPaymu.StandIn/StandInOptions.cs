@@ -24,6 +24,14 @@ public sealed class StandInOptions
     public string SignatureForms { get; set; } = "either";
 
     /// <summary>
+    /// Whether history honours startdate/enddate (the transaction's creation date, WIB), as iPaymu
+    /// does. Off by default: the stand-in's clock is real time while a caller on a test clock asks
+    /// for its own dates, so only a caller that also sets <see cref="StandInState.Clock"/> (the
+    /// seeded simulation) turns it on.
+    /// </summary>
+    public bool HistoryByDate { get; set; }
+
+    /// <summary>
     /// The billing service's base URL (STANDIN_BILLING_URL), so the page can show the service's
     /// clock beside the stand-in's own real time; with STANDIN_BILLING_CRON_SECRET to read it.
     /// </summary>

@@ -46,6 +46,9 @@ public sealed class StandInState
     private long _nextTransaction = 100_000;
     private readonly Lock _faultGate = new();
 
+    /// <summary>The stand-in's time for the payments it creates (a simulation sets its own).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public ConcurrentDictionary<string, StandInPayment> BySession { get; } = new();
     public ConcurrentDictionary<string, StandInPayment> ByTransaction { get; } = new();
     public ConcurrentQueue<StandInRequest> Requests { get; } = new();
@@ -92,6 +95,38 @@ public sealed class StandInState
         {
             p.TransactionId = NewTransactionId();
             ByTransaction[p.TransactionId] = p;
+            Interlocked.Increment(ref _transactionsAdded);
+        }
+    }
+
+    private readonly Lock _historyGate = new();
+    private long _transactionsAdded;
+    private (long Added, int Count, DateOnly? From, DateOnly? To, List<StandInPayment> Items)? _history;
+
+    /// <summary>
+    /// For <see cref="StandInOptions.HistoryByDate"/>: the transactions created between the two WIB
+    /// dates (inclusive), newest first. A run reads many pages of one window, and sorting every
+    /// transaction for each page was the stand-in's largest cost in a long simulation; so the list
+    /// is kept until a transaction is added through <see cref="AssignTransaction"/> (or all are
+    /// cleared). A test that swaps entries of <see cref="ByTransaction"/> by hand reads history
+    /// without this option, sorted afresh each time.
+    /// </summary>
+    public List<StandInPayment> History(DateOnly? from, DateOnly? to)
+    {
+        lock (_historyGate)
+        {
+            var (added, count) = (Interlocked.Read(ref _transactionsAdded), ByTransaction.Count);
+            if (_history is { } h && h.Added == added && h.Count == count && h.From == from && h.To == to)
+            {
+                return h.Items;
+            }
+            var wib = TimeSpan.FromHours(7);
+            var items = ByTransaction.Values
+                .Where(p => (from is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) >= from)
+                            && (to is null || DateOnly.FromDateTime(p.CreatedAt.ToOffset(wib).DateTime) <= to))
+                .OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.TransactionId).ToList();
+            _history = (added, count, from, to, items);
+            return items;
         }
     }
 }

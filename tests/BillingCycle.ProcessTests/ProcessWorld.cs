@@ -38,7 +38,10 @@ public sealed class ProcessWorld : IAsyncDisposable
             all[k] = v;
         }
         var api = await ApiProcess.StartAsync(all, port);
-        _apis.Add(api);
+        lock (_apis)
+        {
+            _apis.Add(api);
+        }
         return api;
     }
 
@@ -68,17 +71,35 @@ public sealed class ProcessWorld : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Every invariant over the whole history.</summary>
     /// <param name="clockNow">The API's clock now, when it runs on BILLING_TEST_CLOCK and has deliveries to judge.</param>
-    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null)
+    public async Task AssertInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null) =>
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope: null, afterJobRunAt, clockNow));
+
+    /// <summary>Every invariant over what changed since the previous call (needs <see cref="InvariantChangeLog"/> installed); returns what changed.</summary>
+    public async Task<InvariantScope> AssertChangedInvariantsAsync(DateTimeOffset? afterJobRunAt = null, DateTimeOffset? clockNow = null,
+                                                                   DateTimeOffset? afterHousekeepingAt = null)
     {
-        var violations = await InvariantChecker.CheckAsync(Db.DataSource, afterJobRunAt, clockNow);
+        var scope = await InvariantChangeLog.TakeAsync(Db.DataSource);
+        Judge(await InvariantChecker.CheckAsync(Db.DataSource, scope, afterJobRunAt, clockNow, afterHousekeepingAt));
+        return scope;
+    }
+
+    private static void Judge(List<InvariantChecker.Violation> violations)
+    {
         ResilienceReport.Checked(violations.Count);
         Assert.True(violations.Count == 0, "invariants violated:\n" + InvariantChecker.Describe(violations));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var api in _apis)
+        // A snapshot: an instance restarting in the background may still be added.
+        ApiProcess[] apis;
+        lock (_apis)
+        {
+            apis = [.. _apis];
+        }
+        foreach (var api in apis)
         {
             await api.DisposeAsync();
         }

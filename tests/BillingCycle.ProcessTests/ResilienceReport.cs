@@ -9,12 +9,23 @@ namespace BillingCycle.ProcessTests;
 public static class ResilienceReport
 {
     private static readonly Lock Gate = new();
+    private static readonly List<string> Simulations = [];
     private static long _scenarios, _faults, _badInputs, _subscriptionMonths, _violations, _invariantChecks;
 
     public static void Scenario() => Add(ref _scenarios, 1);
     public static void Faults(long n) => Add(ref _faults, n);
     public static void BadInputs(long n) => Add(ref _badInputs, n);
     public static void SubscriptionMonths(long n) => Add(ref _subscriptionMonths, n);
+    /// <summary>A simulated run's figures (seed, size, faults, time), printed on the resilience line.</summary>
+    public static void Simulation(string figures)
+    {
+        lock (Gate)
+        {
+            Simulations.Add(figures);
+        }
+        Add(ref _scenarios, 0);
+    }
+
     public static void Checked(int violations)
     {
         Add(ref _invariantChecks, 1);
@@ -36,6 +47,7 @@ public static class ResilienceReport
                 simulated_subscription_months = _subscriptionMonths,
                 invariant_checks = _invariantChecks,
                 invariant_violations = _violations,
+                simulations = Simulations,
             }));
         }
     }

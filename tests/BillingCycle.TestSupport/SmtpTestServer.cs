@@ -33,6 +33,22 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedEmail> Received => _received;
 
+    /// <summary>
+    /// False: keep only each accepted message's Message-ID and how often it came (a simulated year
+    /// sends tens of thousands; their bodies would fill the memory). <see cref="Received"/> stays empty.
+    /// </summary>
+    public bool KeepMessages { get; init; } = true;
+
+    private readonly ConcurrentDictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+    /// <summary>Accepted messages by Message-ID, with how many times each came (at least once: a crash may send one twice).</summary>
+    public IReadOnlyDictionary<string, int> MessageIds => _ids;
+
+    private int _accepted;
+
+    /// <summary>Messages accepted, repeats included.</summary>
+    public int Accepted => _accepted;
+
     public int RefusedCount => _refused;
 
     /// <summary>Decides each message: null accepts it, a number refuses it with that SMTP reply code.</summary>
@@ -44,9 +60,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Time each message takes to be accepted (a slow server, to keep sends in flight).</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
 
-    public static async Task<SmtpTestServer> StartAsync(bool running = true, (string User, string Password)? credentials = null)
+    public static async Task<SmtpTestServer> StartAsync(bool running = true, (string User, string Password)? credentials = null, bool keepMessages = true)
     {
-        var server = new SmtpTestServer(DedicatedPostgres.FreePort()) { Credentials = credentials };
+        var server = new SmtpTestServer(DedicatedPostgres.FreePort()) { Credentials = credentials, KeepMessages = keepMessages };
         if (running)
         {
             await server.StartAgainAsync();
@@ -122,6 +138,12 @@ public sealed class SmtpTestServer : IAsyncDisposable
             {
                 Interlocked.Increment(ref owner._refused);
                 return new SmtpResponse((SmtpReplyCode)code, code >= 500 ? "5.1.1 Mailbox unavailable" : "4.3.0 Try again later");
+            }
+            Interlocked.Increment(ref owner._accepted);
+            owner._ids.AddOrUpdate(message.MessageId ?? "", 1, (_, n) => n + 1);
+            if (!owner.KeepMessages)
+            {
+                return SmtpResponse.Ok;
             }
             owner._received.Enqueue(new ReceivedEmail(message.MessageId ?? "", string.Join(",", message.To.Mailboxes.Select(m => m.Address)),
                 message.Subject ?? "", message.HtmlBody ?? "", message.TextBody ?? "", message));

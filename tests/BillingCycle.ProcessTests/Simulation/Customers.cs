@@ -1,90 +1,167 @@
+using System.Globalization;
 using BillingCycle.IPaymu.StandIn;
 
 namespace BillingCycle.ProcessTests.Simulation;
 
-/// <summary>What a customer does about one invoice, drawn once per invoice from the seed.</summary>
-public abstract record Behaviour
-{
-    /// <summary>Pays the first link the day it arrives.</summary>
-    public sealed record PayAtOnce : Behaviour;
-    /// <summary>Pays the first link, but iPaymu's callback is lost or arrives days later.</summary>
-    public sealed record PayLate : Behaviour;
-    /// <summary>Lets the first <c>Failures</c> links expire, then pays the next one (a retry).</summary>
-    public sealed record PayOnRetry(int Failures) : Behaviour;
-    /// <summary>Never pays: dunning runs its course and cancels.</summary>
-    public sealed record NeverPay : Behaviour;
-    /// <summary>Lets the first link lapse, then pays both the old link and the retry's new one.</summary>
-    public sealed record PayTwice : Behaviour;
-
-    public static Behaviour Draw(Random rng) => rng.Next(100) switch
-    {
-        < 50 => new PayAtOnce(),
-        < 64 => new PayLate(),
-        < 86 => new PayOnRetry(1 + rng.Next(5)),
-        < 92 => new NeverPay(),
-        _ => new PayTwice(),
-    };
-}
-
 /// <summary>
-/// iPaymu's side of callback delivery, with the network's misbehaviour: each callback is
-/// delivered at once, duplicated, delayed by days (so it arrives out of order) or lost. One
-/// answered other than 200 is resent the next day, as iPaymu does.
+/// The customers: each open payment link the service told a customer about is acted on once,
+/// per the invoice's behaviour (drawn from the seed the first time the invoice is seen). Paying
+/// marks the payment paid at the stand-in and hands iPaymu's callback to the mailbox. And a
+/// fraudster: the VA that signs callbacks is no secret (SPEC §10.3), so now and then someone posts
+/// a correctly signed "paid" callback for an open link, with a transaction iPaymu never had.
 /// </summary>
-public sealed class Mailbox(CallbackSender sender)
+public sealed class Customers(ProcessWorld world, Mailbox mail, Func<SignedCallback, int, Task<int?>> deliver, SimApi api)
 {
-    private readonly List<(int Day, SignedCallback Callback)> _queue = [];
+    private long _nextForgery = 900_000_000;
 
-    public int Sent { get; private set; }
-    public int Lost { get; private set; }
-    public int Duplicated { get; private set; }
-    public int Delayed { get; private set; }
-    public int Resent { get; private set; }
+    private readonly Dictionary<string, Behaviour> _plans = [];
+    private readonly HashSet<string> _handled = [];
+    /// <summary>Invoices whose customer asks for a link (pay now) on the given day: invoice → (user, day).</summary>
+    private readonly SortedDictionary<string, (string User, int Day)> _payNow = new(StringComparer.Ordinal);
 
-    public void Post(Random rng, int today, SignedCallback cb, bool late = false)
+    public int Forged { get; private set; }
+
+    /// <summary>Pay-now answers: a link (200), the gateway down (503), the invoice no longer open (409).</summary>
+    public int PayNowLinks { get; private set; }
+    public int PayNowUnavailable { get; private set; }
+    public int PayNowNotOpen { get; private set; }
+
+    public IEnumerable<string> PlanCounts() => _plans.Values.GroupBy(p => p.ToString()).Select(g => $"{g.Key} x{g.Count()}");
+
+    public async Task ActAsync(Random rng, int day, bool outage)
     {
-        var roll = rng.Next(100);
-        if (late)
+        await PayNowAsync(rng, day, outage);
+        var open = await world.Db.ListAsync<string>("""
+            SELECT p.session_id || '|' || p.invoice_id || '|' || p.attempt_number || '|' || i.kind || '|' || i.user_id
+              FROM payments p JOIN invoices i ON i.id = p.invoice_id
+             WHERE p.status = 'pending' AND p.session_id IS NOT NULL
+             ORDER BY i.user_id, i.period_start, i.kind, p.attempt_number -- not reference_id: its sequence number can skip after a crash
+            """);
+        var forgeries = new List<(SignedCallback Claim, int To)>();
+        foreach (var row in open)
         {
-            roll = rng.Next(2) == 0 ? 5 : 95; // a late payer's callback is lost or delayed
+            var parts = row.Split('|');
+            var (session, invoice, attempt) = (parts[0], parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
+            if (rng.Next(100) < 2)
+            {
+                forgeries.Add((Forge(session), rng.Next(2)));
+            }
+            if (!_handled.Add(session))
+            {
+                continue;
+            }
+            if (!_plans.TryGetValue(invoice, out var plan))
+            {
+                _plans[invoice] = plan = Behaviour.Draw(rng, parts[3]);
+                if (plan is Behaviour.PayNowNextDay)
+                {
+                    _payNow[invoice] = (parts[4], day + 1);
+                }
+            }
+            switch (plan)
+            {
+                case Behaviour.PayAtOnce:
+                    mail.Post(rng, day, Pay(session));
+                    break;
+                case Behaviour.PayLate:
+                    mail.Post(rng, day, Pay(session), late: true);
+                    break;
+                case Behaviour.PayOnRetry r when attempt > r.Failures:
+                    mail.Post(rng, day, Pay(session));
+                    break;
+                case Behaviour.PayTwice when attempt >= 2:
+                    var first = await world.Db.ScalarAsync<string>(
+                        "SELECT session_id FROM payments WHERE invoice_id = $1::uuid AND attempt_number = 1", invoice);
+                    mail.Post(rng, day, Pay(session));
+                    mail.Post(rng, day, Pay(first)); // the old, expired link paid as well
+                    break;
+            }
         }
-        switch (roll)
-        {
-            case < 10:
-                Lost++;
-                break;
-            case < 25:
-                Duplicated++;
-                _queue.Add((today, cb));
-                _queue.Add((today, cb));
-                _queue.Add((today + 1 + rng.Next(3), cb));
-                break;
-            case >= 85:
-                Delayed++;
-                _queue.Add((today + 1 + rng.Next(4), cb));
-                break;
-            default:
-                _queue.Add((today, cb));
-                break;
-        }
+        // Posted straight to the service, several at a time, as a script would.
+        await Parallel.ForEachAsync(forgeries, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (f, _) => await deliver(f.Claim, f.To));
     }
 
-    /// <summary>Delivers everything due by today, in a seeded shuffled order; failures are retried tomorrow.</summary>
-    public async Task DeliverDueAsync(Random rng, int today)
+    /// <summary>
+    /// The customers who left their link and come back the next day (the pay page's "Bayar
+    /// sekarang", SPEC §7.6): an open invoice gets a live link — a new attempt when the old one has
+    /// under 30 minutes left — which they pay; one no longer open is refused (409); with iPaymu down
+    /// a new link cannot be made (503) and they try again the day after. Answers are checked
+    /// against the invoice's state, read before the calls.
+    /// </summary>
+    private async Task PayNowAsync(Random rng, int day, bool outage)
     {
-        var due = _queue.Where(q => q.Day <= today).ToList();
-        _queue.RemoveAll(q => q.Day <= today);
-        foreach (var (_, cb) in due.OrderBy(_ => rng.Next()))
+        var due = _payNow.Where(p => p.Value.Day <= day).Select(p => (Invoice: p.Key, p.Value.User, Pick: rng.Next(2))).ToList();
+        if (due.Count == 0)
         {
-            var d = await sender.DeliverAsync(cb, CancellationToken.None);
-            Sent++;
-            if (d.StatusCode != 200)
+            return;
+        }
+        var state = (await world.Db.ListAsync<string>("""
+            SELECT i.id || '|' || i.status || '|' || s.status FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
+             WHERE i.id = ANY($1::uuid[])
+            """, (object)due.Select(d => Guid.Parse(d.Invoice)).ToArray())).Select(r => r.Split('|')).ToDictionary(r => r[0], r => (Invoice: r[1], Subscription: r[2]));
+        var answers = new SimApi.Answer[due.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, due.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => answers[i] = await api.PostAsync(due[i].User, $"/api/invoices/{due[i].Invoice}/pay", new { }, due[i].Pick));
+        for (var i = 0; i < due.Count; i++)
+        {
+            var (invoice, res) = (due[i].Invoice, answers[i]);
+            var s = state[invoice];
+            var open = s.Invoice == "pending" || (s.Invoice == "failed" && s.Subscription == "past_due");
+            if (open && res.Status == 200)
             {
-                Resent++;
-                _queue.Add((today + 1, cb));
+                PayNowLinks++;
+                _payNow.Remove(invoice);
+                var attempt = res.Body.GetProperty("attempt_number").GetInt32();
+                var row = (await world.Db.ScalarAsync<string>(
+                    "SELECT status || '|' || session_id || '|' || payment_url FROM payments WHERE invoice_id = $1::uuid AND attempt_number = $2",
+                    invoice, attempt)).Split('|', 3);
+                var session = row[1];
+                Assert.True(row[0] == "pending" && res.Body.GetProperty("payment_url").GetString() == row[2],
+                    $"pay now on {invoice}: the link answered is open attempt {attempt}'s ({string.Join(" ", row)}), answered {res}");
+                _handled.Add(session);
+                mail.Post(rng, day, Pay(session));
+            }
+            else if (open && outage && res is { Status: 503, Code: "GATEWAY_UNAVAILABLE" })
+            {
+                PayNowUnavailable++;
+                _payNow[invoice] = (due[i].User, day + 1);
+            }
+            else if (!open && res is { Status: 409, Code: "INVOICE_NOT_OPEN" })
+            {
+                PayNowNotOpen++;
+                _payNow.Remove(invoice);
+            }
+            else
+            {
+                throw new InvalidOperationException($"pay now on invoice {invoice} ({s.Invoice}, subscription {s.Subscription}{(outage ? ", iPaymu down" : "")}): answered {res}");
             }
         }
     }
 
-    public int Pending => _queue.Count;
+    /// <summary>A signed callback claiming the link was paid: the service must ask iPaymu, which has no such transaction.</summary>
+    private SignedCallback Forge(string session)
+    {
+        var real = world.StandIn.State.BySession[session];
+        var claim = new StandInPayment
+        {
+            SessionId = real.SessionId, ReferenceId = real.ReferenceId, Amount = real.Amount, NotifyUrl = real.NotifyUrl,
+            CreatedAt = real.CreatedAt, ExpiresAt = real.ExpiresAt, BuyerName = real.BuyerName,
+            TransactionId = (++_nextForgery).ToString(CultureInfo.InvariantCulture), Status = 1, PaidAt = world.StandIn.State.Clock.GetUtcNow(),
+        };
+        Forged++;
+        return world.StandIn.Callbacks.Build(claim);
+    }
+
+    private SignedCallback Pay(string session)
+    {
+        var p = world.StandIn.State.BySession[session];
+        lock (p)
+        {
+            world.StandIn.State.AssignTransaction(p);
+            p.Status = 1;
+            p.PaidAt ??= world.StandIn.State.Clock.GetUtcNow();
+        }
+        return world.StandIn.Callbacks.Build(p);
+    }
 }

@@ -92,4 +92,25 @@ public sealed class StandInTests : IAsyncLifetime
         var list = await _standIn.Http.GetFromJsonAsync<List<object>>("/_standin/payments");
         Assert.NotEmpty(list!);
     }
+
+    [Fact]
+    public async Task With_its_own_clock_the_stand_in_lists_history_between_the_dates_asked_as_iPaymu_does()
+    {
+        await using var standIn = await StandInHost.StartAsync(o => o.HistoryByDate = true);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero));
+        standIn.State.Clock = clock;
+        var client = ClientFactory.Create(standIn.BaseUrl, Patient).Client;
+        await client.CreateRedirectPaymentAsync(Payment("REF-MARCH"));
+        clock.Advance(TimeSpan.FromDays(60));
+        await client.CreateRedirectPaymentAsync(Payment("REF-APRIL"));
+        standIn.Act("REF-MARCH", "pay");
+        standIn.Act("REF-APRIL", "pay");
+
+        var april = await client.GetHistoryAsync(new HistoryQuery { Startdate = "2026-04-01", Enddate = "2026-05-30" });
+        var all = await client.GetHistoryAsync(new HistoryQuery());
+
+        Assert.Equal(["REF-APRIL"], april.Items.Select(i => i.ReferenceId));
+        Assert.Equal(["REF-APRIL", "REF-MARCH"], all.Items.Select(i => i.ReferenceId)); // newest first
+        Assert.Equal(new DateTimeOffset(2026, 4, 30, 10, 0, 0, TimeSpan.Zero), standIn.ByReference("REF-APRIL")!.CreatedAt);
+    }
 }
