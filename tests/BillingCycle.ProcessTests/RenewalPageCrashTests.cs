@@ -93,12 +93,14 @@ public sealed class RenewalPageCrashTests
         await Assert.ThrowsAnyAsync<Exception>(() => renew);
         ResilienceReport.Faults(1);
         Assert.Equal("running", await world.Db.ScalarAsync<string>("SELECT status FROM job_runs"));
+        var crashed = await world.Db.ScalarAsync<Guid>("SELECT id FROM job_runs");
         Assert.InRange(await world.Db.ScalarAsync<long>("SELECT count(*) FROM payments WHERE session_id IS NOT NULL"), 0, Due - 1);
 
         await using var restarted = await world.StartApiAsync(Env, api.Port);
         await ProcessWorld.PostJsonAsync(restarted.Cron, "/api/billing/renew");
 
-        Assert.Equal("abandoned", await world.Db.ScalarAsync<string>("SELECT status FROM job_runs ORDER BY started_at, trigger LIMIT 1"));
+        // The crashed run by its id: on the frozen test clock both runs start at the same instant.
+        Assert.Equal("abandoned", await world.Db.ScalarAsync<string>("SELECT status FROM job_runs WHERE id = $1", crashed));
         Assert.Equal(Due, await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices"));
         Assert.Equal(Due, await world.Db.ScalarAsync<long>("SELECT count(DISTINCT subscription_id) FROM invoices"));
         Assert.Equal(Due, await world.Db.ScalarAsync<long>("SELECT count(*) FROM payments"));
