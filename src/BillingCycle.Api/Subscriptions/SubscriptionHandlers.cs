@@ -63,13 +63,8 @@ public static class SubscriptionHandlers
 
     public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> Cancel([AsParameters] SubscriptionServices s)
     {
-        var body = await Body.ReadAsync(s.Request, required: false, s.Cancellation);
-        if (body.Error is { } error)
-        {
-            return error;
-        }
-        var target = await TargetAsync(s, body.UserId);
-        if (target.Error is { } refused)
+        var (body, target, refused) = await OptionalBodyAndTargetAsync(s);
+        if (refused is not null)
         {
             return refused;
         }
@@ -79,13 +74,8 @@ public static class SubscriptionHandlers
 
     public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> Resume([AsParameters] SubscriptionServices s)
     {
-        var body = await Body.ReadAsync(s.Request, required: false, s.Cancellation);
-        if (body.Error is { } error)
-        {
-            return error;
-        }
-        var target = await TargetAsync(s, body.UserId);
-        if (target.Error is { } refused)
+        var (_, target, refused) = await OptionalBodyAndTargetAsync(s);
+        if (refused is not null)
         {
             return refused;
         }
@@ -129,6 +119,18 @@ public static class SubscriptionHandlers
     }
 
     private sealed record Target(string UserId, Guid SubscriptionId, JsonHttpResult<ApiError>? Error);
+
+    /// <summary>Cancel and resume: an optional body (user_id for an admin, at_period_end), then the live subscription.</summary>
+    private static async Task<(LifecycleBody Body, Target Target, JsonHttpResult<ApiError>? Refused)> OptionalBodyAndTargetAsync(SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: false, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return (body, new Target("", Guid.Empty, error), error);
+        }
+        var target = await TargetAsync(s, body.UserId);
+        return (body, target, target.Error);
+    }
 
     /// <summary>The caller's live subscription: the one cancel, resume and change-plan act on.</summary>
     private static async Task<Target> TargetAsync(SubscriptionServices s, string? requested)
