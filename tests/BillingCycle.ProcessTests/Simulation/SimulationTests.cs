@@ -90,18 +90,19 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await world.StandIn.SetFaultsAsync(new StandInFaults());
                 }
                 var now = date.AddHours(4).AddSeconds(30); // the service's clock since the housekeeping step
-                await phases.TimeAsync("outbox", () => WaitForOutboxAsync(world, now, overdueOnly: true));
+                Func<Task> outboxSettles = () => WaitForOutboxAsync(world, now, overdueOnly: true);
+                await phases.TimeAsync("outbox", outboxSettles);
                 // After an outage day, open attempts could not be settled: judge staleness only on normal days.
                 await phases.TimeAsync("checks (day)", async () =>
                 {
                     var changed = await world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30),
-                                                                           clockNow: now, afterHousekeepingAt: date.AddHours(4));
+                                                                           clockNow: now, afterHousekeepingAt: date.AddHours(4), outboxSettles);
                     await AssertTakenByGatewayAsync(world, changed.Invoices);
                     await AssertBilledAsThePlanSaysAsync(world, changed.Invoices);
                 });
                 if (date.AddDays(1).Day == 1)
                 {
-                    await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync(clockNow: now));
+                    await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync(clockNow: now, outboxSettles: outboxSettles));
                     var invoices = await world.Db.ScalarAsync<long>("SELECT count(*) FROM invoices");
                     // Live on stderr (the test's own output only comes at the end).
                     Console.Error.WriteLine($"simulation: {date:yyyy-MM} done ({day + 1} days of {days}) after {phases.Elapsed:h\\:mm\\:ss}; " +
@@ -127,7 +128,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
             await phases.TimeAsync("outbox", () => WaitForOutboxAsync(world, end.AddHours(4).AddSeconds(30)));
             await phases.TimeAsync("checks (history)", async () =>
             {
-                await world.AssertInvariantsAsync(clockNow: end.AddHours(4).AddSeconds(30));
+                await world.AssertInvariantsAsync(clockNow: end.AddHours(4).AddSeconds(30),
+                                                  outboxSettles: () => WaitForOutboxAsync(world, end.AddHours(4).AddSeconds(30)));
                 var all = (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray();
                 await AssertTakenByGatewayAsync(world, all);
                 await AssertBilledAsThePlanSaysAsync(world, all);
