@@ -62,6 +62,15 @@ public sealed class JobRunStore(NpgsqlDataSource db, BillingClock clock)
         return await r.ReadAsync(ct) ? new JobRunSummary(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1)) : null;
     }
 
+    /// <summary>True when the occurrence has its run (started by any instance, finished or not).</summary>
+    public async Task<bool> HasRunForAsync(BillingJob job, DateTimeOffset occurrence, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND scheduled_for = $2)");
+        cmd.Parameters.Add(new() { Value = job.Name() });
+        cmd.Parameters.Add(new() { Value = occurrence });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>True when a run of the job started at or after the occurrence, or ran it.</summary>
     public async Task<bool> RanSinceAsync(BillingJob job, DateTimeOffset occurrence, CancellationToken ct)
     {

@@ -86,7 +86,8 @@ public sealed partial class BillingScheduler(
                 }
                 LogCatchUp(logger, job.Name(), occurrence.Value);
             }
-            var answer = await runner.TryRunAsync(job, trigger, occurrence);
+            var answer = await runner.TryRunAsync(job, trigger, occurrence)
+                         ?? await TryAgainWhileHeldAsync(job, trigger, occurrence!.Value, stoppingToken);
             if (answer is null)
             {
                 LogSkipped(logger, job.Name());
@@ -98,6 +99,32 @@ public sealed partial class BillingScheduler(
             alerts.Raise($"Billing {job.Name()} run could not start", new { job = job.Name(), error = ex.Message });
         }
     }
+
+    /// <summary>
+    /// The job's lock was taken when this occurrence came. An instance running this occurrence
+    /// records its run at once; when none has, the holder is doing something else — an operator's
+    /// HTTP run, or a loop that woke late and tried an occurrence that already ran (its clock
+    /// leapt: a resumed VM, a test clock) — and this occurrence is still owed. So it is tried
+    /// again once the lock is free, until it has its run or its next occurrence comes. The pause
+    /// between tries is real time: lock contention is not a billing decision (SPEC §6.9).
+    /// </summary>
+    private async Task<JobAnswer?> TryAgainWhileHeldAsync(BillingJob job, JobTrigger trigger, DateTimeOffset occurrence, CancellationToken stoppingToken)
+    {
+        var next = options.For(job).GetNextOccurrence(occurrence, TimeZoneInfo.Utc);
+        while (!stoppingToken.IsCancellationRequested
+               && !await runs.HasRunForAsync(job, occurrence, stoppingToken)
+               && (next is not { } n || clock.UtcNow < n))
+        {
+            await Task.Delay(LockRetryPause, stoppingToken);
+            if (await runner.TryRunAsync(job, trigger, occurrence) is { } answer)
+            {
+                return answer;
+            }
+        }
+        return null;
+    }
+
+    private static readonly TimeSpan LockRetryPause = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The job's last occurrence at or before now, when no run of the job started since.</summary>
     private async Task<DateTimeOffset?> MissedOccurrenceAsync(BillingJob job, CancellationToken ct)

@@ -79,6 +79,42 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.Equal(At(1, 2), await _db.ScalarAsync<DateTime>("SELECT scheduled_for FROM job_runs WHERE job = 'renewal' ORDER BY started_at DESC LIMIT 1"));
     }
 
+    /// <summary>
+    /// Found by the seeded simulation (seed 7, 500 × 12): an instance whose loop woke late (its
+    /// clock moved on in a leap: a restart's test clock, a resumed VM) tried an occurrence that had
+    /// already run, and held the job's lock for that instant, exactly when the other instance tried
+    /// the current occurrence. That one found the lock taken, took it for "another instance has
+    /// it", and the occurrence never ran. Here the lock is held (as that late try, or an operator's
+    /// HTTP run, holds it) when 02:00 comes: once it is free, 02:00 still gets its run.
+    /// </summary>
+    [Fact]
+    public async Task An_occurrence_that_finds_the_lock_held_for_something_else_still_runs_once_it_is_free()
+    {
+        await NothingMissedAsync(At(1, 2) - TimeSpan.FromDays(1), At(1, 3) - TimeSpan.FromDays(1));
+        var clock = new FakeTimeProvider(At(1, 1, 59));
+        var app = await StartAppAsync(clock);
+        var scheduler = app.Services.GetRequiredService<BillingScheduler>();
+
+        await using var holder = await _db.DataSource.OpenConnectionAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock($1)", holder))
+        {
+            take.Parameters.Add(new() { Value = BillingJob.Renewal.LockKey() });
+            await take.ExecuteNonQueryAsync();
+        }
+        clock.SetUtcNow(At(1, 2, 1));
+        await Task.Delay(500);
+        Assert.Equal(0, await RunsAsync("renewal")); // not while the lock is held
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock($1)", holder))
+        {
+            release.Parameters.Add(new() { Value = BillingJob.Renewal.LockKey() });
+            await release.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1, await Eventually.ValueAsync(() => RunsAsync("renewal"), n => n == 1));
+        Assert.Equal(At(1, 2), await _db.ScalarAsync<DateTime>("SELECT scheduled_for FROM job_runs WHERE job = 'renewal' AND trigger = 'schedule'"));
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(scheduler.WaitingFor(BillingJob.Renewal) == At(2, 2))));
+    }
+
     [Fact]
     public async Task Start_up_after_a_missed_02_00_runs_a_catch_up()
     {

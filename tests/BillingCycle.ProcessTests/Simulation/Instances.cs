@@ -24,6 +24,8 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     private DateTimeOffset _now;
     private int _armed;
     private volatile int _killed = -1;
+    /// <summary>The instance being killed: set before the kill, so a run the other instance marks abandoned meanwhile is read as the crash it is.</summary>
+    private volatile int _killing = -1;
     private int _down = -1;
     private Task _restart = Task.CompletedTask;
 
@@ -101,6 +103,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         var k = Array.FindIndex(_apis, a => r.Body.Contains($"127.0.0.1:{a.Port}/", StringComparison.Ordinal));
         if (k >= 0)
         {
+            _killing = k;
             _apis[k].KillHard(); // while it waits for iPaymu's answer
             _killed = k;
         }
@@ -126,6 +129,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
 
         var k = _killed;
         _killed = -1;
+        _killing = -1;
         Crashes++;
         output.WriteLine($"{_now:yyyy-MM-dd HH:mm}: API {k} killed during the {job} run; the other finishes it, API {k} restarts");
         // Restarted at the clock of the crash, it idles until it rejoins and its clock is moved on.
@@ -140,12 +144,21 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (DateTime.UtcNow < deadline)
         {
-            if (_killed >= 0)
+            if (_killing >= 0)
             {
+                // The kill (and the wait for the process to be gone) may still be under way.
+                while (_killed < 0)
+                {
+                    await Task.Delay(5);
+                }
                 return false;
             }
             var status = await world.Db.ScalarAsync<string?>(
                 "SELECT status FROM job_runs WHERE job = $1 AND scheduled_for = $2", job, occurrence.UtcDateTime);
+            if (status == "abandoned" && _killing >= 0)
+            {
+                continue; // the killed instance's run, marked by the other one taking the lock after it
+            }
             switch (status)
             {
                 case null or "running":
