@@ -3,10 +3,12 @@
 # (a dropped constraint, a callback trusted without check-transaction); the suite must FAIL on
 # every one. Copies the tracked files to .local/mutants/<name>, breaks them, runs the README's
 # test command there against the local PostgreSQL, and reports which tests caught it.
-#   bash scripts/mutation-check.sh                 all mutants (about 3 minutes each)
+#   bash scripts/mutation-check.sh                 all mutants, each against the tests that guard it
 #   bash scripts/mutation-check.sh invoice-unique  one of them
+#   MUTANT_FULL=1 bash scripts/mutation-check.sh invoice-unique
+#                                                  against the whole suite (a full test run per mutant)
 #   MUTANT_TEST_FILTER=FullyQualifiedName~Deliver bash scripts/mutation-check.sh outbox-trigger-dropped
-#                                                  only the tests the filter names (dotnet test --filter)
+#                                                  against the tests this filter names (dotnet test --filter)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -26,6 +28,28 @@ declare -A describe=(
   [outbox-trigger-dropped]="a notification no longer queues its email in its own transaction (trigger removed)"
   [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
   [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
+  [scheduler-gives-up-on-held-lock]="an occurrence that finds its job's lock held is skipped, not tried again once it is free"
+)
+
+# The tests that guard each mutant's rule: a mutant is run against these (a fresh build and a few
+# test classes, a minute or two) unless MUTANT_FULL=1 asks for the whole suite. Each list was the
+# set of tests that failed when the mutant ran against the whole suite.
+declare -A guards=(
+  [invoice-unique]="FullyQualifiedName~RenewalConcurrencyTests|FullyQualifiedName~SeedFunctionTests"
+  [callback-trusted]="FullyQualifiedName~IntegrationTests.Settlement|FullyQualifiedName~IntegrationTests.Webhooks"
+  [grant-twice]="FullyQualifiedName~CreditsApiTests|FullyQualifiedName~SeedFunctionTests"
+  [reference-fallback]="FullyQualifiedName~CallbackMatchingTests"
+  [paidstatus-alone]="FullyQualifiedName~TransactionStatusTests"
+  [shared-callback-breaker]="FullyQualifiedName~CallbackBreakerTests"
+  [ledger-order]="FullyQualifiedName~LedgerOrderTests"
+  [migrations-rls-off]="FullyQualifiedName~MigrationTests|FullyQualifiedName~Supabase"
+  [org-role-without-org-id]="FullyQualifiedName~CreditsAuthTests"
+  [live-subscription-unique]="FullyQualifiedName~CheckoutTests"
+  [upgrade-before-payment]="FullyQualifiedName~IntegrationTests.Subscriptions"
+  [outbox-trigger-dropped]="FullyQualifiedName~IntegrationTests.Deliveries"
+  [claim-without-skip-locked]="FullyQualifiedName~IntegrationTests.Deliveries"
+  [console-antiforgery-off]="FullyQualifiedName~ConsoleActionTests"
+  [scheduler-gives-up-on-held-lock]="FullyQualifiedName~SchedulerTests"
 )
 
 mutate() {
@@ -87,20 +111,26 @@ mutate() {
     console-antiforgery-off)
       perl -0pi -e 's/&& !await antiforgery\.IsRequestValidAsync\(http\)/\&\& antiforgery is null/' src/BillingCycle.Api/Console/ConsoleHeaders.cs
       ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
+    scheduler-gives-up-on-held-lock)
+      perl -0pi -e 's/\n\s*\?\? await TryAgainWhileHeldAsync\(job, trigger, occurrence!\.Value, stoppingToken\);/;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
+      ! grep -q '?? await TryAgainWhileHeldAsync' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off)
-filter=(); [ -z "${MUTANT_TEST_FILTER:-}" ] || filter=(--filter "$MUTANT_TEST_FILTER")
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock)
 survived=0
 for m in "${mutants[@]}"; do
+  filter=()
+  if [ -n "${MUTANT_TEST_FILTER:-}" ]; then filter=(--filter "$MUTANT_TEST_FILTER")
+  elif [ "${MUTANT_FULL:-}" != 1 ]; then filter=(--filter "${guards[$m]:?no guarding tests listed for $m}")
+  fi
   dir="$repo/.local/mutants/$m"
   rm -rf "$dir"; mkdir -p "$dir"
   git ls-files -z | xargs -0 tar -cf - | tar -C "$dir" -xf -
   (cd "$dir" && mutate "$m") || { echo "mutant $m: the mutation did not apply; update this script" >&2; exit 2; }
-  echo "== mutant $m: ${describe[$m]}"
+  echo "== mutant $m: ${describe[$m]}${filter[1]:+ (tests: ${filter[1]})}"
   log="$dir/test.log"
   set +e
   (cd "$dir" && DATABASE_URL="$url" bash scripts/test.sh "${filter[@]}" >"$log" 2>&1)
