@@ -89,6 +89,29 @@ public sealed class InvoicePdfTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _w.H.Api.CreateClient().GetAsync($"/api/invoices/{id}/pdf")).StatusCode);
     }
 
+    /// <summary>
+    /// Idempotency-Key is for POSTs (SPEC §7). A client that sends it on every request (some HTTP
+    /// libraries do) must still get its PDF each time: a GET is not claimed, so its file answer —
+    /// which has no JSON to store — can never leave the key "in progress".
+    /// </summary>
+    [Fact]
+    public async Task A_GET_sent_with_an_Idempotency_Key_is_answered_each_time_and_claims_no_key()
+    {
+        var (id, _, _) = await PaidInvoiceAsync("u_pdf_key");
+        var client = _w.As("u_pdf_key");
+        client.DefaultRequestHeaders.Add("Idempotency-Key", "same-key-every-time");
+
+        var first = await client.GetAsync($"/api/invoices/{id}/pdf");
+        var second = await client.GetAsync($"/api/invoices/{id}/pdf");
+        var list = await client.GetAsync("/api/invoices");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("application/pdf", second.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(0L, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys WHERE user_id = 'u_pdf_key' AND endpoint LIKE 'GET %'"));
+    }
+
     [Fact]
     public async Task An_unknown_token_is_the_404_page_and_the_invoice_s_pdf_url_and_the_pay_page_link_serve_the_PDF()
     {

@@ -20,7 +20,8 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
     {
         var http = context.HttpContext;
         var key = http.Request.Headers["Idempotency-Key"].ToString();
-        if (string.IsNullOrEmpty(key) || http.User.Identity?.IsAuthenticated != true)
+        // Only a POST changes anything; a GET (the group's lists, a PDF) is answered afresh each time.
+        if (!HttpMethods.IsPost(http.Request.Method) || string.IsNullOrEmpty(key) || http.User.Identity?.IsAuthenticated != true)
         {
             return await next(context);
         }
@@ -56,6 +57,10 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
             {
                 var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
                 await StoreAsync(user, endpoint, key, status, JsonSerializer.Serialize(value, value.GetType(), options.SerializerOptions));
+            }
+            else
+            {
+                await ReleaseAsync(user, endpoint, key); // no JSON answer to replay: never leave the key "in progress"
             }
             return result;
         }
