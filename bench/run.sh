@@ -3,7 +3,7 @@
 # .local/bench-postgres), the API, the iPaymu stand-in and a baseline app as separate processes
 # (ports 18080, 18090, 18070),
 # measures the ceilings and the workloads of a billing day, prints a table and writes
-# bench/results/latest.json. About 10 minutes on 2 cores (docs/performance.md).
+# bench/results/latest.json. About 20 minutes on 2 cores, half of it the console phase (docs/performance.md).
 #   BENCH_SIZES=1000,10000,100000 BENCH_LATENCY_SIZES=1000,10000 bash bench/run.sh
 #   BENCH_QUICK=1 bash bench/run.sh   checks the bench in a few minutes: small sizes, short
 #                                     ceilings, figures labelled so, written to bench/results/quick.json
