@@ -29,6 +29,7 @@ declare -A describe=(
   [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
   [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
   [scheduler-gives-up-on-held-lock]="an occurrence that finds its job's lock held is skipped, not tried again once it is free"
+  [scheduler-drops-the-occurrence-that-came]="an occurrence that comes while the one before waits for the lock is dropped"
 )
 
 # The tests that guard each mutant's rule: a mutant is run against these (a fresh build and a few
@@ -50,6 +51,7 @@ declare -A guards=(
   [claim-without-skip-locked]="FullyQualifiedName~IntegrationTests.Deliveries"
   [console-antiforgery-off]="FullyQualifiedName~ConsoleActionTests"
   [scheduler-gives-up-on-held-lock]="FullyQualifiedName~SchedulerTests"
+  [scheduler-drops-the-occurrence-that-came]="FullyQualifiedName~SchedulerTests"
 )
 
 mutate() {
@@ -114,12 +116,15 @@ mutate() {
     scheduler-gives-up-on-held-lock)
       perl -0pi -e 's/\n\s*\?\? await TryAgainWhileHeldAsync\(job, trigger, occurrence!\.Value, stoppingToken\);/;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
       ! grep -q '?? await TryAgainWhileHeldAsync' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
+    scheduler-drops-the-occurrence-that-came)
+      perl -0pi -e 's/(later <= clock\.UtcNow\)\n\s*\{\n\s*)owed = later;/${1}return null;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
+      ! grep -q 'owed = later;' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock scheduler-drops-the-occurrence-that-came)
 survived=0
 for m in "${mutants[@]}"; do
   filter=()

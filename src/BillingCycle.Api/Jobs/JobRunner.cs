@@ -26,6 +26,12 @@ public sealed partial class JobRunner(
         var body = bodies.Single(b => b.Job == job);
         // A run stops taking new work when the host stops; the subscription in hand is finished.
         var stopping = lifetime.ApplicationStopping;
+        if (stopping.IsCancellationRequested)
+        {
+            // A run started now would be "abandoned" at once, yet its row would count as the
+            // occurrence's run, so neither the other instance nor this one's catch-up would make it up.
+            return null;
+        }
         await using var lockConn = await db.OpenConnectionAsync(CancellationToken.None);
         await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", lockConn))
         {

@@ -65,7 +65,12 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
             return result;
         }
 
-        var (storedHash, storedStatus, storedJson) = await ReadAsync(user, endpoint, key);
+        if (await ReadAsync(user, endpoint, key) is not { } stored)
+        {
+            // The first request gave its key back (it failed) between our claim and this read.
+            return Fail.With(409, "A request with this Idempotency-Key is still being processed", ErrorCodes.IdempotencyKeyInUse);
+        }
+        var (storedHash, storedStatus, storedJson) = stored;
         if (storedHash != hash)
         {
             return Fail.With(409, "This Idempotency-Key was used with another request", ErrorCodes.IdempotencyKeyReused);
@@ -113,7 +118,7 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private async Task<(string Hash, int Status, string? Json)> ReadAsync(string user, string endpoint, string key)
+    private async Task<(string Hash, int Status, string? Json)?> ReadAsync(string user, string endpoint, string key)
     {
         await using var cmd = db.CreateCommand(
             "SELECT request_hash, coalesce(status_code, 0), response::text FROM idempotency_keys WHERE user_id = $1 AND endpoint = $2 AND key = $3");
@@ -121,7 +126,10 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
         cmd.Parameters.Add(new() { Value = endpoint });
         cmd.Parameters.Add(new() { Value = key });
         await using var r = await cmd.ExecuteReaderAsync();
-        await r.ReadAsync();
+        if (!await r.ReadAsync())
+        {
+            return null;
+        }
         return (r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetString(2));
     }
 }
