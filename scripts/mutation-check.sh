@@ -30,6 +30,7 @@ declare -A describe=(
   [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
   [scheduler-gives-up-on-held-lock]="an occurrence that finds its job's lock held is skipped, not tried again once it is free"
   [scheduler-drops-the-occurrence-that-came]="an occurrence that comes while the one before waits for the lock is dropped"
+  [second-payment-as-duplicate]="another transaction paying an attempt already paid passes for a duplicate callback (no oddity)"
 )
 
 # The tests that guard each mutant's rule: a mutant is run against these (a fresh build and a few
@@ -52,6 +53,7 @@ declare -A guards=(
   [console-antiforgery-off]="FullyQualifiedName~ConsoleActionTests"
   [scheduler-gives-up-on-held-lock]="FullyQualifiedName~SchedulerTests"
   [scheduler-drops-the-occurrence-that-came]="FullyQualifiedName~SchedulerTests"
+  [second-payment-as-duplicate]="FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests"
 )
 
 mutate() {
@@ -119,12 +121,15 @@ mutate() {
     scheduler-drops-the-occurrence-that-came)
       perl -0pi -e 's/(later <= clock\.UtcNow\)\n\s*\{\n\s*)owed = later;/${1}return null;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
       ! grep -q 'owed = later;' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
+    second-payment-as-duplicate)
+      perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
+      grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock scheduler-drops-the-occurrence-that-came)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock scheduler-drops-the-occurrence-that-came second-payment-as-duplicate)
 survived=0
 for m in "${mutants[@]}"; do
   filter=()

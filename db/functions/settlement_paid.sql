@@ -30,6 +30,27 @@ BEGIN
     SELECT * INTO pay FROM payments WHERE id = p_payment_id FOR UPDATE;
 
     IF pay.status = 'paid' THEN
+        -- The same payment again is a duplicate. Another transaction under this attempt's
+        -- reference is money taken twice (SPEC §4.10: a payment for an invoice already paid):
+        -- a customer who paid two links made for one attempt (an orphan's remake after a crash,
+        -- two pay-nows racing). Kept, flagged once per transaction, nothing granted; a person
+        -- refunds it. The payment row keeps its first transaction.
+        IF p_transaction_id IS NOT NULL AND pay.transaction_id IS NOT NULL
+           AND p_transaction_id <> pay.transaction_id
+           AND NOT EXISTS (SELECT 1 FROM billing_logs l
+                            WHERE l.event_type = 'payment_oddity' AND l.subscription_id = s.id
+                              AND l.details->>'kind' = 'second_payment'
+                              AND l.details->>'transaction_id' = p_transaction_id) THEN
+            PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
+                    jsonb_build_object('kind', 'second_payment', 'payment_id', pay.id, 'invoice_id', inv.id,
+                                       'amount', p_amount, 'transaction_id', p_transaction_id,
+                                       'first_transaction_id', pay.transaction_id),
+                    format('A second payment (transaction %s) arrived for invoice %s, already paid by transaction %s; nothing granted, refund by hand',
+                           p_transaction_id, inv.invoice_number, pay.transaction_id),
+                    p_now);
+            RETURN QUERY SELECT 'paid_again'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+            RETURN;
+        END IF;
         RETURN QUERY SELECT 'duplicate'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;

@@ -5,6 +5,8 @@ public enum PaidOutcome
 {
     Applied,
     Duplicate,
+    /// <summary>Another transaction paid an attempt already paid: money taken twice, refunded by hand.</summary>
+    PaidAgain,
     AmountMismatch,
     TransactionConflict,
     InvoiceAlreadyPaid,
@@ -44,7 +46,7 @@ public sealed record SettlementResult(SettlementKind Kind, PaidOutcome? Paid = n
     public bool Applied => Paid == PaidOutcome.Applied;
 
     /// <summary>A payment that arrived where it should not have: an alert and a person's attention.</summary>
-    public bool IsOddity => Paid is PaidOutcome.AmountMismatch or PaidOutcome.TransactionConflict
+    public bool IsOddity => Paid is PaidOutcome.PaidAgain or PaidOutcome.AmountMismatch or PaidOutcome.TransactionConflict
         or PaidOutcome.InvoiceAlreadyPaid or PaidOutcome.InvoiceAlreadyCancelled || Kind == SettlementKind.RefundReported;
 
     /// <summary>The stored label (webhook_events.outcome, reconciliation counts): "applied", "expired:retry_scheduled", …</summary>
@@ -75,6 +77,7 @@ public static class OutcomeWords
     {
         "applied" => PaidOutcome.Applied,
         "duplicate" => PaidOutcome.Duplicate,
+        "paid_again" => PaidOutcome.PaidAgain,
         "amount_mismatch" => PaidOutcome.AmountMismatch,
         "transaction_conflict" => PaidOutcome.TransactionConflict,
         "invoice_already_paid" => PaidOutcome.InvoiceAlreadyPaid,
@@ -99,6 +102,7 @@ public static class OutcomeWords
     {
         PaidOutcome.Applied => "applied",
         PaidOutcome.Duplicate => "duplicate",
+        PaidOutcome.PaidAgain => "paid_again",
         PaidOutcome.AmountMismatch => "amount_mismatch",
         PaidOutcome.TransactionConflict => "transaction_conflict",
         PaidOutcome.InvoiceAlreadyPaid => "invoice_already_paid",

@@ -134,6 +134,41 @@ public sealed class WebhookTests : IAsyncLifetime
         Assert.NotNull(await _h.Db.ScalarAsync<string>("SELECT transaction_id FROM payments"));
     }
 
+    /// <summary>
+    /// Two links for one attempt share its reference (an orphan's link made again after a crash,
+    /// two pay-nows racing): a customer who pays both has paid twice. The second transaction must
+    /// not pass for a duplicate of the first: it is an oddity, flagged once, and grants nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_second_transaction_paying_an_attempt_already_paid_is_an_oddity_flagged_once()
+    {
+        var (sub, user, reference) = await RenewedAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _h.DeliverAsync(_h.StandIn.Act(reference, "pay"))).StatusCode);
+        var session = _h.StandIn.ByReference(reference)!;
+        var second = new StandInPayment
+        {
+            SessionId = session.SessionId, ReferenceId = reference, Amount = session.Amount, NotifyUrl = session.NotifyUrl,
+            CreatedAt = session.CreatedAt, ExpiresAt = session.ExpiresAt, Status = 1, PaidAt = DateTimeOffset.UtcNow,
+            TransactionId = _h.StandIn.State.NewTransactionId(),
+        };
+        _h.StandIn.State.ByTransaction[second.TransactionId!] = second;
+        var cb = _h.StandIn.Callbacks.Build(second);
+
+        Assert.Equal(HttpStatusCode.OK, (await _h.DeliverAsync(cb)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _h.DeliverAsync(cb)).StatusCode);
+
+        await AssertPaidOnceAsync(sub, user);
+        Assert.Equal("applied,duplicate,paid_again", await _h.Db.ScalarAsync<string>(
+            "SELECT string_agg(outcome, ',' ORDER BY outcome) FROM webhook_events"));
+        Assert.Equal(second.TransactionId, await _h.Db.ScalarAsync<string>("""
+            SELECT details->>'transaction_id' FROM billing_logs
+             WHERE event_type = 'payment_oddity' AND status = 'error' AND details->>'kind' = 'second_payment'
+            """));
+        Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE details->>'kind' = 'second_payment'"));
+        Assert.NotEqual(second.TransactionId, await _h.Db.ScalarAsync<string>(
+            "SELECT transaction_id FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE i.subscription_id = $1", sub));
+    }
+
     [Fact]
     public async Task A_paid_amount_that_differs_from_the_invoice_is_an_oddity_and_grants_nothing()
     {
