@@ -29,7 +29,6 @@ declare -A describe=(
   [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
   [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
   [scheduler-gives-up-on-held-lock]="an occurrence that finds its job's lock held is skipped, not tried again once it is free"
-  [scheduler-drops-the-occurrence-that-came]="an occurrence that comes while the one before waits for the lock is dropped"
   [second-payment-as-duplicate]="another transaction paying an attempt already paid passes for a duplicate callback (no oddity)"
 )
 
@@ -52,7 +51,6 @@ declare -A guards=(
   [claim-without-skip-locked]="FullyQualifiedName~IntegrationTests.Deliveries"
   [console-antiforgery-off]="FullyQualifiedName~ConsoleActionTests"
   [scheduler-gives-up-on-held-lock]="FullyQualifiedName~SchedulerTests"
-  [scheduler-drops-the-occurrence-that-came]="FullyQualifiedName~SchedulerTests"
   [second-payment-as-duplicate]="FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests"
 )
 
@@ -118,9 +116,6 @@ mutate() {
     scheduler-gives-up-on-held-lock)
       perl -0pi -e 's/\n\s*\?\? await TryAgainWhileHeldAsync\(job, trigger, occurrence!\.Value, stoppingToken\);/;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
       ! grep -q '?? await TryAgainWhileHeldAsync' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
-    scheduler-drops-the-occurrence-that-came)
-      perl -0pi -e 's/(later <= clock\.UtcNow\)\n\s*\{\n\s*)owed = later;/${1}return null;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
-      ! grep -q 'owed = later;' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;
@@ -129,7 +124,7 @@ mutate() {
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock scheduler-drops-the-occurrence-that-came second-payment-as-duplicate)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock second-payment-as-duplicate)
 survived=0
 for m in "${mutants[@]}"; do
   filter=()

@@ -105,27 +105,18 @@ public sealed partial class BillingScheduler(
     /// records its run at once; when none has, the holder is doing something else — an operator's
     /// HTTP run, or a loop that woke late and tried an occurrence that already ran (its clock
     /// leapt: a resumed VM, a test clock) — and this occurrence is still owed. So it is tried
-    /// again once the lock is free, until it has its run. An occurrence that comes while this one
-    /// waits takes its place: a run does whatever is due by then, so one run covers both, and the
-    /// loop goes on from the one that ran (stopping at the next occurrence instead skipped that
-    /// one: the loop only looks ahead of now). The pause between tries is real time: lock
-    /// contention is not a billing decision (SPEC §6.9).
+    /// again once the lock is free, until it has its run or its next occurrence comes. The pause
+    /// between tries is real time: lock contention is not a billing decision (SPEC §6.9).
     /// </summary>
     private async Task<JobAnswer?> TryAgainWhileHeldAsync(BillingJob job, JobTrigger trigger, DateTimeOffset occurrence, CancellationToken stoppingToken)
     {
-        var owed = occurrence;
-        while (!stoppingToken.IsCancellationRequested)
+        var next = options.For(job).GetNextOccurrence(occurrence, TimeZoneInfo.Utc);
+        while (!stoppingToken.IsCancellationRequested
+               && !await runs.HasRunForAsync(job, occurrence, stoppingToken)
+               && (next is not { } n || clock.UtcNow < n))
         {
-            while (options.For(job).GetNextOccurrence(owed, TimeZoneInfo.Utc) is { } later && later <= clock.UtcNow)
-            {
-                owed = later;
-            }
-            if (await runs.HasRunForAsync(job, owed, stoppingToken))
-            {
-                return null;
-            }
             await Task.Delay(LockRetryPause, stoppingToken);
-            if (await runner.TryRunAsync(job, trigger, owed) is { } answer)
+            if (await runner.TryRunAsync(job, trigger, occurrence) is { } answer)
             {
                 return answer;
             }

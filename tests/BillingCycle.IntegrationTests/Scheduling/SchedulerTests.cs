@@ -115,42 +115,6 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.True(await Eventually.TrueAsync(() => Task.FromResult(scheduler.WaitingFor(BillingJob.Renewal) == At(2, 2))));
     }
 
-    /// <summary>
-    /// The lock stays held past the next occurrence (a long operator run, a clock that leapt a
-    /// day): the occurrence that came meanwhile is owed and runs once the lock is free — one run,
-    /// for the later occurrence, covering both; the loop then waits for the one after.
-    /// </summary>
-    [Fact]
-    public async Task A_lock_held_past_the_next_occurrence_still_gives_that_occurrence_its_run()
-    {
-        await NothingMissedAsync(At(1, 2) - TimeSpan.FromDays(1), At(1, 3) - TimeSpan.FromDays(1));
-        var clock = new FakeTimeProvider(At(1, 1, 59));
-        var app = await StartAppAsync(clock);
-        var scheduler = app.Services.GetRequiredService<BillingScheduler>();
-
-        await using var holder = await _db.DataSource.OpenConnectionAsync();
-        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock($1)", holder))
-        {
-            take.Parameters.Add(new() { Value = BillingJob.Renewal.LockKey() });
-            await take.ExecuteNonQueryAsync();
-        }
-        clock.SetUtcNow(At(1, 2, 1));
-        await Task.Delay(400);
-        clock.SetUtcNow(At(2, 2, 1));
-        await Task.Delay(400);
-        Assert.Equal(0, await RunsAsync("renewal"));
-        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock($1)", holder))
-        {
-            release.Parameters.Add(new() { Value = BillingJob.Renewal.LockKey() });
-            await release.ExecuteNonQueryAsync();
-        }
-
-        Assert.Equal(1, await Eventually.ValueAsync(() => RunsAsync("renewal"), n => n == 1));
-        Assert.Equal(At(2, 2), await _db.ScalarAsync<DateTime>("SELECT scheduled_for FROM job_runs WHERE job = 'renewal' AND trigger = 'schedule'"));
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(scheduler.WaitingFor(BillingJob.Renewal) == At(3, 2))));
-        Assert.Equal(1, await RunsAsync("renewal"));
-    }
-
     [Fact]
     public async Task Start_up_after_a_missed_02_00_runs_a_catch_up()
     {
