@@ -13,46 +13,34 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-declare -A describe=(
-  [invoice-unique]="drop UNIQUE (subscription_id, period_start) on invoices"
-  [callback-trusted]="act on the callback body instead of iPaymu's check-transaction answer"
-  [grant-twice]="drop both guards against a second credit grant for one reference (the constraint, the checks under the lock)"
-  [reference-fallback]="match the attempt by the callback's claimed reference when iPaymu's answer names none"
-  [paidstatus-alone]="count PaidStatus \"paid\" as paid whatever the Status code"
-  [shared-callback-breaker]="callbacks' check-transaction calls share the jobs' client and circuit breaker"
-  [ledger-order]="take a credit change's time from the request, not from under the balance lock"
-  [migrations-rls-off]="schema_migrations created without row-level security"
-  [org-role-without-org-id]="an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID"
-  [live-subscription-unique]="drop the unique index that keeps one live subscription per user"
-  [upgrade-before-payment]="an upgrade changes the plan when it is invoiced, not when it is paid"
-  [outbox-trigger-dropped]="a notification no longer queues its email in its own transaction (trigger removed)"
-  [claim-without-skip-locked]="the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)"
-  [console-antiforgery-off]="the console's POSTs are no longer checked for their antiforgery token"
-  [scheduler-gives-up-on-held-lock]="an occurrence that finds its job's lock held is skipped, not tried again once it is free"
-  [second-payment-as-duplicate]="another transaction paying an attempt already paid passes for a duplicate callback (no oddity)"
-)
-
-# The tests that guard each mutant's rule: a mutant is run against these (a fresh build and a few
-# test classes, a minute or two) unless MUTANT_FULL=1 asks for the whole suite. Each list was the
-# set of tests that failed when the mutant ran against the whole suite.
-declare -A guards=(
-  [invoice-unique]="FullyQualifiedName~RenewalConcurrencyTests|FullyQualifiedName~SeedFunctionTests"
-  [callback-trusted]="FullyQualifiedName~IntegrationTests.Settlement|FullyQualifiedName~IntegrationTests.Webhooks"
-  [grant-twice]="FullyQualifiedName~CreditsApiTests|FullyQualifiedName~SeedFunctionTests"
-  [reference-fallback]="FullyQualifiedName~CallbackMatchingTests"
-  [paidstatus-alone]="FullyQualifiedName~TransactionStatusTests"
-  [shared-callback-breaker]="FullyQualifiedName~CallbackBreakerTests"
-  [ledger-order]="FullyQualifiedName~LedgerOrderTests"
-  [migrations-rls-off]="FullyQualifiedName~MigrationTests|FullyQualifiedName~Supabase"
-  [org-role-without-org-id]="FullyQualifiedName~CreditsAuthTests"
-  [live-subscription-unique]="FullyQualifiedName~CheckoutTests"
-  [upgrade-before-payment]="FullyQualifiedName~IntegrationTests.Subscriptions"
-  [outbox-trigger-dropped]="FullyQualifiedName~IntegrationTests.Deliveries"
-  [claim-without-skip-locked]="FullyQualifiedName~IntegrationTests.Deliveries"
-  [console-antiforgery-off]="FullyQualifiedName~ConsoleActionTests"
-  [scheduler-gives-up-on-held-lock]="FullyQualifiedName~SchedulerTests"
-  [second-payment-as-duplicate]="FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests"
-)
+# One line a mutant, in the order they run: its name :: the tests that guard its rule (a dotnet
+# test filter: a mutant runs against these, a fresh build and a few test classes, unless
+# MUTANT_FULL=1 asks for the whole suite; each list is the set of tests that failed when the
+# mutant ran against the whole suite) :: the defect it plants.
+declare -A describe=() guards=()
+all_mutants=()
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  name="${line%% :: *}"; rest="${line#* :: }"
+  guards[$name]="${rest%% :: *}"; describe[$name]="${rest#* :: }"; all_mutants+=("$name")
+done <<'TABLE'
+invoice-unique :: FullyQualifiedName~RenewalConcurrencyTests|FullyQualifiedName~SeedFunctionTests :: drop UNIQUE (subscription_id, period_start) on invoices
+callback-trusted :: FullyQualifiedName~IntegrationTests.Settlement|FullyQualifiedName~IntegrationTests.Webhooks :: act on the callback body instead of iPaymu's check-transaction answer
+grant-twice :: FullyQualifiedName~CreditsApiTests|FullyQualifiedName~SeedFunctionTests :: drop both guards against a second credit grant for one reference (the constraint, the checks under the lock)
+reference-fallback :: FullyQualifiedName~CallbackMatchingTests :: match the attempt by the callback's claimed reference when iPaymu's answer names none
+paidstatus-alone :: FullyQualifiedName~TransactionStatusTests :: count PaidStatus "paid" as paid whatever the Status code
+migrations-rls-off :: FullyQualifiedName~MigrationTests|FullyQualifiedName~Supabase :: schema_migrations created without row-level security
+ledger-order :: FullyQualifiedName~LedgerOrderTests :: take a credit change's time from the request, not from under the balance lock
+org-role-without-org-id :: FullyQualifiedName~CreditsAuthTests :: an organization admin role counts without o.id = CLERK_ADMIN_ORG_ID
+shared-callback-breaker :: FullyQualifiedName~CallbackBreakerTests :: callbacks' check-transaction calls share the jobs' client and circuit breaker
+live-subscription-unique :: FullyQualifiedName~CheckoutTests :: drop the unique index that keeps one live subscription per user
+upgrade-before-payment :: FullyQualifiedName~IntegrationTests.Subscriptions :: an upgrade changes the plan when it is invoiced, not when it is paid
+outbox-trigger-dropped :: FullyQualifiedName~IntegrationTests.Deliveries :: a notification no longer queues its email in its own transaction (trigger removed)
+claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)
+console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
+scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
+second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
+TABLE
 
 mutate() {
   case "$1" in
@@ -124,7 +112,7 @@ mutate() {
 }
 
 url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
-mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=(invoice-unique callback-trusted grant-twice reference-fallback paidstatus-alone migrations-rls-off ledger-order org-role-without-org-id shared-callback-breaker live-subscription-unique upgrade-before-payment outbox-trigger-dropped claim-without-skip-locked console-antiforgery-off scheduler-gives-up-on-held-lock second-payment-as-duplicate)
+mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=("${all_mutants[@]}")
 survived=0
 for m in "${mutants[@]}"; do
   filter=()
