@@ -111,13 +111,17 @@ mutate() {
   esac
 }
 
-url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
 mutants=("$@"); [ ${#mutants[@]} -gt 0 ] || mutants=("${all_mutants[@]}")
+# A misspelt name is refused before a cluster is started or a copy built for it.
+for m in "${mutants[@]}"; do
+  [ -n "${guards[$m]+set}" ] || { echo "no mutant named $m (known: ${all_mutants[*]})" >&2; exit 2; }
+done
+url="${DATABASE_URL:-$(BILLING_PG_FAST=1 bash scripts/local-postgres.sh --print-url)}"
 survived=0
 for m in "${mutants[@]}"; do
   filter=()
   if [ -n "${MUTANT_TEST_FILTER:-}" ]; then filter=(--filter "$MUTANT_TEST_FILTER")
-  elif [ "${MUTANT_FULL:-}" != 1 ]; then filter=(--filter "${guards[$m]:?no guarding tests listed for $m}")
+  elif [ "${MUTANT_FULL:-}" != 1 ]; then filter=(--filter "${guards[$m]}")
   fi
   dir="$repo/.local/mutants/$m"
   rm -rf "$dir"; mkdir -p "$dir"
