@@ -69,7 +69,9 @@ public sealed class EventContractTests
         Assert.Equal(HttpStatusCode.OK, (await w.PayLatestAsync(User, "expire")).StatusCode);
         await StepAsync("renewal expired");
         var open = await w.H.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE user_id = $1 AND status = 'failed'", User);
-        Assert.True((await api.PostAsync($"/api/invoices/{open}/pay", null)).IsSuccessStatusCode);
+        w.H.Api.Clock.Advance(TimeSpan.FromMinutes(2)); // one new attempt per invoice per minute (contract §7.6)
+        var payNow = await api.PostAsync($"/api/invoices/{open}/pay", null);
+        Assert.True(payNow.IsSuccessStatusCode, await payNow.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await w.PayLatestAsync(User)).StatusCode);
         await StepAsync("paid late");
         Assert.True((await api.PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).IsSuccessStatusCode);

@@ -56,26 +56,38 @@ internal sealed partial class NotificationTextPublisher(
         var texts = renderer.NotificationTexts(options.Locale);
         var months = Enumerable.Range(1, 12)
             .Select(m => LocaleFormat.Date(new DateTimeOffset(2000, m, 15, 0, 0, 0, TimeSpan.Zero), options.Locale).Split(' ')[1]);
+        // One batch, one transaction: notify() never sees half of a locale's texts.
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand("""
-            DELETE FROM notification_texts WHERE (type, variant) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]));
+        await using var batch = new NpgsqlBatch(conn, tx);
+        var gone = new NpgsqlBatchCommand("""
+            DELETE FROM notification_texts
+             WHERE (type, variant) NOT IN (SELECT t, v FROM unnest($1::text[], $2::text[]) AS u(t, v))
+            """);
+        gone.Parameters.Add(new() { Value = texts.Select(t => t.Type).ToArray() });
+        gone.Parameters.Add(new() { Value = texts.Select(t => t.Variant).ToArray() });
+        var upsert = new NpgsqlBatchCommand("""
             INSERT INTO notification_texts (type, variant, title, message, updated_at)
-            SELECT * , now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+            SELECT t, v, ti, m, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(t, v, ti, m)
             ON CONFLICT (type, variant) DO UPDATE
                SET title = excluded.title, message = excluded.message, updated_at = excluded.updated_at
-             WHERE (notification_texts.title, notification_texts.message) IS DISTINCT FROM (excluded.title, excluded.message);
-            INSERT INTO service_settings (name, value, updated_at) VALUES ('locale', $5, now()), ('month_names', $6, now())
+             WHERE (notification_texts.title, notification_texts.message) IS DISTINCT FROM (excluded.title, excluded.message)
+            """);
+        upsert.Parameters.Add(new() { Value = texts.Select(t => t.Type).ToArray() });
+        upsert.Parameters.Add(new() { Value = texts.Select(t => t.Variant).ToArray() });
+        upsert.Parameters.Add(new() { Value = texts.Select(t => t.Title).ToArray() });
+        upsert.Parameters.Add(new() { Value = texts.Select(t => t.Message).ToArray() });
+        var settings = new NpgsqlBatchCommand("""
+            INSERT INTO service_settings (name, value, updated_at) VALUES ('locale', $1, now()), ('month_names', $2, now())
             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-             WHERE service_settings.value IS DISTINCT FROM excluded.value;
-            """, conn, tx);
-        cmd.Parameters.Add(new() { Value = texts.Select(t => t.Type).ToArray() });
-        cmd.Parameters.Add(new() { Value = texts.Select(t => t.Variant).ToArray() });
-        cmd.Parameters.Add(new() { Value = texts.Select(t => t.Title).ToArray() });
-        cmd.Parameters.Add(new() { Value = texts.Select(t => t.Message).ToArray() });
-        cmd.Parameters.Add(new() { Value = options.Locale == EmailLocale.Indonesian ? "id" : "en" });
-        cmd.Parameters.Add(new() { Value = string.Join(',', months) });
-        await cmd.ExecuteNonQueryAsync(ct);
+             WHERE service_settings.value IS DISTINCT FROM excluded.value
+            """);
+        settings.Parameters.Add(new() { Value = options.Locale == EmailLocale.Indonesian ? "id" : "en" });
+        settings.Parameters.Add(new() { Value = string.Join(',', months) });
+        batch.BatchCommands.Add(gone);
+        batch.BatchCommands.Add(upsert);
+        batch.BatchCommands.Add(settings);
+        await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
 
