@@ -69,24 +69,17 @@ BEGIN
     ), w AS (
         SELECT w.*, coalesce(w.retry_number, 0) AS retry, g.url, g.expires_at, g.session_id AS session
           FROM billing_payment_work(v_live) w JOIN given g ON g.id = w.payment_id
-    ), notified AS (
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        SELECT w.user_id, 'billing_payment_due',
-               CASE WHEN w.retry = 0 THEN 'Payment Due' ELSE 'Payment Retry Due' END,
-               CASE WHEN w.invoice_kind = 'subscription_create'
-                    THEN format('Your %s subscription is almost ready: please pay %s to start it.', w.plan_name, format_idr(w.amount))
-                    WHEN w.invoice_kind = 'plan_change'
-                    THEN format('Your upgrade to %s is ready: please pay %s to switch now.', w.plan_name, format_idr(w.amount))
-                    WHEN w.retry = 0
-                    THEN format('Your %s subscription renewal of %s is due. Please complete your payment to keep your subscription active.',
-                                w.plan_name, format_idr(w.amount))
-                    ELSE format('Payment retry #%s for your %s subscription (%s) is ready. Please complete your payment to keep your subscription active.',
-                                w.retry, w.plan_name, format_idr(w.amount))
-               END,
+    ), notified AS MATERIALIZED (
+        SELECT notify(w.user_id, 'billing_payment_due',
+               CASE WHEN w.invoice_kind = 'subscription_create' THEN 'checkout'
+                    WHEN w.invoice_kind = 'plan_change' THEN 'upgrade'
+                    WHEN w.retry = 0 THEN '' ELSE 'retry' END,
+               jsonb_build_object('plan_name', w.plan_name, 'amount', notify_money(w.amount),
+                                  'invoice_number', w.invoice_number, 'retry_number', w.retry),
                jsonb_build_object('payment_url', w.url, 'invoice_id', w.invoice_id, 'invoice_number', w.invoice_number,
                                   'amount', w.amount, 'payment_attempt', w.attempt_number, 'expires_at', w.expires_at)
                || CASE WHEN w.retry > 0 THEN jsonb_build_object('attempt_number', w.retry) ELSE '{}'::jsonb END,
-               p_now
+               p_now) AS id
           FROM w WHERE NOT w.customer_initiated
          ORDER BY w.payment_id
     ), logged AS (
@@ -98,7 +91,8 @@ BEGIN
                NULL, p_now
           FROM w
     )
-    SELECT count(*) INTO v_linked FROM linked;
+    -- notified is a SELECT (of notify()), which PostgreSQL runs only when the statement reads it.
+    SELECT count(*) INTO v_linked FROM linked CROSS JOIN (SELECT count(*) FROM notified) n;
     RETURN QUERY SELECT g.id, g.id = ANY (v_live) FROM unnest(p_payment_ids) AS g(id);
 END $$;
 

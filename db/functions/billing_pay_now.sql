@@ -76,15 +76,13 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_id uuid;
 BEGIN
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    SELECT i.user_id, 'billing_payment_due', 'Payment Due',
-           format('A new payment link for invoice %s (%s) is ready. Please complete your payment.',
-                  i.invoice_number, format_idr(i.amount)),
-           jsonb_build_object('payment_url', p_url, 'invoice_id', i.id, 'invoice_number', i.invoice_number,
-                              'amount', i.amount, 'expires_at', p_expires_at, 'sent_by', 'operator'),
-           p_now
+    SELECT notify(i.user_id, 'billing_payment_due', 'pay_link',
+                  jsonb_build_object('invoice_number', i.invoice_number, 'amount', notify_money(i.amount)),
+                  jsonb_build_object('payment_url', p_url, 'invoice_id', i.id, 'invoice_number', i.invoice_number,
+                                     'amount', i.amount, 'expires_at', p_expires_at, 'sent_by', 'operator'),
+                  p_now)
+      INTO v_id
       FROM invoices i
-     WHERE i.id = p_invoice_id
-    RETURNING id INTO v_id;
+     WHERE i.id = p_invoice_id;
     RETURN v_id;
 END $$;

@@ -55,9 +55,7 @@ BEGIN
                FROM subscriptions x JOIN subscription_plans pl ON pl.id = x.plan_id
               WHERE x.id = ANY (v_canceled) LOOP
         PERFORM cancel_subscription(s.id, 'Canceled at period end', p_now);
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'subscription_cancelled', 'Subscription Cancelled',
-                format('Your %s subscription has ended at the end of its billing period. You can reactivate your subscription at any time.', s.plan_name),
+        PERFORM notify(s.user_id, 'subscription_cancelled', 'period_end', jsonb_build_object('plan_name', s.plan_name),
                 jsonb_build_object('subscription_id', s.id, 'reason', 'cancel_at_period_end', 'period_end', s.current_period_end),
                 p_now);
         PERFORM log_billing_event('renewal', s.id, s.user_id, 'success',

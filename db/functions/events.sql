@@ -1,7 +1,11 @@
 -- Events for the web app (SPEC §8.4): triggers on subscriptions, invoices and credit_transactions
 -- write each event, and its webhook delivery when APP_WEBHOOK_URL is set, in the transaction of
--- the state change itself, so an event exists exactly when its change committed. data is the row
--- as the change left it (every column: new columns appear in events without a change here).
+-- the state change itself, so an event exists exactly when its change committed. data is
+-- {object, previous?} (contract §15.1): object is exactly what the API answers for that object,
+-- built by the same function the API reads it with (db/functions/api_objects.sql), so the web
+-- app's contract is the API's, never this table layout, and no column the API hides (an
+-- invoice's public_token, gateway answers) leaves in an event. previous holds the fields the
+-- change moved, where the receiver needs them (the status before, the plan before).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -22,31 +26,37 @@ END $$;
 -- Subscriptions: created; activated (a checkout paid: incomplete → active); renewed (an active
 -- subscription's period moved on, i.e. a renewal invoice was paid); past_due; canceled;
 -- plan_changed. One update may make two events (a paid downgrade renews and changes the plan).
+-- previous's times are written in UTC like the object's (api_objects.sql says why).
 CREATE OR REPLACE FUNCTION events_on_subscription() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET "TimeZone" = 'UTC' AS $$
 DECLARE
     v_at timestamptz := coalesce(NEW.updated_at, NEW.created_at, now());
-    v_data jsonb := to_jsonb(NEW);
+    v_object jsonb := api_subscription(NEW);
+    v_status jsonb;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM events_record('subscription.created', v_data, coalesce(NEW.created_at, v_at));
+        PERFORM events_record('subscription.created', jsonb_build_object('object', v_object), coalesce(NEW.created_at, v_at));
         RETURN NULL;
     END IF;
+    v_status := jsonb_build_object('object', v_object, 'previous', jsonb_build_object('status', OLD.status));
     IF NEW.status IS DISTINCT FROM OLD.status THEN
         IF NEW.status = 'active' AND OLD.status = 'incomplete' THEN
-            PERFORM events_record('subscription.activated', v_data, v_at);
+            PERFORM events_record('subscription.activated', v_status, v_at);
         ELSIF NEW.status = 'past_due' THEN
-            PERFORM events_record('subscription.past_due', v_data, v_at);
+            PERFORM events_record('subscription.past_due', v_status, v_at);
         ELSIF NEW.status = 'canceled' THEN
-            PERFORM events_record('subscription.canceled', v_data, v_at);
+            PERFORM events_record('subscription.canceled', v_status, v_at);
         END IF;
     END IF;
     IF NEW.status = 'active' AND OLD.status IS DISTINCT FROM 'incomplete'
        AND NEW.current_period_end > OLD.current_period_end THEN
-        PERFORM events_record('subscription.renewed', v_data, v_at);
+        PERFORM events_record('subscription.renewed', jsonb_build_object('object', v_object, 'previous',
+                jsonb_build_object('status', OLD.status, 'current_period_start', OLD.current_period_start,
+                                   'current_period_end', OLD.current_period_end)), v_at);
     END IF;
     IF NEW.plan_id IS DISTINCT FROM OLD.plan_id THEN
-        PERFORM events_record('subscription.plan_changed', v_data || jsonb_build_object('previous_plan_id', OLD.plan_id), v_at);
+        PERFORM events_record('subscription.plan_changed', jsonb_build_object('object', v_object, 'previous',
+                jsonb_build_object('plan', api_plan_ref(OLD.plan_id))), v_at);
     END IF;
     RETURN NULL;
 END $$;
@@ -64,11 +74,13 @@ DECLARE
     v_at timestamptz := coalesce(NEW.updated_at, NEW.created_at, now());
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM events_record('invoice.created', to_jsonb(NEW), coalesce(NEW.created_at, v_at));
+        PERFORM events_record('invoice.created', jsonb_build_object('object', api_invoice(NEW)), coalesce(NEW.created_at, v_at));
     ELSIF NEW.status = 'paid' AND OLD.status IS DISTINCT FROM 'paid' THEN
-        PERFORM events_record('invoice.paid', to_jsonb(NEW), v_at);
+        PERFORM events_record('invoice.paid', jsonb_build_object('object', api_invoice(NEW),
+                'previous', jsonb_build_object('status', OLD.status)), v_at);
     ELSIF NEW.status = 'failed' THEN
-        PERFORM events_record('invoice.payment_failed', to_jsonb(NEW), v_at);
+        PERFORM events_record('invoice.payment_failed', jsonb_build_object('object', api_invoice(NEW),
+                'previous', jsonb_build_object('status', OLD.status)), v_at);
     END IF;
     RETURN NULL;
 END $$;
@@ -83,7 +95,7 @@ CREATE OR REPLACE TRIGGER invoices_events_status AFTER UPDATE OF status ON invoi
 CREATE OR REPLACE FUNCTION events_on_credit() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM events_record('credits.granted', to_jsonb(NEW), NEW.created_at);
+    PERFORM events_record('credits.granted', jsonb_build_object('object', api_credit_transaction(NEW)), NEW.created_at);
     RETURN NULL;
 END $$;
 

@@ -36,14 +36,12 @@ BEGIN
         ON CONFLICT (subscription_id, period_end) WHERE kind = 'upcoming_renewal' DO NOTHING
         RETURNING id INTO v_reminder;
         CONTINUE WHEN v_reminder IS NULL;
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (r.user_id, 'billing_upcoming_renewal', 'Upcoming Renewal',
-                format('Your %s subscription renews on %s for %s. We will send you a payment link on that day.',
-                       r.plan_name, to_char(r.current_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'), format_idr(r.price)),
+        v_notification := notify(r.user_id, 'billing_upcoming_renewal', '',
+                jsonb_build_object('plan_name', r.plan_name, 'renews_on', notify_date(r.current_period_end),
+                                   'amount', notify_money(r.price)),
                 jsonb_build_object('subscription_id', r.id, 'period_end', r.current_period_end,
                                    'amount', r.price, 'plan_name', r.plan_name),
-                p_now)
-        RETURNING id INTO v_notification;
+                p_now);
         UPDATE reminders SET notification_id = v_notification WHERE id = v_reminder;
         v_count := v_count + 1;
     END LOOP;
@@ -85,15 +83,12 @@ BEGIN
         ON CONFLICT (payment_id) WHERE kind = 'payment_reminder' DO NOTHING
         RETURNING id INTO v_reminder;
         CONTINUE WHEN v_reminder IS NULL;
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (r.user_id, 'billing_payment_reminder', 'Payment Reminder',
-                format('Your payment of %s for your %s subscription is still open. Please complete it to keep your subscription active.',
-                       format_idr(r.amount), r.plan_name),
+        v_notification := notify(r.user_id, 'billing_payment_reminder', '',
+                jsonb_build_object('plan_name', r.plan_name, 'amount', notify_money(r.amount), 'invoice_number', r.invoice_number),
                 jsonb_build_object('invoice_id', r.invoice_id, 'invoice_number', r.invoice_number, 'amount', r.amount,
                                    'payment_url', r.payment_url, 'expires_at', r.expires_at,
                                    'payment_attempt', r.attempt_number, 'subscription_id', r.subscription_id),
-                p_now)
-        RETURNING id INTO v_notification;
+                p_now);
         UPDATE reminders SET notification_id = v_notification WHERE id = v_reminder;
         v_count := v_count + 1;
     END LOOP;

@@ -68,10 +68,8 @@ BEGIN
         v_days := p_dunning_days[1];
         v_date := p_now + make_interval(days => v_days);
         PERFORM schedule_payment_retry(s.id, 1, v_date, inv.id, p_now);
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_failed', 'Payment Failed',
-                format('We were unable to process your subscription renewal payment of %s. We will retry the payment in %s. Please ensure your payment method is up to date.',
-                       format_idr(inv.amount), days_text(v_days)),
+        PERFORM notify(s.user_id, 'billing_failed', '',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount), 'next_retry', notify_date(v_date)),
                 jsonb_build_object('invoice_id', inv.id, 'amount', inv.amount, 'next_retry', v_date, 'reason', p_reason),
                 p_now);
         PERFORM log_billing_event('renewal', s.id, s.user_id, 'failed',
@@ -88,10 +86,9 @@ BEGIN
         v_days := p_dunning_days[v_retry + 1];
         v_date := p_now + make_interval(days => v_days);
         PERFORM schedule_payment_retry(s.id, v_retry + 1, v_date, inv.id, p_now);
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_failed', 'Payment Retry Failed',
-                format('Your payment retry #%s has failed. We will attempt another payment in %s day(s). Please ensure your payment method is up to date.',
-                       v_retry, v_days),
+        PERFORM notify(s.user_id, 'billing_failed', 'retry',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount), 'retry_number', v_retry,
+                                   'next_retry', notify_date(v_date)),
                 jsonb_build_object('invoice_id', inv.id, 'attempt_number', v_retry, 'next_retry', v_date, 'reason', p_reason),
                 p_now);
         PERFORM log_billing_event('retry', s.id, s.user_id, 'failed',
@@ -103,9 +100,7 @@ BEGIN
     END IF;
 
     PERFORM cancel_subscription(s.id, 'Payment failed after 5 retry attempts', p_now);
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    VALUES (s.user_id, 'subscription_cancelled', 'Subscription Cancelled',
-            format('Your %s subscription has been cancelled after 5 failed payment attempts. You can reactivate your subscription at any time by updating your payment method.', v_plan),
+    PERFORM notify(s.user_id, 'subscription_cancelled', 'dunning', jsonb_build_object('plan_name', v_plan),
             jsonb_build_object('subscription_id', s.id, 'invoice_id', inv.id, 'reason', 'Payment failed after 5 retry attempts'),
             p_now);
     PERFORM log_billing_event('retry', s.id, s.user_id, 'failed',

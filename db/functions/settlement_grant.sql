@@ -68,32 +68,27 @@ BEGIN
     PERFORM billing_close_open_attempts(inv.id, 'superseded by a paid attempt', p_now);
 
     IF inv.kind = 'subscription_create' THEN
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'subscription_activated', 'Subscription Activated',
-                format('Your %s subscription is now active. %s has been charged to your payment method.', v_plan, format_idr(inv.amount)),
+        PERFORM notify(s.user_id, 'subscription_activated', '',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount), 'period_end', notify_date(inv.period_end)),
                 jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
                                    'subscription_id', s.id, 'period_start', inv.period_start, 'period_end', inv.period_end),
                 p_now);
     ELSIF inv.kind = 'plan_change' THEN
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'plan_changed', 'Plan Changed',
-                format('Your subscription is now on the %s plan. %s has been charged for the rest of this billing period.', v_plan, format_idr(inv.amount)),
+        PERFORM notify(s.user_id, 'plan_changed', '',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount)),
                 jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
                                    'subscription_id', s.id, 'from_plan', inv.line_items->>'from_plan', 'to_plan', v_plan),
                 p_now);
     ELSIF v_retry = 0 THEN
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_success', 'Subscription Renewed Successfully',
-                format('Your %s subscription has been renewed for another month. %s has been charged to your payment method.',
-                       v_plan, format_idr(inv.amount)),
+        PERFORM notify(s.user_id, 'billing_success', '',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount), 'period_end', notify_date(inv.period_end)),
                 jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
                                    'period_start', inv.period_start, 'period_end', inv.period_end),
                 p_now);
     ELSE
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'billing_success', 'Payment Successful After Retry',
-                format('Your %s subscription payment has been successfully processed on retry #%s. Your subscription is now active.',
-                       v_plan, v_retry),
+        PERFORM notify(s.user_id, 'billing_success', 'retry',
+                jsonb_build_object('plan_name', v_plan, 'amount', notify_money(inv.amount), 'retry_number', v_retry,
+                                   'period_end', notify_date(inv.period_end)),
                 jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
                                    'attempt_number', v_retry, 'period_start', inv.period_start, 'period_end', inv.period_end),
                 p_now);

@@ -23,10 +23,8 @@ BEGIN
     IF p_at_period_end AND s.status <> 'incomplete' THEN
         IF NOT s.cancel_at_period_end THEN
             UPDATE subscriptions SET cancel_at_period_end = true, updated_at = p_now WHERE id = s.id;
-            INSERT INTO notifications (user_id, type, title, message, data, created_at)
-            VALUES (s.user_id, 'subscription_cancel_scheduled', 'Cancellation Scheduled',
-                    format('Your %s subscription will end on %s. You can resume it any time before then.',
-                           s.plan_name, to_char(s.current_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
+            PERFORM notify(s.user_id, 'subscription_cancel_scheduled', '',
+                    jsonb_build_object('plan_name', s.plan_name, 'renews_on', notify_date(s.current_period_end)),
                     jsonb_build_object('subscription_id', s.id, 'period_end', s.current_period_end), p_now);
             PERFORM log_billing_event('subscription', s.id, s.user_id, 'success',
                     jsonb_build_object('action', 'cancel_scheduled', 'period_end', s.current_period_end), NULL, p_now);
@@ -40,9 +38,7 @@ BEGIN
         END IF;
     END LOOP;
     PERFORM cancel_subscription(s.id, 'Canceled by customer', p_now);
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    VALUES (s.user_id, 'subscription_cancelled', 'Subscription Cancelled',
-            format('Your %s subscription has been cancelled. You can subscribe again at any time.', s.plan_name),
+    PERFORM notify(s.user_id, 'subscription_cancelled', '', jsonb_build_object('plan_name', s.plan_name),
             jsonb_build_object('subscription_id', s.id, 'reason', 'Canceled by customer'), p_now);
     PERFORM log_billing_event('subscription', s.id, s.user_id, 'success',
             jsonb_build_object('action', 'canceled_by_customer'), NULL, p_now);
@@ -65,10 +61,8 @@ BEGIN
         RETURN 'not_scheduled';
     END IF;
     UPDATE subscriptions SET cancel_at_period_end = false, updated_at = p_now WHERE id = s.id;
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    VALUES (s.user_id, 'subscription_resumed', 'Subscription Resumed',
-            format('Your %s subscription will continue: it renews on %s.', s.plan_name,
-                   to_char(s.current_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD')),
+    PERFORM notify(s.user_id, 'subscription_resumed', '',
+            jsonb_build_object('plan_name', s.plan_name, 'renews_on', notify_date(s.current_period_end)),
             jsonb_build_object('subscription_id', s.id, 'period_end', s.current_period_end), p_now);
     PERFORM log_billing_event('subscription', s.id, s.user_id, 'success', jsonb_build_object('action', 'resumed'), NULL, p_now);
     RETURN 'resumed';

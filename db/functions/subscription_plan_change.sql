@@ -83,9 +83,7 @@ BEGIN
                 format('Plan changed to %s - %s interaction credits', np.name, np.interaction_credits), p_now);
         PERFORM add_scraper_credits(s.user_id, GREATEST(0, np.scraper_credits - cur.scraper_credits), v_reference,
                 format('Plan changed to %s - %s scraper credits', np.name, GREATEST(0, np.scraper_credits - cur.scraper_credits)), p_now);
-        INSERT INTO notifications (user_id, type, title, message, data, created_at)
-        VALUES (s.user_id, 'plan_changed', 'Plan Changed',
-                format('Your subscription is now on the %s plan.', np.name),
+        PERFORM notify(s.user_id, 'plan_changed', 'free', jsonb_build_object('plan_name', np.name),
                 jsonb_build_object('subscription_id', s.id, 'from_plan', cur.name, 'to_plan', np.name, 'amount', 0), p_now);
         PERFORM log_billing_event('plan_change', s.id, s.user_id, 'success',
                 jsonb_build_object('action', 'upgrade_applied_without_charge', 'from_plan', cur.name, 'to_plan', np.name,

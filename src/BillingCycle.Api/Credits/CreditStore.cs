@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Time;
 using Npgsql;
 
@@ -104,12 +105,12 @@ public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock, Balance
         LedgerCursor? before, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq
-              FROM credit_transactions
-             WHERE user_id = $1
-               AND ($2::text IS NULL OR credit_type = $2)
-               AND ($3::timestamptz IS NULL OR (created_at, seq, credit_type) < ($3, $4, $5))
-             ORDER BY created_at DESC, seq DESC, credit_type DESC
+            SELECT api_credit_transaction(t)::text
+              FROM credit_transactions t
+             WHERE t.user_id = $1
+               AND ($2::text IS NULL OR t.credit_type = $2)
+               AND ($3::timestamptz IS NULL OR (t.created_at, t.seq, t.credit_type) < ($3, $4, $5))
+             ORDER BY t.created_at DESC, t.seq DESC, t.credit_type DESC
              LIMIT $6
             """);
         cmd.Parameters.Add(new() { Value = userId });
@@ -122,9 +123,9 @@ public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock, Balance
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new CreditTransactionItem(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4),
-                r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
-                r.GetFieldValue<DateTimeOffset>(7), r.GetInt64(8)));
+            // The row's shape is built by SQL (db/functions/api_objects.sql), shared with the
+            // credits.granted event (contract §15.1).
+            list.Add(ApiObject.Read<CreditTransactionItem>(r, 0));
         }
         return list;
     }

@@ -28,6 +28,7 @@ public static class DeliveriesApi
         builder.Services.AddSingleton<EventLog>();
         builder.Services.AddSingleton<ReminderQueue>();
         builder.Services.AddSingleton<Console.Seams.IDeliveryConsole, ConsoleOutbox>();
+        builder.Services.AddHostedService<NotificationTextPublisher>();
         builder.Services.AddHostedService<DeliveryWorker>();
         // Redirects are not followed: a 3xx is not a delivery. The 10 s limit is per try (AppWebhookSender).
         builder.Services.AddHttpClient(AppWebhookSender.HttpClientName, h => h.Timeout = Timeout.InfiniteTimeSpan)

@@ -15,8 +15,8 @@ namespace BillingCycle.Api.Settlement;
 public sealed class AttemptSettler(AttemptStore store, SettlementOptions options, BillingClock clock, BillingLog log, AlertSender alerts)
 {
     /// <summary>Applies a check-transaction answer; a pending answer only teaches us the transaction id.</summary>
-    /// <param name="callback">A callback's stored event: its outcome is recorded in the change's transaction (paid, failed, expired).</param>
-    public async Task<SettlementResult> ApplyAsync(TransactionStatus status, PaymentAttempt attempt, CallbackEvent? callback = null)
+    /// <param name="callback">A callback's record, written with the outcome in the change's transaction (paid, failed, expired).</param>
+    public async Task<SettlementResult> ApplyAsync(TransactionStatus status, PaymentAttempt attempt, ISettlementWitness? callback = null)
     {
         if (status.IsPaid)
         {

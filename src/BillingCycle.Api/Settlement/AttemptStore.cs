@@ -4,8 +4,18 @@ using NpgsqlTypes;
 
 namespace BillingCycle.Api.Settlement;
 
-/// <summary>The stored callback (webhook_events) a settlement came from; its outcome is written with the change.</summary>
-public sealed record CallbackEvent(Guid EventId, bool? SignatureValid);
+/// <summary>
+/// What the one who asked for a settlement records in the settlement's own transaction, given its
+/// outcome label: the webhook side's record of the callback that told us (Webhooks/WebhookEventStore.cs).
+/// Settlement runs it without knowing what it writes, so the change and that record commit
+/// together or not at all: a callback is never answered 200 without its outcome stored, and a
+/// crash between the two cannot leave a settled payment whose callback looks unprocessed
+/// (docs/architecture.md, "How a request flows"; contract §6).
+/// </summary>
+public interface ISettlementWitness
+{
+    Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string outcome);
+}
 
 /// <summary>
 /// Settlement's SQL: finding attempts and changing their state. Each change is one SQL function
@@ -78,49 +88,58 @@ public sealed class AttemptStore(NpgsqlDataSource db, BillingClock clock, Settle
     }
 
     /// <summary>A payment iPaymu confirmed: applied at most once per invoice (SPEC §4.5, §4.10).</summary>
-    /// <param name="callback">The callback that told us, whose outcome is recorded in the same transaction as the change.</param>
+    /// <param name="witness">Who asked (a callback), recording the outcome in the same transaction as the change.</param>
     public async Task<PaidChange> MarkPaidAsync(Guid paymentId, string? transactionId, long? amount, long? fee,
-        DateTimeOffset? paidAt, string? rawJson, CallbackEvent? callback = null)
+        DateTimeOffset? paidAt, string? rawJson, ISettlementWitness? witness = null)
     {
-        // One statement, so one transaction and one commit: the change and the callback's outcome.
-        await using var cmd = db.CreateCommand("""
-            WITH r AS MATERIALIZED (
-                SELECT outcome, interaction_credits, scraper_credits FROM billing_mark_paid($1, $2, $3, $4, $5, $6::jsonb, $7)),
-            recorded AS (
-                UPDATE webhook_events SET signature_valid = $9, outcome = (SELECT outcome FROM r), processed_at = $7 WHERE id = $8)
-            SELECT outcome, interaction_credits, scraper_credits FROM r
-            """);
-        cmd.Parameters.Add(new() { Value = paymentId });
-        cmd.Parameters.Add(new() { Value = (object?)transactionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = amount is { } a ? a : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        cmd.Parameters.Add(new() { Value = fee is { } f ? f : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        cmd.Parameters.Add(new() { Value = paidAt is { } p ? p.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = (object?)rawJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
-        AddCallback(cmd.Parameters, callback);
-        await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
-        await r.ReadAsync(CancellationToken.None);
-        return new PaidChange(OutcomeWords.ParsePaid(r.GetString(0)), r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? 0 : r.GetInt64(2));
+        await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+        await using var tx = witness is null ? null : await conn.BeginTransactionAsync(CancellationToken.None);
+        PaidChange change;
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT outcome, interaction_credits, scraper_credits FROM billing_mark_paid($1, $2, $3, $4, $5, $6::jsonb, $7)", conn, tx))
+        {
+            cmd.Parameters.Add(new() { Value = paymentId });
+            cmd.Parameters.Add(new() { Value = (object?)transactionId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = amount is { } a ? a : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            cmd.Parameters.Add(new() { Value = fee is { } f ? f : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            cmd.Parameters.Add(new() { Value = paidAt is { } p ? p.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = (object?)rawJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = clock.UtcNow });
+            await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
+            await r.ReadAsync(CancellationToken.None);
+            change = new PaidChange(OutcomeWords.ParsePaid(r.GetString(0)), r.IsDBNull(1) ? 0 : r.GetInt64(1), r.IsDBNull(2) ? 0 : r.GetInt64(2));
+        }
+        if (witness is not null)
+        {
+            await witness.RecordAsync(conn, tx!, change.Outcome.Label());
+            await tx!.CommitAsync(CancellationToken.None);
+        }
+        return change;
     }
 
     /// <summary>Fails (or expires) an attempt and moves dunning one step (SPEC §4.6).</summary>
-    public async Task<FailOutcome> FailAsync(Guid paymentId, bool expired, string reason, string? rawJson, CallbackEvent? callback = null)
+    /// <param name="witness">Who asked (a callback), recording the outcome in the same transaction as the change.</param>
+    public async Task<FailOutcome> FailAsync(Guid paymentId, bool expired, string reason, string? rawJson, ISettlementWitness? witness = null)
     {
-        await using var cmd = db.CreateCommand("""
-            WITH r AS MATERIALIZED (SELECT outcome FROM billing_fail_payment($1, $2, $3, $4, $5::jsonb, $6)),
-            recorded AS (
-                UPDATE webhook_events SET signature_valid = $8, outcome = $2 || ':' || (SELECT outcome FROM r), processed_at = $6
-                 WHERE id = $7)
-            SELECT outcome FROM r
-            """);
-        cmd.Parameters.Add(new() { Value = paymentId });
-        cmd.Parameters.Add(new() { Value = expired ? "expired" : "failed" });
-        cmd.Parameters.Add(new() { Value = reason });
-        cmd.Parameters.Add(new() { Value = options.DunningDays.ToArray() });
-        cmd.Parameters.Add(new() { Value = (object?)rawJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
-        AddCallback(cmd.Parameters, callback);
-        return OutcomeWords.ParseFail((string)(await cmd.ExecuteScalarAsync(CancellationToken.None))!);
+        await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+        await using var tx = witness is null ? null : await conn.BeginTransactionAsync(CancellationToken.None);
+        FailOutcome outcome;
+        await using (var cmd = new NpgsqlCommand("SELECT outcome FROM billing_fail_payment($1, $2, $3, $4, $5::jsonb, $6)", conn, tx))
+        {
+            cmd.Parameters.Add(new() { Value = paymentId });
+            cmd.Parameters.Add(new() { Value = expired ? "expired" : "failed" });
+            cmd.Parameters.Add(new() { Value = reason });
+            cmd.Parameters.Add(new() { Value = options.DunningDays.ToArray() });
+            cmd.Parameters.Add(new() { Value = (object?)rawJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = clock.UtcNow });
+            outcome = OutcomeWords.ParseFail((string)(await cmd.ExecuteScalarAsync(CancellationToken.None))!);
+        }
+        if (witness is not null)
+        {
+            await witness.RecordAsync(conn, tx!, (expired ? "expired:" : "failed:") + outcome.Label());
+            await tx!.CommitAsync(CancellationToken.None);
+        }
+        return outcome;
     }
 
     /// <summary>A pending answer or a history lookup taught us the attempt's transaction id.</summary>
@@ -131,12 +150,6 @@ public sealed class AttemptStore(NpgsqlDataSource db, BillingClock clock, Settle
         cmd.Parameters.Add(new() { Value = transactionId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         await cmd.ExecuteScalarAsync(CancellationToken.None);
-    }
-
-    private static void AddCallback(NpgsqlParameterCollection p, CallbackEvent? callback)
-    {
-        p.Add(new() { Value = callback is { } c ? c.EventId : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        p.Add(new() { Value = callback?.SignatureValid is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
     }
 
     private static PaymentAttempt Read(NpgsqlDataReader r) => new(

@@ -37,8 +37,8 @@ public sealed class TransactionConfirmation(
     AttemptStore store, AttemptSettler settler, BillingLog log, AlertSender alerts)
 {
     /// <summary>Confirms the transaction a callback names; the callback's own claims are only compared, never trusted.</summary>
-    /// <param name="stored">The stored event, whose outcome a paid or failed settlement records in its own transaction.</param>
-    public async Task<Confirmation> ConfirmAsync(string transactionId, IPaymuCallback callback, CallbackEvent? stored = null)
+    /// <param name="stored">The caller's record of the callback, which a paid or failed settlement writes in its own transaction.</param>
+    public async Task<Confirmation> ConfirmAsync(string transactionId, IPaymuCallback callback, ISettlementWitness? stored = null)
     {
         var claimedReference = callback.ReferenceId;
         IPaymu.Models.TransactionStatus status;

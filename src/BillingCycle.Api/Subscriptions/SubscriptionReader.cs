@@ -1,21 +1,16 @@
-using System.Text.Json;
-using BillingCycle.Api.Billing;
+using BillingCycle.Api.Infrastructure.Database;
 using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
 /// <summary>What the web app reads (SPEC §7.1, §7.3): plans, the current subscription, invoices.</summary>
-public sealed class SubscriptionReader(NpgsqlDataSource db, BillingOptions options)
+public sealed class SubscriptionReader(NpgsqlDataSource db)
 {
-    private const string SubscriptionColumns = """
-        s.id, s.status, p.id, p.name, p.price, s.current_period_start, s.current_period_end, s.cancel_at_period_end,
-        s.canceled_at, s.cancel_reason, sp.id, sp.name, sp.price
-        """;
+    // The API's shapes are built by SQL (db/functions/api_objects.sql), the one definition the
+    // events to the web app use too (contract §15.1).
+    private const string SubscriptionColumns = "api_subscription(s)::text";
 
-    private const string InvoiceColumns = """
-        i.id, i.invoice_number, i.kind, i.status, i.amount, i.currency, i.period_start, i.period_end, i.line_items::text,
-        i.created_at, i.paid_at, i.public_token
-        """;
+    private const string InvoiceColumns = "api_invoice(i)::text";
 
     public async Task<List<PlanItem>> PlansAsync(CancellationToken ct)
     {
@@ -37,8 +32,7 @@ public sealed class SubscriptionReader(NpgsqlDataSource db, BillingOptions optio
     {
         await using var cmd = db.CreateCommand($"""
             SELECT {SubscriptionColumns}
-              FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id
-              LEFT JOIN subscription_plans sp ON sp.id = s.scheduled_plan_id
+              FROM subscriptions s
              WHERE s.user_id = $1
              ORDER BY (s.status <> 'canceled') DESC, s.created_at DESC, s.id
              LIMIT 1
@@ -52,8 +46,7 @@ public sealed class SubscriptionReader(NpgsqlDataSource db, BillingOptions optio
     {
         await using var cmd = db.CreateCommand($"""
             SELECT {SubscriptionColumns}
-              FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id
-              LEFT JOIN subscription_plans sp ON sp.id = s.scheduled_plan_id
+              FROM subscriptions s
              WHERE s.id = $1
             """);
         cmd.Parameters.Add(new() { Value = id });
@@ -110,23 +103,7 @@ public sealed class SubscriptionReader(NpgsqlDataSource db, BillingOptions optio
         return list;
     }
 
-    /// <summary>The public pay page's link for an invoice token (SPEC §7.6).</summary>
-    public string? PayPageUrl(string token) => options.PayPageUrl(token)?.ToString();
+    private static SubscriptionView ReadSubscription(NpgsqlDataReader r) => ApiObject.Read<SubscriptionView>(r, 0);
 
-    private static SubscriptionView ReadSubscription(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetString(1), new PlanRef(r.GetGuid(2), r.GetString(3), r.GetInt64(4)),
-        r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
-        r.GetBoolean(7), r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetString(9),
-        r.IsDBNull(10) ? null : new PlanRef(r.GetGuid(10), r.GetString(11), r.GetInt64(12)));
-
-    private InvoiceView ReadInvoice(NpgsqlDataReader r)
-    {
-        using var items = JsonDocument.Parse(r.GetString(8));
-        var token = r.GetString(11);
-        var page = PayPageUrl(token);
-        return new InvoiceView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetString(5),
-            r.GetFieldValue<DateTimeOffset>(6), r.GetFieldValue<DateTimeOffset>(7), items.RootElement.Clone(),
-            r.GetFieldValue<DateTimeOffset>(9), r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10),
-            page, page is null ? null : page + "/invoice.pdf");
-    }
+    private static InvoiceView ReadInvoice(NpgsqlDataReader r) => ApiObject.Read<InvoiceView>(r, 0);
 }

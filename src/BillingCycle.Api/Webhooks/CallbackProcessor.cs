@@ -99,7 +99,7 @@ public sealed partial class CallbackProcessor(
 
         try
         {
-            var confirmed = await confirmation.ConfirmAsync(trx, callback, new CallbackEvent(eventId, signatureValid));
+            var confirmed = await confirmation.ConfirmAsync(trx, callback, events.Witness(eventId, signatureValid));
             using var _ = Serilog.Context.LogContext.PushProperty("InvoiceId", confirmed.Attempt?.InvoiceId);
             var result = CallbackResult.From(confirmed, signatureValid);
             LogHandled(logger, confirmed.Attempt?.ReferenceId ?? callback.ReferenceId, result.Outcome);

@@ -1,4 +1,5 @@
 using BillingCycle.Api.Infrastructure.Time;
+using BillingCycle.Api.Settlement;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -31,6 +32,26 @@ public sealed class WebhookEventStore(NpgsqlDataSource db, BillingClock clock)
         cmd.Parameters.Add(new() { Value = outcome });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The callback's outcome, written by settlement in the transaction of the change it made
+    /// (AttemptStore runs it): Settlement knows nothing of webhook_events; this side records it.
+    /// </summary>
+    public ISettlementWitness Witness(Guid id, bool? signatureValid) => new OutcomeWitness(id, signatureValid, clock);
+
+    private sealed class OutcomeWitness(Guid id, bool? signatureValid, BillingClock clock) : ISettlementWitness
+    {
+        public async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string outcome)
+        {
+            await using var cmd = new NpgsqlCommand(
+                "UPDATE webhook_events SET signature_valid = $2, outcome = $3, processed_at = $4 WHERE id = $1", connection, transaction);
+            cmd.Parameters.Add(new() { Value = id });
+            cmd.Parameters.Add(new() { Value = signatureValid is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+            cmd.Parameters.Add(new() { Value = outcome });
+            cmd.Parameters.Add(new() { Value = clock.UtcNow });
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     /// <summary>

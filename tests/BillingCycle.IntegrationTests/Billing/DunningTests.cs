@@ -63,8 +63,9 @@ public sealed class DunningTests : IAsyncLifetime
                 delay = delays[retry - 1];
                 var failed = _h.Api.Clock.GetUtcNow();
                 Assert.Equal(failed.AddDays(delay).UtcDateTime, await RetryDateAsync(retry + 1));
-                Assert.Equal("Payment Retry Failed|" +
-                    $"Your payment retry #{retry} has failed. We will attempt another payment in {delay} day(s). Please ensure your payment method is up to date.",
+                var on = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(failed.AddDays(delay), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian);
+                Assert.Equal($"Pembayaran percobaan ke-{retry} belum berhasil|" +
+                    $"Kami belum menerima pembayaran sebesar Rp149.000 untuk langganan Pro (percobaan ke-{retry}). Kami akan mengirim tautan pembayaran baru pada {on}; Anda juga dapat membayar sekarang.",
                     await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_failed' ORDER BY created_at DESC LIMIT 1", user));
                 Assert.Equal("past_due", await _h.Db.ScalarAsync<string>("SELECT status FROM subscriptions WHERE id = $1", sub));
             }
@@ -73,7 +74,7 @@ public sealed class DunningTests : IAsyncLifetime
         Assert.Equal("canceled|cancelled|6|1:failed,2:failed,3:failed,4:failed,5:failed", await StateAsync(sub));
         Assert.Equal("Payment failed after 5 retry attempts", await _h.Db.ScalarAsync<string>("SELECT cancel_reason FROM subscriptions WHERE id = $1", sub));
         Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM invoices"));
-        Assert.Equal("Subscription Cancelled|Your Pro subscription has been cancelled after 5 failed payment attempts. You can reactivate your subscription at any time by updating your payment method.",
+        Assert.Equal("Langganan Anda telah dibatalkan|Langganan Pro Anda dibatalkan karena pembayaran tidak kami terima setelah 5 kali percobaan. Anda dapat berlangganan kembali kapan saja.",
             await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'subscription_cancelled'", user));
         Assert.Equal(6, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = $1 AND type = 'billing_payment_due'", user));
         Assert.Equal(5, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = $1 AND type = 'billing_failed'", user));
@@ -110,7 +111,7 @@ public sealed class DunningTests : IAsyncLifetime
               FROM subscriptions WHERE id = $1
             """, sub));
         Assert.Equal(2, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM credit_transactions WHERE user_id = $1", user));
-        Assert.Equal("Payment Successful After Retry|Your Pro subscription payment has been successfully processed on retry #3. Your subscription is now active.",
+        Assert.Equal("Pembayaran diterima pada percobaan ke-3|Pembayaran sebesar Rp149.000 untuk langganan Pro sudah kami terima (percobaan ke-3). Langganan Anda aktif sampai 1 Desember 2026.",
             await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_success'", user));
 
         _h.Api.Clock.Advance(TimeSpan.FromDays(20));

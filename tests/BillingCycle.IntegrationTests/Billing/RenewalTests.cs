@@ -62,7 +62,7 @@ public sealed class RenewalTests : IAsyncLifetime
         Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = $1", user));
         Assert.Equal($"billing_payment_due|{session.SessionId}", await _h.Db.ScalarAsync<string>(
             "SELECT type || '|' || split_part(data->>'payment_url', '/pay/', 2) FROM notifications WHERE user_id = $1", user));
-        Assert.Contains("IDR 149,000", await _h.Db.ScalarAsync<string>("SELECT message FROM notifications WHERE user_id = $1", user), StringComparison.Ordinal);
+        Assert.Contains("Rp149.000", await _h.Db.ScalarAsync<string>("SELECT message FROM notifications WHERE user_id = $1", user), StringComparison.Ordinal);
 
         var again = await _h.RenewAsync();
         Assert.Equal(0, again.GetProperty("processed").GetInt32());

@@ -41,22 +41,26 @@ public sealed class AppWebhookTests
         var events = await h.Db.ListAsync<string>("SELECT id::text || ' ' || type FROM events");
         Assert.Equal(events.Order(), bodies.Select(b => b.Id + " " + b.Body.GetProperty("type").GetString()).Order());
 
-        string[] TypesOf(Guid sub, string key) => bodies.Where(b => b.Body.GetProperty("data").TryGetProperty(key, out var v)
-                && v.GetString() == sub.ToString()).Select(b => b.Body.GetProperty("type").GetString()!).Order().ToArray();
-        Assert.Equal(["invoice.created", "invoice.paid"], TypesOf(paid, "subscription_id"));
-        Assert.Equal(["subscription.created", "subscription.renewed"], TypesOf(paid, "id"));
-        Assert.Equal(["invoice.created", "invoice.payment_failed"], TypesOf(failed, "subscription_id"));
-        Assert.Equal(["subscription.created", "subscription.past_due"], TypesOf(failed, "id"));
-        Assert.Equal(["subscription.canceled", "subscription.created"], TypesOf(leaving, "id"));
-        var invoice = await h.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE subscription_id = $1", paid);
-        var grants = bodies.Where(b => b.Body.GetProperty("type").GetString() == "credits.granted").Select(b => b.Body.GetProperty("data")).ToList();
+        // data is {object, previous?}: the API's own object (contract §15.1), found by its id.
+        string[] TypesOf(Guid id) => bodies.Where(b => b.Body.GetProperty("data").GetProperty("object").GetProperty("id").GetString() == id.ToString())
+            .Select(b => b.Body.GetProperty("type").GetString()!).Order().ToArray();
+        Task<Guid> InvoiceOf(Guid sub) => h.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE subscription_id = $1", sub);
+        Assert.Equal(["invoice.created", "invoice.paid"], TypesOf(await InvoiceOf(paid)));
+        Assert.Equal(["subscription.created", "subscription.renewed"], TypesOf(paid));
+        Assert.Equal(["invoice.created", "invoice.payment_failed"], TypesOf(await InvoiceOf(failed)));
+        Assert.Equal(["subscription.created", "subscription.past_due"], TypesOf(failed));
+        Assert.Equal(["subscription.canceled", "subscription.created"], TypesOf(leaving));
+        var invoice = await InvoiceOf(paid);
+        var grants = bodies.Where(b => b.Body.GetProperty("type").GetString() == "credits.granted")
+            .Select(b => b.Body.GetProperty("data").GetProperty("object")).ToList();
         Assert.Equal(["interaction/reset/1000", "scraper/add/500"], grants
             .Where(g => g.GetProperty("reference_id").GetString() == invoice.ToString())
             .Select(g => $"{g.GetProperty("credit_type").GetString()}/{g.GetProperty("kind").GetString()}/{g.GetProperty("amount").GetInt64()}").Order());
 
         var renewed = bodies.Single(b => b.Body.GetProperty("type").GetString() == "subscription.renewed").Body;
-        Assert.Equal("active", renewed.GetProperty("data").GetProperty("status").GetString());
-        Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), renewed.GetProperty("data").GetProperty("current_period_end").GetDateTimeOffset());
+        Assert.Equal("active", renewed.GetProperty("data").GetProperty("object").GetProperty("status").GetString());
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero),
+            renewed.GetProperty("data").GetProperty("object").GetProperty("current_period_end").GetDateTimeOffset());
         Assert.True(DateTimeOffset.TryParse(renewed.GetProperty("timestamp").GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at));
         Assert.Equal(h.Api.Clock.GetUtcNow(), at);
     }
@@ -156,7 +160,7 @@ public sealed class AppWebhookTests
         Assert.Equal(2, rest.GetProperty("events").GetArrayLength());
         Assert.False(rest.GetProperty("has_more").GetBoolean());
         var seen = first.GetProperty("events").EnumerateArray().Concat(rest.GetProperty("events").EnumerateArray())
-            .Select(e => e.GetProperty("data").GetProperty("reference_id").GetString()).ToList();
+            .Select(e => e.GetProperty("data").GetProperty("object").GetProperty("reference_id").GetString()).ToList();
         Assert.Equal(["ref-0", "ref-1", "ref-2", "ref-3", "ref-4"], seen);
         Assert.All(first.GetProperty("events").EnumerateArray(), e => Assert.Equal("credits.granted", e.GetProperty("type").GetString()));
 

@@ -74,7 +74,7 @@ public sealed class ReminderTests
         Assert.Equal("canceled", await h.Db.ScalarAsync<string>("SELECT status FROM subscriptions WHERE id = $1", leaves));
         Assert.Equal("active", await h.Db.ScalarAsync<string>("SELECT status FROM subscriptions WHERE id = $1", stays));
         var reminder = await h.Db.ScalarAsync<string>("SELECT message FROM notifications WHERE user_id = $1 AND type = 'billing_upcoming_renewal' ORDER BY created_at LIMIT 1", user);
-        Assert.Equal("Your Pro subscription renews on 2026-11-06 for IDR 149,000. We will send you a payment link on that day.", reminder);
+        Assert.Equal("Langganan Pro Anda akan diperpanjang pada 6 November 2026 sebesar Rp149.000. Pada hari itu kami akan mengirimkan tautan pembayaran.", reminder);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ReminderTests
             UPDATE subscriptions SET scheduled_plan_id = (SELECT id FROM starter) WHERE id = $1
             """, sub);
         Assert.Equal(1, await h.Db.ScalarAsync<int>("SELECT reminders_queue_upcoming_renewals($1, 3, 100)", h.Api.Clock.GetUtcNow()));
-        Assert.Equal("Your Starter subscription renews on 2026-11-03 for IDR 49,000. We will send you a payment link on that day.",
+        Assert.Equal("Langganan Starter Anda akan diperpanjang pada 3 November 2026 sebesar Rp49.000. Pada hari itu kami akan mengirimkan tautan pembayaran.",
             await h.Db.ScalarAsync<string>("SELECT message FROM notifications WHERE user_id = $1 AND type = 'billing_upcoming_renewal'", user));
     }
 

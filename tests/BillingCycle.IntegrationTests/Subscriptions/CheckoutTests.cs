@@ -40,7 +40,7 @@ public sealed class CheckoutTests : IAsyncLifetime
         Assert.Equal("active", await _w.StatusAsync("u_new"));
         Assert.Equal(1_000, await _w.BalanceAsync("u_new", "interaction"));
         Assert.Equal(500, await _w.BalanceAsync("u_new", "scraper"));
-        Assert.Equal("Subscription Activated", await _w.H.Db.ScalarAsync<string>(
+        Assert.Equal("Langganan Anda sudah aktif", await _w.H.Db.ScalarAsync<string>(
             "SELECT string_agg(title, ',') FROM notifications WHERE user_id = 'u_new' AND type = 'subscription_activated'"));
         var current = await _w.As("u_new").GetFromJsonAsync<System.Text.Json.JsonElement>("/api/subscriptions/current");
         Assert.Equal("active", current.GetProperty("subscription").GetProperty("status").GetString());

@@ -33,7 +33,8 @@ public sealed class WebhookTests : IAsyncLifetime
         var invoice = await _h.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE subscription_id = $1", sub);
         Assert.Equal(2, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM credit_transactions WHERE reference_id = $1", invoice.ToString()));
         Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = $1 AND type = 'billing_success'", user));
-        Assert.Equal("Subscription Renewed Successfully|Your Pro subscription has been renewed for another month. IDR 149,000 has been charged to your payment method.",
+        // The words of Deliveries/Email/Templates/id/billing_success.liquid (BILLING_LOCALE id).
+        Assert.Equal("Pembayaran diterima|Pembayaran sebesar Rp149.000 untuk langganan Pro sudah kami terima. Langganan Anda aktif sampai 1 Desember 2026.",
             await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_success'", user));
         Assert.Equal(1, await _h.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE subscription_id = $1 AND event_type = 'renewal' AND status = 'success'", sub));
         foreach (var type in new[] { "interaction", "scraper" })
@@ -250,7 +251,9 @@ public sealed class WebhookTests : IAsyncLifetime
             SELECT s.status || '|' || i.status || '|' || p.status FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id
               JOIN payments p ON p.invoice_id = i.id WHERE s.id = $1
             """, sub));
-        Assert.Equal("Payment Failed|We were unable to process your subscription renewal payment of IDR 149,000. We will retry the payment in 1 day. Please ensure your payment method is up to date.",
+        var nextRetry = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(_h.Api.Clock.GetUtcNow().AddDays(1), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian);
+        Assert.Equal("Pembayaran Anda belum berhasil|Kami belum menerima pembayaran sebesar Rp149.000 untuk langganan Pro. " +
+            $"Kami akan mengirim tautan pembayaran baru pada {nextRetry}; Anda juga dapat membayar sekarang.",
             await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_failed'", user));
     }
 }

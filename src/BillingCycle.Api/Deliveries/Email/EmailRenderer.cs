@@ -25,8 +25,21 @@ public sealed partial class EmailRenderer
 
     private static readonly TemplateOptions Options = new();
     private readonly Dictionary<string, IFluidTemplate> _templates;
+    private readonly Dictionary<string, string> _sources;
 
-    private EmailRenderer(Dictionary<string, IFluidTemplate> templates) => _templates = templates;
+    private EmailRenderer(Dictionary<string, IFluidTemplate> templates, Dictionary<string, string> sources)
+    {
+        _templates = templates;
+        _sources = sources;
+    }
+
+    /// <summary>
+    /// The in-app notification texts of every type in a locale: each type file's
+    /// notification_title[_variant] and notification_message[_variant] captures, with each
+    /// {{ value }} turned into a {value} placeholder that SQL fills (db/functions/notify.sql).
+    /// </summary>
+    public IReadOnlyList<NotificationText> NotificationTexts(EmailLocale locale) =>
+        Types(locale).SelectMany(type => NotificationCaptures.Read(type, _sources[$"{Folder(locale)}/{type}"])).ToList();
 
     /// <summary>Notification types with their own template in each locale.</summary>
     public IEnumerable<string> Types(EmailLocale locale) => _templates.Keys
@@ -40,6 +53,7 @@ public sealed partial class EmailRenderer
         var asm = typeof(EmailRenderer).Assembly;
         var parser = new FluidParser();
         var templates = new Dictionary<string, IFluidTemplate>(StringComparer.Ordinal);
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         const string Prefix = "email-templates/";
         foreach (var name in asm.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
         {
@@ -53,6 +67,7 @@ public sealed partial class EmailRenderer
                 throw new StartupException($"email template {key}.liquid does not parse: {error}");
             }
             templates[key] = template;
+            sources[key] = source;
         }
         foreach (var locale in Enum.GetValues<EmailLocale>())
         {
@@ -64,7 +79,12 @@ public sealed partial class EmailRenderer
                 }
             }
         }
-        return new EmailRenderer(templates);
+        var renderer = new EmailRenderer(templates, sources);
+        foreach (var locale in Enum.GetValues<EmailLocale>())
+        {
+            _ = renderer.NotificationTexts(locale); // a broken notification capture stops the service too
+        }
+        return renderer;
     }
 
     public RenderedEmail Render(string type, EmailLocale locale, EmailModel model)

@@ -86,8 +86,8 @@ public sealed class ConsoleBrowserTests(BrowserFixture f)
             "Subscription started on Pro", "Invoice INV-202611-", "Payment attempt 1 (first link)",
             "Retry 1 scheduled", "Retry 2 scheduled", "Retry 3 scheduled", "Retry 4 scheduled", "Retry 5 scheduled",
             "Payment attempt 2 (retry 1)", "Payment attempt 6 (retry 5)", "Payment attempt 6 expired",
-            "billing_payment_due: Payment Retry Due", "billing_failed: Payment Retry Failed",
-            "subscription_cancelled: Subscription Cancelled", "Subscription canceled", "Payment failed after 5 retry attempts",
+            "billing_payment_due: Percobaan pembayaran ke-5", "billing_failed: Pembayaran percobaan ke-4 belum berhasil",
+            "subscription_cancelled: Langganan Anda telah dibatalkan", "Subscription canceled", "Payment failed after 5 retry attempts",
             "iPaymu callback", "oddity: invoice_already_cancelled",
         ];
         Assert.All(steps, s => Assert.Contains(s, timeline, StringComparison.Ordinal));
