@@ -1,6 +1,7 @@
 using BillingCycle.Api.Billing.Links;
 using BillingCycle.Api.Billing.Renewal;
 using BillingCycle.Api.Billing.Retry;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Jobs;
 

@@ -1,5 +1,7 @@
 using System.Security.Claims;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,3 +1,4 @@
+using BillingCycle.Api.Invoices;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.InvoicePdf;
 

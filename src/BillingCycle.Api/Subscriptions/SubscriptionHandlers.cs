@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

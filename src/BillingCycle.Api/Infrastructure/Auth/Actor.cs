@@ -1,7 +1,6 @@
 using System.Security.Claims;
-using BillingCycle.Api.Infrastructure.Auth;
 
-namespace BillingCycle.Api.Subscriptions;
+namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Whose data a request acts on (SPEC §7): the caller's own; an admin (SPEC §10.1) may name

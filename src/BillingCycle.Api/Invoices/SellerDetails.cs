@@ -1,6 +1,6 @@
 using BillingCycle.Api.Infrastructure;
 
-namespace BillingCycle.Api.PayPage;
+namespace BillingCycle.Api.Invoices;
 
 /// <summary>
 /// Who sells (SPEC §7.7): BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, BILLING_SELLER_NPWP, as the

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using BillingCycle.Api.Billing;
 using BillingCycle.Api.Infrastructure.Http;
 
-namespace BillingCycle.Api.Billing;
+namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Guards the cron endpoints with Authorization: Bearer BILLING_CRON_SECRET, compared in constant
