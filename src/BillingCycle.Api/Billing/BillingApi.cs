@@ -12,7 +12,9 @@ public static class BillingApi
     /// <summary>Renewal and retry: their jobs, the payment links they create, and the cron endpoints.</summary>
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(BillingOptions.FromConfiguration(builder.Configuration));
+        var options = BillingOptions.FromConfiguration(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new CronSecret(options.CronSecret));
         builder.Services.AddSingleton<PaymentLinkStore>();
         builder.Services.AddSingleton<PaymentLinks>();
         builder.Services.AddSingleton<LinkPages>();

@@ -1,4 +1,3 @@
-using BillingCycle.Api.Billing;
 using BillingCycle.Api.Deliveries.AppWebhooks;
 using BillingCycle.Api.Deliveries.Email;
 using BillingCycle.Api.Deliveries.Reminders;
