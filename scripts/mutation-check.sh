@@ -40,6 +40,7 @@ claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: t
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
 scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
+idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
 TABLE
 
 mutate() {
@@ -92,6 +93,10 @@ mutate() {
     outbox-trigger-dropped)
       perl -0pi -e 's/CREATE OR REPLACE TRIGGER notifications_queue_email AFTER INSERT ON notifications\n\s*FOR EACH ROW EXECUTE FUNCTION deliveries_queue_email\(\);\n//' db/functions/deliveries.sql
       ! grep -q 'TRIGGER notifications_queue_email' db/functions/deliveries.sql ;;
+    idempotent-change-outside-key)
+      # As a developer "simplifying" would: every credit change through the balance batches, the key's transaction ignored.
+      perl -0pi -e 's/Features\.Get<IdempotencyScope>\(\) is \{ \} scope\n/Features.Get<IdempotencyScope>() is { } scope \&\& false\n/' src/BillingCycle.Api/Credits/CreditHandlers.cs
+      grep -q 'is { } scope && false' src/BillingCycle.Api/Credits/CreditHandlers.cs ;;
     claim-without-skip-locked)
       perl -0pi -e 's/\n\s*FOR UPDATE SKIP LOCKED\),/),/' db/functions/deliveries.sql
       ! grep -qE '^\s+FOR UPDATE SKIP LOCKED' db/functions/deliveries.sql ;;
