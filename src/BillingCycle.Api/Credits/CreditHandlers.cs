@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Observability;
