@@ -6,7 +6,7 @@
 
 -- One credit change, atomically (billing's grants and the seed's functions): a batch of one of
 -- credits_apply_many, the one place the ledger rule is written (the balance row locked, the
--- repeat check, the new balance, seq and created_at under the lock, SPEC §10.5), without a billing
+-- repeat check, the new balance, seq and created_at under the lock, contract §10.5), without a billing
 -- log of its own (its caller logs the grant). A repeated (user, type, kind, reference) returns the
 -- first row and changes nothing (created = false). Consuming more than the balance raises
 -- SQLSTATE BC409.

@@ -5,7 +5,7 @@ namespace BillingCycle.Api.InvoicePdf;
 public static class InvoicePdfApi
 {
     /// <summary>
-    /// The PDF invoice (SPEC §7.7): its renderer and fonts, and its two routes. It maps them itself so
+    /// The PDF invoice (contract §7.7): its renderer and fonts, and its two routes. It maps them itself so
     /// that the pay page and the invoices API, which link to it, never depend on it.
     /// </summary>
     public static IHostApplicationBuilder AddInvoicePdf(this IHostApplicationBuilder builder)
@@ -17,7 +17,7 @@ public static class InvoicePdfApi
 
     public static IEndpointRouteBuilder MapInvoicePdf(this IEndpointRouteBuilder app)
     {
-        // Beside the pay page, with its rules: anyone with the link, per-address limits (SPEC §10.4).
+        // Beside the pay page, with its rules: anyone with the link, per-address limits (contract §10.4).
         app.MapGroup("/pay").WithTags("Pay page").AllowAnonymous().RequireRateLimiting(RateLimits.PerClientIp)
             .ExcludeFromDescription()
             .MapGet("/{token}/invoice.pdf", InvoicePdfHandlers.ByToken);

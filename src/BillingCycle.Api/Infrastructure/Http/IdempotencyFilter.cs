@@ -7,7 +7,7 @@ using Npgsql;
 namespace BillingCycle.Api.Infrastructure.Http;
 
 /// <summary>
-/// Idempotency-Key on a signed-in POST (SPEC §7; contract §7), the one implementation, for the
+/// Idempotency-Key on a signed-in POST (contract §7), the one implementation, for the
 /// credit, subscription and invoice endpoints alike. The key is claimed under (user, endpoint, key)
 /// with a hash of the request (its body and query string) in a transaction that stays open while
 /// the handler runs and that also stores the answer: the claim, the answer and — for a handler that
