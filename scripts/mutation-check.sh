@@ -40,6 +40,7 @@ claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: t
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
 scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
+idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
 TABLE
 
 mutate() {
@@ -58,11 +59,9 @@ mutate() {
     grant-twice)
       # Both guards against a second grant for one reference: the constraint and the check under the lock.
       perl -0pi -e 's/,\n(\s*--[^\n]*\n)*\s*CONSTRAINT credit_transactions_reference_key UNIQUE \(user_id, credit_type, kind, reference_id\)//' db/migrations/0001_schema.sql
-      perl -0pi -e 's/IF FOUND THEN\n\s*RETURN QUERY SELECT v_id, false, v_after;\n\s*RETURN;\n\s*END IF;/NULL;/' db/functions/credits.sql
-      # The API's batches (credits_apply_many) carry the same check under the same lock.
+      # The check under the lock lives in credits_apply_many alone (apply_credit_change_ex is a batch of one).
       perl -0pi -e 's/IF v_id IS NOT NULL THEN\n(\s*)transaction_id := v_id; new_balance := v_after; replayed := true;/IF false THEN\n$1transaction_id := v_id; new_balance := v_after; replayed := true;/' db/functions/credits.sql
       ! grep -q credit_transactions_reference_key db/migrations/0001_schema.sql \
-        && ! grep -q 'RETURN QUERY SELECT v_id, false, v_after' db/functions/credits.sql \
         && ! grep -q 'IF v_id IS NOT NULL THEN' db/functions/credits.sql ;;
     reference-fallback)
       perl -0pi -e 's/status\.ReferenceId is null && status\.SessionId is null\s*\?\s*null\s*:\s*await store\.FindAsync\(status\.ReferenceId,/await store.FindAsync(status.ReferenceId ?? claimedReference,/; s/!NamesAttempt\(status, attempt\)/false/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
@@ -78,10 +77,9 @@ mutate() {
       perl -0pi -e 's/\[FromKeyedServices\(ServiceCollectionExtensions\.CallbacksClient\)\] IPaymuClient ipaymu/IPaymuClient ipaymu/' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs
       ! grep -q 'FromKeyedServices' src/BillingCycle.Api/Settlement/TransactionConfirmation.cs ;;
     ledger-order)
-      perl -0pi -e 's/v_at := CASE WHEN v_seq > 1 THEN greatest\(p_now, v_last_at\) ELSE p_now END;/v_at := p_now;/' db/functions/credits.sql
-      # The API's batches (credits_apply_many): each change's own request time, not from under the lock.
+      # credits_apply_many, the one ledger rule (billing's grants too): each change's own request time, not from under the lock.
       perl -0pi -e 's/v_at := CASE WHEN v_seq > 1 THEN greatest\(p_nows\[i\], v_last_at\) ELSE p_nows\[i\] END;/v_at := p_nows[i];/' db/functions/credits.sql
-      grep -q 'v_at := p_now;' db/functions/credits.sql && grep -q 'v_at := p_nows\[i\];' db/functions/credits.sql ;;
+      grep -q 'v_at := p_nows\[i\];' db/functions/credits.sql ;;
     org-role-without-org-id)
       # As a developer "simplifying" would: the role alone, whichever organization it is in.
       perl -0pi -e 's/var \(orgId, orgRole\) = ActiveOrganization\(claims\);/var (_, orgRole) = ActiveOrganization(claims);/; s/string\.Equals\(orgId, _organizationId, StringComparison\.Ordinal\)\s*&&\s*//' src/BillingCycle.Api/Infrastructure/Auth/AdminRule.cs
@@ -95,6 +93,10 @@ mutate() {
     outbox-trigger-dropped)
       perl -0pi -e 's/CREATE OR REPLACE TRIGGER notifications_queue_email AFTER INSERT ON notifications\n\s*FOR EACH ROW EXECUTE FUNCTION deliveries_queue_email\(\);\n//' db/functions/deliveries.sql
       ! grep -q 'TRIGGER notifications_queue_email' db/functions/deliveries.sql ;;
+    idempotent-change-outside-key)
+      # As a developer "simplifying" would: every credit change through the balance batches, the key's transaction ignored.
+      perl -0pi -e 's/Features\.Get<IdempotencyScope>\(\) is \{ \} scope\n/Features.Get<IdempotencyScope>() is { } scope \&\& false\n/' src/BillingCycle.Api/Credits/CreditHandlers.cs
+      grep -q 'is { } scope && false' src/BillingCycle.Api/Credits/CreditHandlers.cs ;;
     claim-without-skip-locked)
       perl -0pi -e 's/\n\s*FOR UPDATE SKIP LOCKED\),/),/' db/functions/deliveries.sql
       ! grep -qE '^\s+FOR UPDATE SKIP LOCKED' db/functions/deliveries.sql ;;

@@ -4,73 +4,26 @@
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- One credit change, atomically: the balance row is locked, the ledger row written with the
--- balance after the change. A repeated (user, type, kind, reference) returns the first row and
--- changes nothing (created = false). Consuming more than the balance raises SQLSTATE BC409.
--- The row's seq and created_at are taken under the lock (SPEC §10.5): seq is the next number of
--- this ledger, and created_at never goes back from the previous row's, so newest-first by
--- (created_at, seq) chains balance_after even when concurrent requests took their clocks out of
--- lock order.
+-- One credit change, atomically (billing's grants and the seed's functions): a batch of one of
+-- credits_apply_many, the one place the ledger rule is written (the balance row locked, the
+-- repeat check, the new balance, seq and created_at under the lock, contract §10.5), without a billing
+-- log of its own (its caller logs the grant). A repeated (user, type, kind, reference) returns the
+-- first row and changes nothing (created = false). Consuming more than the balance raises
+-- SQLSTATE BC409.
 CREATE OR REPLACE FUNCTION apply_credit_change_ex(
     p_user_id text, p_credit_type text, p_kind text, p_amount bigint,
     p_reference_id text, p_description text, p_now timestamptz DEFAULT now())
 RETURNS TABLE (transaction_id uuid, created boolean, balance_after bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_old bigint;
-    v_new bigint;
-    v_id  uuid;
-    v_after bigint;
-    v_seq bigint;
-    v_last_at timestamptz;
-    v_at timestamptz;
+    r record;
 BEGIN
-    IF p_amount IS NULL OR p_amount < 0 THEN
-        RAISE EXCEPTION 'credit amount must be a non-negative whole number' USING ERRCODE = '22023';
+    SELECT * INTO r FROM credits_apply_many(p_user_id, p_credit_type, ARRAY[p_kind], ARRAY[p_amount], ARRAY[p_reference_id],
+                                            ARRAY[p_description], ARRAY[NULL::text], ARRAY[p_now]) m;
+    IF r.refused = 'insufficient' THEN
+        RAISE EXCEPTION 'insufficient credits: balance %, requested %', r.new_balance, p_amount USING ERRCODE = 'BC409';
     END IF;
-
-    INSERT INTO credit_balances (user_id, credit_type, balance, updated_at)
-    VALUES (p_user_id, p_credit_type, 0, p_now)
-    ON CONFLICT (user_id, credit_type) DO NOTHING;
-
-    SELECT b.balance, b.last_seq, b.updated_at INTO v_old, v_seq, v_last_at FROM credit_balances b
-     WHERE b.user_id = p_user_id AND b.credit_type = p_credit_type
-       FOR UPDATE;
-
-    -- Checked under the balance lock, so two concurrent repeats cannot both pass.
-    IF p_reference_id IS NOT NULL THEN
-        SELECT t.id, t.balance_after INTO v_id, v_after FROM credit_transactions t
-         WHERE t.user_id = p_user_id AND t.credit_type = p_credit_type
-           AND t.kind = p_kind AND t.reference_id = p_reference_id;
-        IF FOUND THEN
-            RETURN QUERY SELECT v_id, false, v_after;
-            RETURN;
-        END IF;
-    END IF;
-
-    v_new := CASE p_kind
-                 WHEN 'reset'   THEN p_amount
-                 WHEN 'add'     THEN v_old + p_amount
-                 WHEN 'consume' THEN v_old - p_amount
-             END;
-    IF v_new IS NULL THEN
-        RAISE EXCEPTION 'unknown credit change kind %', p_kind USING ERRCODE = '22023';
-    END IF;
-    IF v_new < 0 THEN
-        RAISE EXCEPTION 'insufficient credits: balance %, requested %', v_old, p_amount
-            USING ERRCODE = 'BC409';
-    END IF;
-
-    v_seq := v_seq + 1;
-    v_at := CASE WHEN v_seq > 1 THEN greatest(p_now, v_last_at) ELSE p_now END;
-    UPDATE credit_balances SET balance = v_new, last_seq = v_seq, updated_at = v_at
-     WHERE user_id = p_user_id AND credit_type = p_credit_type;
-
-    INSERT INTO credit_transactions
-        (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
-    VALUES (p_user_id, p_credit_type, p_kind, v_new - v_old, v_new, p_reference_id, p_description, v_at, v_seq)
-    RETURNING id INTO v_id;
-    RETURN QUERY SELECT v_id, true, v_new;
+    RETURN QUERY SELECT r.transaction_id, NOT r.replayed, r.new_balance;
 END $$;
 
 CREATE OR REPLACE FUNCTION apply_credit_change(
@@ -123,7 +76,9 @@ $$;
 -- the ledger rows and the logs of the batch are written by one INSERT … SELECT each, and the
 -- balance by one UPDATE. A repeated (kind, reference) — in the ledger or earlier in the batch — is
 -- answered with the first row and changes nothing (replayed); a consume the balance cannot cover
--- is refused ('insufficient') and changes nothing, without failing the others.
+-- is refused ('insufficient') and changes nothing, without failing the others. A change without an
+-- actor (apply_credit_change_ex: billing's grants, logged by their caller) writes no billing log.
+-- This is the one statement of the ledger rule: every other credit function calls it.
 CREATE OR REPLACE FUNCTION credits_apply_many(
     p_user_id text, p_credit_type text, p_kinds text[], p_amounts bigint[], p_reference_ids text[],
     p_descriptions text[], p_actors text[], p_nows timestamptz[])
@@ -216,7 +171,8 @@ BEGIN
                jsonb_build_object('credit_type', p_credit_type, 'amount', p_amounts[w.i], 'transaction_id', w.id,
                                   'reference_id', p_reference_ids[w.i], 'actor', p_actors[w.i]),
                NULL, p_nows[w.i]
-          FROM unnest(v_written, w_id) AS w(i, id);
+          FROM unnest(v_written, w_id) AS w(i, id)
+         WHERE p_actors[w.i] IS NOT NULL;
     END IF;
 END $$;
 

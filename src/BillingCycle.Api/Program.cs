@@ -11,6 +11,8 @@ using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Infrastructure.LocalIdentity;
+using BillingCycle.Api.InvoicePdf;
+using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
@@ -36,7 +38,9 @@ try
     builder.AddCredits();
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
+    builder.AddInvoices();          // the invoice as people see it: its buyer, rows and seller
     builder.AddPayPage();           // /pay/{token}: the invoice's public page
+    builder.AddInvoicePdf();        // the invoice as a PDF, for the pay page and the API
     builder.AddWebhooks();
     builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
@@ -56,6 +60,7 @@ try
     app.MapBillingApi();
     app.MapSubscriptionsApi();
     app.MapPayPage();
+    app.MapInvoicePdf();
     app.MapWebhooksApi();
     app.MapConsole();
     app.MapDeliveriesApi();

@@ -1,6 +1,7 @@
 using BillingCycle.Api.Billing.Links;
 using BillingCycle.Api.Billing.Renewal;
 using BillingCycle.Api.Billing.Retry;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Jobs;
 
@@ -11,7 +12,9 @@ public static class BillingApi
     /// <summary>Renewal and retry: their jobs, the payment links they create, and the cron endpoints.</summary>
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(BillingOptions.FromConfiguration(builder.Configuration));
+        var options = BillingOptions.FromConfiguration(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new CronSecret(options.CronSecret));
         builder.Services.AddSingleton<PaymentLinkStore>();
         builder.Services.AddSingleton<PaymentLinks>();
         builder.Services.AddSingleton<LinkPages>();

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Observability;
@@ -16,15 +14,13 @@ namespace BillingCycle.Api.Credits;
 public static class CreditHandlers
 {
     public static Task<Results<Ok<CreditResetAnswer>, JsonHttpResult<ApiError>>> ResetInteraction(
-        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct) =>
-        ChangeAsync(request, user, store, options, idempotencyKey, CreditType.Interaction, "reset", "Interaction credits reset",
+        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options, CancellationToken ct) =>
+        ChangeAsync(request, user, store, options, CreditType.Interaction, "reset", "Interaction credits reset",
             (c, amount) => new CreditResetAnswer(true, c.TransactionId, amount, c.NewBalance, "Interaction credits reset successfully"), ct);
 
     public static Task<Results<Ok<CreditAddAnswer>, JsonHttpResult<ApiError>>> AddScraper(
-        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct) =>
-        ChangeAsync(request, user, store, options, idempotencyKey, CreditType.Scraper, "add", "Scraper credits added",
+        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options, CancellationToken ct) =>
+        ChangeAsync(request, user, store, options, CreditType.Scraper, "add", "Scraper credits added",
             (c, amount) => new CreditAddAnswer(true, c.TransactionId, amount, c.NewBalance, "Scraper credits added successfully"), ct);
 
     public static async Task<Ok<CreditBalanceAnswer>> Balance(ClaimsPrincipal user, CreditStore store, CancellationToken ct) =>
@@ -90,7 +86,7 @@ public static class CreditHandlers
     }
 
     private static async Task<Results<Ok<T>, JsonHttpResult<ApiError>>> ChangeAsync<T>(
-        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options, string? idempotencyKey,
+        HttpRequest request, ClaimsPrincipal user, CreditStore store, CreditsOptions options,
         CreditType type, string kind, string defaultDescription, Func<CreditChange, long, T> answer, CancellationToken ct)
     {
         var self = user.UserId();
@@ -117,30 +113,11 @@ public static class CreditHandlers
         }
         var description = req.Description ?? defaultDescription;
 
-        if (idempotencyKey is not null)
-        {
-            if (idempotencyKey.Length is 0 or > 200)
-            {
-                return Fail.With(400, "Idempotency-Key must be 1 to 200 characters", ErrorCodes.InvalidRequest);
-            }
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-                JsonSerializer.Serialize(new object?[] { target, req.Amount, req.ReferenceId, description }))));
-            var endpoint = $"{type.Name()}.{kind}";
-            var (change, stored) = await store.ApplyIdempotentAsync(self, endpoint, idempotencyKey, hash,
-                target, type, kind, req.Amount, req.ReferenceId, description, c => answer(c, req.Amount)!, ct);
-            if (stored.KeyReused)
-            {
-                return Fail.With(409, "This Idempotency-Key was used with another request", ErrorCodes.IdempotencyKeyReused);
-            }
-            if (change is null)
-            {
-                return TypedResults.Ok(JsonSerializer.Deserialize<T>(stored.Json!, CreditJson.Options)!);
-            }
-            Count(change, type, kind, req.Amount);
-            return TypedResults.Ok(answer(change, req.Amount));
-        }
-
-        var applied = await store.ApplyAsync(target, type, kind, req.Amount, req.ReferenceId, description, self, ct);
+        // Under an Idempotency-Key (IdempotencyFilter) the change is made in the key's transaction,
+        // so the change and the answer a repeat gets commit together.
+        var applied = request.HttpContext.Features.Get<IdempotencyScope>() is { } scope
+            ? await store.ApplyInAsync(scope, target, type, kind, req.Amount, req.ReferenceId, description, self, ct)
+            : await store.ApplyAsync(target, type, kind, req.Amount, req.ReferenceId, description, self, ct);
         Count(applied, type, kind, req.Amount);
         return TypedResults.Ok(answer(applied, req.Amount));
     }

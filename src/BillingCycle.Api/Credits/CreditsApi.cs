@@ -21,12 +21,12 @@ public static class CreditsApi
         var credits = app.MapGroup("/api/credits").WithTags("Credits").RequireAuthorization();
 
         credits.MapPost("/interaction/reset", CreditHandlers.ResetInteraction).WithName("resetInteractionCredits")
-            .DocumentsIdempotencyKey()
+            .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey()
             .WithSummary("Set a user's interaction credits to an amount (admin, or self with CREDITS_SELF_SERVICE).")
             .DocumentsJsonBody<CreditChangeBody>()
             .ProducesErrors(400, 401, 403, 409, 413, 415);
         credits.MapPost("/scraper/add", CreditHandlers.AddScraper).WithName("addScraperCredits")
-            .DocumentsIdempotencyKey()
+            .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey()
             .WithSummary("Add scraper credits to a user (admin, or self with CREDITS_SELF_SERVICE).")
             .DocumentsJsonBody<CreditChangeBody>()
             .ProducesErrors(400, 401, 403, 409, 413, 415);

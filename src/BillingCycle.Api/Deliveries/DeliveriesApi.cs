@@ -1,7 +1,7 @@
-using BillingCycle.Api.Billing;
 using BillingCycle.Api.Deliveries.AppWebhooks;
 using BillingCycle.Api.Deliveries.Email;
 using BillingCycle.Api.Deliveries.Reminders;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 
 namespace BillingCycle.Api.Deliveries;

@@ -1,10 +1,12 @@
 using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Deliveries.Reminders;
+using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
+using Npgsql;
 
 namespace BillingCycle.Api.Housekeeping;
 
@@ -14,7 +16,7 @@ namespace BillingCycle.Api.Housekeeping;
 /// </summary>
 public sealed class HousekeepingJob(
     WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, DeliveryStore deliveries,
-    HousekeepingOptions options, SettlementOptions settlement, BillingClock clock) : IBillingJobBody
+    HousekeepingOptions options, SettlementOptions settlement, BillingClock clock, NpgsqlDataSource db) : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
 
@@ -39,5 +41,9 @@ public sealed class HousekeepingJob(
         // The outbox keeps what was sent for the same retention period; dead rows stay for a person.
         var cutoff = clock.UtcNow.AddDays(-options.RetentionDays);
         report.CountReconciliation("deliveries_pruned", await deliveries.PruneAsync(cutoff, stopping));
+
+        // Idempotency-Key answers live BILLING_IDEMPOTENCY_HOURS; after that the key may be used again.
+        report.CountReconciliation("idempotency_keys_pruned",
+            await IdempotencyFilter.PruneAsync(db, clock.UtcNow.AddHours(-options.IdempotencyHours), stopping));
     }
 }

@@ -1,7 +1,8 @@
 using System.Security.Claims;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
+using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
-using BillingCycle.Api.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -29,7 +30,7 @@ public static class InvoicePdfHandlers
     {
         if (Actor.For(user, requested) is not { } userId)
         {
-            return SubscriptionHandlers.Forbidden();
+            return Actor.Refused();
         }
         return Guid.TryParse(id, out var invoiceId) && await store.ByIdAsync(invoiceId, userId, ct) is { } invoice
             ? Pdf(invoice, lang, renderer)

@@ -1,5 +1,5 @@
 using BillingCycle.Api.Billing;
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 

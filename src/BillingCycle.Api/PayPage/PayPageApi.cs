@@ -1,18 +1,13 @@
 using BillingCycle.Api.Infrastructure.Http;
-using BillingCycle.Api.InvoicePdf;
 
 namespace BillingCycle.Api.PayPage;
 
 public static class PayPageApi
 {
-    /// <summary>The public pay page of every invoice and its PDF (SPEC §7.6, §7.7); the seller's details.</summary>
+    /// <summary>The public pay page of every invoice (SPEC §7.6). Its PDF is InvoicePdf's (AddInvoicePdf).</summary>
     public static IHostApplicationBuilder AddPayPage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents();
-        builder.Services.AddSingleton(SellerDetails.FromConfiguration(builder.Configuration));
-        builder.Services.AddSingleton<PayPageStore>();
-        builder.Services.AddSingleton<InvoicePdfRenderer>();
-        InvoiceFonts.Install(); // the PDF's fonts, from this assembly: a broken build stops start-up here
         return builder;
     }
 
@@ -23,7 +18,6 @@ public static class PayPageApi
             .ExcludeFromDescription();
         pay.MapGet("/{token}", PayPageHandlers.Show);
         pay.MapPost("/{token}", PayPageHandlers.Pay).DisableAntiforgery();
-        pay.MapGet("/{token}/invoice.pdf", InvoicePdfHandlers.ByToken);
         return app;
     }
 }

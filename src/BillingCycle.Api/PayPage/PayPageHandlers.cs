@@ -1,3 +1,4 @@
+using BillingCycle.Api.Invoices;
 using BillingCycle.Api.Subscriptions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -157,8 +158,7 @@ public static class SubscriptionHandlers
     private static async Task<CurrentSubscriptionAnswer> CurrentAnswerAsync(SubscriptionServices s, Guid subscriptionId) =>
         new((await s.Reader.SubscriptionAsync(subscriptionId, s.Cancellation))!, await s.Reader.OpenInvoiceAsync(subscriptionId, s.Cancellation));
 
-    internal static JsonHttpResult<ApiError> Forbidden() =>
-        Fail.With(403, "Only an admin may act for another user", ErrorCodes.Forbidden);
+    internal static JsonHttpResult<ApiError> Forbidden() => Actor.Refused();
 
     private static JsonHttpResult<ApiError> NoSubscription() =>
         Fail.With(404, "This user has never had a subscription", ErrorCodes.NoSubscription);

@@ -1,5 +1,4 @@
 using BillingCycle.Api.Infrastructure.Http;
-using BillingCycle.Api.InvoicePdf;
 
 namespace BillingCycle.Api.Subscriptions;
 
@@ -52,9 +51,6 @@ public static class SubscriptionsApi
             .ProducesErrors(400, 401, 403);
         invoices.MapGet("/{id}", InvoiceHandlers.Get).WithName("getInvoice")
             .WithSummary("One of the caller's invoices (another user's is 404).")
-            .ProducesErrors(401, 403, 404);
-        invoices.MapGet("/{id}/pdf", InvoicePdfHandlers.ById).WithName("getInvoicePdf")
-            .WithSummary("One of the caller's invoices as a PDF (another user's is 404); ?lang=en for English.")
             .ProducesErrors(401, 403, 404);
         invoices.MapPost("/{id}/pay", InvoiceHandlers.Pay).WithName("payInvoice")
             .WithSummary("A payment link for an open invoice: its live link, or a new one.")

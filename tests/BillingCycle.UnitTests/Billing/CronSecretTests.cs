@@ -1,4 +1,4 @@
-using BillingCycle.Api.Billing;
+using BillingCycle.Api.Infrastructure.Auth;
 
 namespace BillingCycle.UnitTests.Billing;
 

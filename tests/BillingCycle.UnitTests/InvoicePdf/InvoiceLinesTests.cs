@@ -1,4 +1,4 @@
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 
 namespace BillingCycle.UnitTests.InvoicePdf;
 

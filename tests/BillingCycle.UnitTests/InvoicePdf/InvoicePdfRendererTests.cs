@@ -1,6 +1,6 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.InvoicePdf;
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 using UglyToad.PdfPig;
 
 namespace BillingCycle.UnitTests.InvoicePdf;

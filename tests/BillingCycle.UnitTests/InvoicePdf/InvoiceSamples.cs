@@ -1,5 +1,5 @@
 using System.Text.Json;
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 
 namespace BillingCycle.UnitTests.InvoicePdf;
 

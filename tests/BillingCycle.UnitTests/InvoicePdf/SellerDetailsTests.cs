@@ -1,5 +1,5 @@
 using BillingCycle.Api.Infrastructure;
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 using Microsoft.Extensions.Configuration;
 
 namespace BillingCycle.UnitTests.InvoicePdf;

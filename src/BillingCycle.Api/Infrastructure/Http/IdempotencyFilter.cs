@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using BillingCycle.Api.Infrastructure.Auth;
@@ -8,24 +7,39 @@ using Npgsql;
 namespace BillingCycle.Api.Infrastructure.Http;
 
 /// <summary>
-/// Idempotency-Key on a signed-in POST (SPEC §7, as the credit endpoints have it): the first
-/// request's answer is stored under (user, endpoint, key) with a hash of the request; a repeat
-/// gets that answer back, the same key with another request is 409 IDEMPOTENCY_KEY_REUSED, and a
-/// repeat while the first is still running is 409 IDEMPOTENCY_KEY_IN_USE. The claim is a row of
-/// idempotency_keys, so two instances agree.
+/// Idempotency-Key on a signed-in POST (contract §7), the one implementation, for the
+/// credit, subscription and invoice endpoints alike. The key is claimed under (user, endpoint, key)
+/// with a hash of the request (its body and query string) in a transaction that stays open while
+/// the handler runs and that also stores the answer: the claim, the answer and — for a handler that
+/// makes its change inside that transaction (<see cref="IdempotencyScope"/>, the credit changes) —
+/// the change commit together or not at all.
+/// <list type="bullet">
+/// <item>A repeat gets the first answer (status and JSON), without running the handler again.</item>
+/// <item>A repeat while the first request is running waits on the key's unique index and then gets its answer.</item>
+/// <item>The same key with another body (or query) is 409 IDEMPOTENCY_KEY_REUSED.</item>
+/// <item>A key is never left "in progress": an uncommitted claim disappears with the transaction when
+/// the handler throws, answers nothing JSON, or the process dies. A handler whose change commits on its
+/// own (the subscription endpoints, whose change is followed by a gateway call) may then have made its
+/// change without an answer stored; the repeat runs it again, and its own rules (one live subscription
+/// per user, one open upgrade, pay-now's live link) refuse a second change.</item>
+/// </list>
+/// Keys are pruned by housekeeping after BILLING_IDEMPOTENCY_HOURS (default 24).
 /// </summary>
 public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) : IEndpointFilter
 {
+    public const string Header = "Idempotency-Key";
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
         // Only a POST changes anything; a GET (the group's lists, a PDF) is answered afresh each time.
-        if (!HttpMethods.IsPost(http.Request.Method) || string.IsNullOrEmpty(key) || http.User.Identity?.IsAuthenticated != true)
+        if (!HttpMethods.IsPost(http.Request.Method) || !http.Request.Headers.TryGetValue(Header, out var values)
+            || http.User.Identity?.IsAuthenticated != true)
         {
             return await next(context);
         }
-        if (key.Length > 200)
+        var key = values.ToString();
+        if (key.Length is 0 or > 200)
         {
             return Fail.With(400, "Idempotency-Key must be 1 to 200 characters", ErrorCodes.InvalidRequest);
         }
@@ -35,101 +49,128 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
             return Fail.With(413, "Request body too large (64 KiB at most)", ErrorCodes.PayloadTooLarge);
         }
         http.Request.Body.Position = 0;
-        var user = http.User.UserId();
-        var endpoint = $"{http.Request.Method} {http.Request.Path}";
-        var hash = Convert.ToHexStringLower(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(http.Request.QueryString.Value ?? "")]));
+        var request = new KeyedRequest(http.User.UserId(), $"{http.Request.Method} {http.Request.Path}", key,
+            Convert.ToHexStringLower(SHA256.HashData([.. body, .. System.Text.Encoding.UTF8.GetBytes(http.Request.QueryString.Value ?? "")])));
 
-        if (await ClaimAsync(user, endpoint, key, hash))
+        await using var conn = await db.OpenConnectionAsync(http.RequestAborted);
+        await using var tx = await conn.BeginTransactionAsync(http.RequestAborted);
+        var claim = await ClaimAsync(conn, tx, request, http.RequestAborted);
+        if (claim is not Claim.Claimed)
         {
-            object? result;
-            try
+            await tx.RollbackAsync(CancellationToken.None);
+            return claim switch
             {
-                result = await next(context);
-            }
-            catch
-            {
-                await ReleaseAsync(user, endpoint, key); // nothing was answered: the key may be used again
-                throw;
-            }
-            // A handler's Results<...> union wraps the result it chose.
-            var answered = result is INestedHttpResult nested ? nested.Result : result;
-            if (answered is IStatusCodeHttpResult { StatusCode: { } status } and IValueHttpResult { Value: { } value })
-            {
-                var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
-                await StoreAsync(user, endpoint, key, status, JsonSerializer.Serialize(value, value.GetType(), options.SerializerOptions));
-            }
-            else
-            {
-                await ReleaseAsync(user, endpoint, key); // no JSON answer to replay: never leave the key "in progress"
-            }
-            return result;
+                Claim.Answered a => Results.Text(a.Json, "application/json", statusCode: a.Status),
+                Claim.Reused => Fail.With(409, "This Idempotency-Key was used with another request", ErrorCodes.IdempotencyKeyReused),
+                _ => Fail.With(409, "A request with this Idempotency-Key is still being processed", ErrorCodes.IdempotencyKeyInUse),
+            };
         }
 
-        if (await ReadAsync(user, endpoint, key) is not { } stored)
+        object? result;
+        http.Features.Set(new IdempotencyScope(conn, tx));
+        try
         {
-            // The first request gave its key back (it failed) between our claim and this read.
-            return Fail.With(409, "A request with this Idempotency-Key is still being processed", ErrorCodes.IdempotencyKeyInUse);
+            result = await next(context); // an exception rolls the claim (and a change made in its scope) back
         }
-        var (storedHash, storedStatus, storedJson) = stored;
-        if (storedHash != hash)
+        finally
         {
-            return Fail.With(409, "This Idempotency-Key was used with another request", ErrorCodes.IdempotencyKeyReused);
+            http.Features.Set<IdempotencyScope>(null);
         }
-        if (storedJson is null)
+        // A handler's Results<...> union wraps the result it chose.
+        var answered = result is INestedHttpResult nested ? nested.Result : result;
+        if (answered is IStatusCodeHttpResult { StatusCode: { } status } and IValueHttpResult { Value: { } value })
         {
-            return Fail.With(409, "A request with this Idempotency-Key is still being processed", ErrorCodes.IdempotencyKeyInUse);
+            var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
+            await AnswerAsync(conn, tx, request, status, JsonSerializer.Serialize(value, value.GetType(), options.SerializerOptions));
+            await tx.CommitAsync(CancellationToken.None); // once the change is made, the answer is kept whatever the client does
         }
-        return Results.Text(storedJson, "application/json", statusCode: storedStatus);
+        else
+        {
+            await tx.RollbackAsync(CancellationToken.None); // no JSON answer to replay: the key stays free
+        }
+        return result;
     }
 
-    private async Task<bool> ClaimAsync(string user, string endpoint, string key, string hash)
+    /// <summary>Housekeeping: deletes the keys claimed before <paramref name="before"/> (idempotency_keys_created_at_idx).</summary>
+    public static async Task<int> PruneAsync(NpgsqlDataSource db, DateTimeOffset before, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("""
-            INSERT INTO idempotency_keys (user_id, endpoint, key, request_hash, created_at)
-            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
-            """);
-        cmd.Parameters.Add(new() { Value = user });
-        cmd.Parameters.Add(new() { Value = endpoint });
-        cmd.Parameters.Add(new() { Value = key });
-        cmd.Parameters.Add(new() { Value = hash });
-        cmd.Parameters.Add(new() { Value = clock.UtcNow });
-        return await cmd.ExecuteNonQueryAsync() == 1;
+        await using var cmd = db.CreateCommand("DELETE FROM idempotency_keys WHERE created_at < $1");
+        cmd.Parameters.Add(new() { Value = before });
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task StoreAsync(string user, string endpoint, string key, int status, string json)
+    private sealed record KeyedRequest(string User, string Endpoint, string Key, string Hash);
+
+    private abstract record Claim
     {
-        await using var cmd = db.CreateCommand(
-            "UPDATE idempotency_keys SET status_code = $4, response = $5::jsonb WHERE user_id = $1 AND endpoint = $2 AND key = $3");
-        cmd.Parameters.Add(new() { Value = user });
-        cmd.Parameters.Add(new() { Value = endpoint });
-        cmd.Parameters.Add(new() { Value = key });
+        public sealed record Claimed : Claim;
+        public sealed record Answered(int Status, string Json) : Claim;
+        public sealed record Reused : Claim;
+        /// <summary>A row without an answer: only an older version of the service committed those (migration 0050 removed them).</summary>
+        public sealed record InProgress : Claim;
+    }
+
+    /// <summary>
+    /// Inserts the claim, or — once any transaction holding the key has ended (the insert waits for
+    /// it on the unique index) — reads what it left. A key pruned meanwhile is claimed again.
+    /// </summary>
+    private async Task<Claim> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyedRequest r, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using (var insert = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (user_id, endpoint, key, request_hash, created_at)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+                """, conn, tx))
+            {
+                Add(insert, r);
+                insert.Parameters.Add(new() { Value = r.Hash });
+                insert.Parameters.Add(new() { Value = clock.UtcNow });
+                if (await insert.ExecuteNonQueryAsync(ct) == 1)
+                {
+                    return new Claim.Claimed();
+                }
+            }
+            await using var read = new NpgsqlCommand(
+                "SELECT request_hash, coalesce(status_code, 0), response::text FROM idempotency_keys WHERE user_id = $1 AND endpoint = $2 AND key = $3",
+                conn, tx);
+            Add(read, r);
+            await using var row = await read.ExecuteReaderAsync(ct);
+            if (await row.ReadAsync(ct))
+            {
+                return row.GetString(0) != r.Hash ? new Claim.Reused()
+                    : row.IsDBNull(2) ? new Claim.InProgress()
+                    : new Claim.Answered(row.GetInt32(1), row.GetString(2));
+            }
+            if (attempt == 2)
+            {
+                throw new InvalidOperationException("idempotency key neither claimed nor found three times");
+            }
+        }
+    }
+
+    private static async Task AnswerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyedRequest r, int status, string json)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE idempotency_keys SET status_code = $4, response = $5::jsonb WHERE user_id = $1 AND endpoint = $2 AND key = $3",
+            conn, tx);
+        Add(cmd, r);
         cmd.Parameters.Add(new() { Value = status });
         cmd.Parameters.Add(new() { Value = json });
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private async Task ReleaseAsync(string user, string endpoint, string key)
+    private static void Add(NpgsqlCommand cmd, KeyedRequest r)
     {
-        await using var cmd = db.CreateCommand(
-            "DELETE FROM idempotency_keys WHERE user_id = $1 AND endpoint = $2 AND key = $3 AND response IS NULL");
-        cmd.Parameters.Add(new() { Value = user });
-        cmd.Parameters.Add(new() { Value = endpoint });
-        cmd.Parameters.Add(new() { Value = key });
-        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-
-    private async Task<(string Hash, int Status, string? Json)?> ReadAsync(string user, string endpoint, string key)
-    {
-        await using var cmd = db.CreateCommand(
-            "SELECT request_hash, coalesce(status_code, 0), response::text FROM idempotency_keys WHERE user_id = $1 AND endpoint = $2 AND key = $3");
-        cmd.Parameters.Add(new() { Value = user });
-        cmd.Parameters.Add(new() { Value = endpoint });
-        cmd.Parameters.Add(new() { Value = key });
-        await using var r = await cmd.ExecuteReaderAsync();
-        if (!await r.ReadAsync())
-        {
-            return null;
-        }
-        return (r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetString(2));
+        cmd.Parameters.Add(new() { Value = r.User });
+        cmd.Parameters.Add(new() { Value = r.Endpoint });
+        cmd.Parameters.Add(new() { Value = r.Key });
     }
 }
+
+/// <summary>
+/// The open transaction of a claimed Idempotency-Key (<see cref="IdempotencyFilter"/>), offered to the
+/// handler as a request feature: a change made in it commits with the key and its stored answer.
+/// A handler that uses it must answer with a JSON value (anything else rolls the change back).
+/// </summary>
+public sealed record IdempotencyScope(NpgsqlConnection Connection, NpgsqlTransaction Transaction);

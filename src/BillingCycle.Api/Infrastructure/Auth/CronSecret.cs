@@ -2,17 +2,19 @@ using System.Security.Cryptography;
 using System.Text;
 using BillingCycle.Api.Infrastructure.Http;
 
-namespace BillingCycle.Api.Billing;
+namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Guards the cron endpoints with Authorization: Bearer BILLING_CRON_SECRET, compared in constant
 /// time (over SHA-256 digests, so even the length does not leak). No secret configured: 401 for all.
+/// The secret is parsed with the billing settings (BillingOptions); this filter only compares, so
+/// every feature with a cron endpoint can use it without knowing about billing.
 /// </summary>
-public sealed class CronSecretFilter(BillingOptions options) : IEndpointFilter
+public sealed class CronSecretFilter(CronSecret secret) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (!Matches(options.CronSecret, context.HttpContext.Request.Headers.Authorization.ToString()))
+        if (!Matches(secret.Value, context.HttpContext.Request.Headers.Authorization.ToString()))
         {
             return Fail.With(401, "Unauthorized", ErrorCodes.Unauthorized);
         }
@@ -31,3 +33,6 @@ public sealed class CronSecretFilter(BillingOptions options) : IEndpointFilter
         return CryptographicOperations.FixedTimeEquals(given, expected);
     }
 }
+
+/// <summary>BILLING_CRON_SECRET as parsed at start-up; null when unset (every cron endpoint answers 401).</summary>
+public sealed record CronSecret(string? Value);

@@ -1,7 +1,8 @@
 using System.Security.Claims;
-using BillingCycle.Api.Infrastructure.Auth;
+using BillingCycle.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace BillingCycle.Api.Subscriptions;
+namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
 /// Whose data a request acts on (SPEC §7): the caller's own; an admin (SPEC §10.1) may name
@@ -19,4 +20,8 @@ public static class Actor
         }
         return user.IsBillingAdmin() ? requested : null;
     }
+
+    /// <summary>The answer when <see cref="For"/> refuses: one wording for every API that acts for a user.</summary>
+    public static JsonHttpResult<ApiError> Refused() =>
+        Fail.With(403, "Only an admin may act for another user", ErrorCodes.Forbidden);
 }

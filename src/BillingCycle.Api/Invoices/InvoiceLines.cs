@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace BillingCycle.Api.PayPage;
+namespace BillingCycle.Api.Invoices;
 
 public enum InvoiceLineKind { Item, Tax, TaxBase, Total }
 

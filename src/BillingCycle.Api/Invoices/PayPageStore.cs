@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 
-namespace BillingCycle.Api.PayPage;
+namespace BillingCycle.Api.Invoices;
 
 /// <summary>
 /// Reads an invoice with its buyer, as the pay page and the PDF show it: by its public token (the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace BillingCycle.Api.PayPage;
+namespace BillingCycle.Api.Invoices;
 
 /// <summary>An invoice as its public pay page shows it (SPEC §7.6).</summary>
 public sealed record PayPageInvoice(
