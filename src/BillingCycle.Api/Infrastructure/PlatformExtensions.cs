@@ -65,6 +65,7 @@ public static class PlatformExtensions
 
     public static WebApplication UsePlatform(this WebApplication app)
     {
+        app.UseKnownProxies(); // first: everything after it sees the client's address
         // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace.
         app.UseExceptionHandler(errorApp => errorApp.Run(async ctx =>
         {

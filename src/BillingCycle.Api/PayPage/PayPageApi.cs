@@ -12,6 +12,7 @@ public static class PayPageApi
         builder.Services.AddSingleton(SellerDetails.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<PayPageStore>();
         builder.Services.AddSingleton<InvoicePdfRenderer>();
+        builder.Services.AddSingleton<InvoicePdfCache>();
         InvoiceFonts.Install(); // the PDF's fonts, from this assembly: a broken build stops start-up here
         return builder;
     }
@@ -19,7 +20,7 @@ public static class PayPageApi
     public static IEndpointRouteBuilder MapPayPage(this IEndpointRouteBuilder app)
     {
         // Anyone with the link: the token (256 random bits) is the credential; per-address limits (SPEC §10.4).
-        var pay = app.MapGroup("/pay").WithTags("Pay page").AllowAnonymous().RequireRateLimiting(RateLimits.PerClientIp)
+        var pay = app.MapGroup("/pay").WithTags("Pay page").AllowAnonymous().RequireRateLimiting(RateLimits.PayPages)
             .ExcludeFromDescription();
         pay.MapGet("/{token}", PayPageHandlers.Show);
         pay.MapPost("/{token}", PayPageHandlers.Pay).DisableAntiforgery();
