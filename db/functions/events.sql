@@ -11,7 +11,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_id uuid;
 BEGIN
-    INSERT INTO events (type, data, created_at) VALUES (p_type, p_data, p_at) RETURNING id INTO v_id;
+    -- Never a credential or the gateway's answer in an event (contract §10.4): the pay page's
+    -- token opens the buyer's name and email and makes payment links.
+    INSERT INTO events (type, data, created_at)
+    VALUES (p_type, p_data - 'public_token' - 'gateway_response', p_at) RETURNING id INTO v_id;
     IF deliveries_channel_enabled('webhook') THEN
         INSERT INTO deliveries (channel, event_id, status, attempts, next_attempt_at, created_at, updated_at)
         VALUES ('webhook', v_id, 'pending', 0, p_at, p_at, p_at);

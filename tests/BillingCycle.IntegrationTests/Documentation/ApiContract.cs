@@ -8,7 +8,7 @@ namespace BillingCycle.IntegrationTests.Documentation;
 /// </summary>
 internal static class ApiContract
 {
-    public enum Auth { None, Clerk, Cron }
+    public enum Auth { None, Clerk, Cron, Events }
 
     public sealed record Op(
         string Method, string Path, Auth Auth, int Success, int[] Errors, string[]? Body = null, bool BodyRequired = true,
@@ -44,7 +44,7 @@ internal static class ApiContract
         new("POST", "/api/billing/housekeeping", Auth.Cron, 200, [401, 409]),
         new("POST", "/api/billing/test-clock", Auth.Cron, 200, [.. JsonBodyErrors, 404], Json),
         new("GET", "/api/billing/test-clock", Auth.Cron, 200, [401, 404]),
-        new("GET", "/api/billing/events", Auth.Cron, 200, [400, 401, 404]),
+        new("GET", "/api/billing/events", Auth.Events, 200, [400, 401, 404]),
         new("GET", "/api/billing/health", Auth.None, 200, [], SameShapeAnswers: [503]),
     ];
 }
