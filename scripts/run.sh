@@ -140,10 +140,11 @@ else
   scheduler="on: renewal 02:00 UTC, retry 03:00 UTC, and at start-up any run missed today"
 fi
 [ "$BILLING_SCHEDULER_ENABLED" = false ] && [ -z "${BILLING_TEST_CLOCK:-}" ] && scheduler="OFF (BILLING_SCHEDULER_ENABLED=false)"
-# The operator console's sign-in link for a local admin (SPEC §9.5): a token.sh token, 8 hours.
-console_note="http://127.0.0.1:$api_port/admin  (sign in with an admin token: bash scripts/token.sh admin_local --admin)"
+# The operator console's sign-in page (SPEC §9.5) and the command that prints a local admin's
+# token to paste there (8 hours). Never a token in a link: the page takes it by POST only.
+console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste an admin's Clerk session token)"
 if [ "$identity" != "${identity#local development key}" ]; then
-  console_note="http://127.0.0.1:$api_port/admin/sign-in?token=$(bash scripts/token.sh admin_local --admin --minutes 480)  (local admin, 8 hours)"
+  console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste the local admin token that this prints: bash scripts/token.sh admin_local --admin --minutes 480)"
 fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
