@@ -17,7 +17,7 @@ public static class DeliveriesApi
     {
         var c = builder.Configuration;
         builder.Services.AddSingleton(DeliveryOptions.FromConfiguration(c));
-        builder.Services.AddSingleton(EmailOptions.FromConfiguration(c));
+        builder.Services.AddSingleton(EmailOptions.FromConfiguration(c, builder.Environment.IsProduction()));
         builder.Services.AddSingleton(AppWebhookOptions.FromConfiguration(c, builder.Environment.IsProduction()));
         builder.Services.AddSingleton(ReminderOptions.FromConfiguration(c));
         builder.Services.AddSingleton(EmailRenderer.LoadEmbedded());

@@ -15,7 +15,7 @@ public sealed record EventsSecret(string? Value)
     {
         if (c["BILLING_EVENTS_SECRET"] is not { Length: > 0 } raw)
         {
-            return new EventsSecret(null);
+            return new EventsSecret((string?)null);
         }
         var secret = raw.Trim();
         if (secret.Length < BillingOptions.MinimumCronSecretLength)

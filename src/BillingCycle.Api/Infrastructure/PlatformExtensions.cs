@@ -55,6 +55,26 @@ public static class PlatformExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Cache-Control: no-store on every /api answer that sets none: they carry people's invoices,
+    /// balances and pay links, which no shared cache or browser history should keep.
+    /// </summary>
+    private static void UseNoStoreOnApi(this WebApplication app) => app.Use((http, next) =>
+    {
+        if (http.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            http.Response.OnStarting(() =>
+            {
+                if (string.IsNullOrEmpty(http.Response.Headers.CacheControl))
+                {
+                    http.Response.Headers.CacheControl = "no-store";
+                }
+                return Task.CompletedTask;
+            });
+        }
+        return next(http);
+    });
+
     public static void Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -66,6 +86,7 @@ public static class PlatformExtensions
     public static WebApplication UsePlatform(this WebApplication app)
     {
         app.UseKnownProxies(); // first: everything after it sees the client's address
+        app.UseAccessLog();    // then: it times and logs everything, the error answers included
         // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace.
         app.UseExceptionHandler(errorApp => errorApp.Run(async ctx =>
         {
@@ -99,8 +120,7 @@ public static class PlatformExtensions
             };
             await res.WriteAsJsonAsync(error);
         });
-        app.UseSerilogRequestLogging(o =>
-            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+        app.UseNoStoreOnApi();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

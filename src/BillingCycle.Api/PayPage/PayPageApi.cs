@@ -11,6 +11,7 @@ public static class PayPageApi
         builder.Services.AddRazorComponents();
         builder.Services.AddSingleton(SellerDetails.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<PayPageStore>();
+        builder.Services.AddSingleton<PayPageHeaders>();
         builder.Services.AddSingleton<InvoicePdfRenderer>();
         builder.Services.AddSingleton<InvoicePdfCache>();
         InvoiceFonts.Install(); // the PDF's fonts, from this assembly: a broken build stops start-up here
@@ -21,7 +22,7 @@ public static class PayPageApi
     {
         // Anyone with the link: the token (256 random bits) is the credential; per-address limits (SPEC §10.4).
         var pay = app.MapGroup("/pay").WithTags("Pay page").AllowAnonymous().RequireRateLimiting(RateLimits.PayPages)
-            .ExcludeFromDescription();
+            .AddEndpointFilter<PayPageHeaders>().ExcludeFromDescription();
         pay.MapGet("/{token}", PayPageHandlers.Show);
         pay.MapPost("/{token}", PayPageHandlers.Pay).DisableAntiforgery();
         pay.MapGet("/{token}/invoice.pdf", InvoicePdfHandlers.ByToken);

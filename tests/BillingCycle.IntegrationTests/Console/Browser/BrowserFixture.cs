@@ -58,9 +58,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync("/admin/sign-in");
         await page.FillAsync("#token", H.Api.Tokens.Admin(userId));
-        var landed = await page.RunAndWaitForNavigationAsync(() => page.ClickAsync("form[action='/admin/sign-in'] button[type=submit]"));
-        Assert.Equal(200, landed!.Status);
-        Assert.EndsWith("/admin", page.Url, StringComparison.Ordinal);
+        var landed = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("form[action='/admin/sign-in'] button[type=submit]"),
+            r => r.Url.EndsWith("/admin", StringComparison.Ordinal) && r.Request.Method == "GET");
+        Assert.Equal(200, landed.Status);
+        await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal));
         return page;
     }
 
