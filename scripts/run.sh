@@ -47,6 +47,8 @@ export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$api_port}"
 export APP_URL="${APP_URL:-http://localhost:3000}"
 # A local secret, printed below on purpose: this is a development machine.
 export BILLING_CRON_SECRET="${BILLING_CRON_SECRET:-local-cron-secret-0123456789abcdef}"
+# The events feed's own read-only secret (never the cron secret), local and printed likewise.
+export BILLING_EVENTS_SECRET="${BILLING_EVENTS_SECRET:-local-events-secret-0123456789abcdef}"
 # As in production the scheduler runs the jobs on its own (02:00 and 03:00 UTC, and at start-up
 # a run missed today). With a test clock you drive the jobs yourself (the tour), so it is off.
 if [ -n "${BILLING_TEST_CLOCK:-}" ]; then
@@ -148,6 +150,8 @@ if [ "$identity" != "${identity#local development key}" ]; then
 fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
+events_secret="$BILLING_EVENTS_SECRET"
+[ "$events_secret" = "local-events-secret-0123456789abcdef" ] || events_secret="(your BILLING_EVENTS_SECRET, not shown)"
 kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
 
 BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
@@ -158,6 +162,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   billing clock    $clock
   scheduler        $scheduler
   cron secret      $secret  (Authorization: Bearer ... for renew, retry, test-clock)
+  events secret    $events_secret  (Authorization: Bearer ... for GET /api/billing/events)
   identity         $identity
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)
