@@ -22,6 +22,9 @@ public static class PlatformExtensions
               .ReadFrom.Services(services)
               .MinimumLevel.Information()
               .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+              // Off: the host then opens no request scope, whose RequestPath (/pay/{the token}) would
+              // be a property of every line logged during a request. AccessLog logs the route instead.
+              .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LevelAlias.Off)
               .MinimumLevel.Override("Microsoft.Extensions.Http", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)

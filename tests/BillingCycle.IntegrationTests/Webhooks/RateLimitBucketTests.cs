@@ -1,5 +1,9 @@
 using System.Net;
 using BillingCycle.IntegrationTests.Infrastructure;
+using BillingCycle.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BillingCycle.IntegrationTests.Webhooks;
 
@@ -62,11 +66,23 @@ public sealed class RateLimitBucketTests
         Assert.Equal("paid", await h.Db.ScalarAsync<string>("SELECT status FROM invoices WHERE subscription_id = $1", sub));
     }
 
-    [Fact]
-    public async Task A_forwarded_address_from_a_sender_that_is_not_a_known_proxy_does_not_escape_the_bucket()
+    [Theory]
+    [InlineData(null, 5)]              // unset: no forwarded header is believed, one bucket for all
+    [InlineData("192.168.0.0/16", 5)]  // the sender is not a listed proxy: the same
+    [InlineData("10.0.0.0/8", 8)]      // the sender is a listed proxy: each client its own bucket
+    public async Task A_forwarded_address_is_believed_only_from_a_configured_proxy(string? proxies, int answered)
     {
-        await using var h = await BillingHarness.StartAsync(new() { ["BILLING_RATE_LIMIT_PER_MINUTE"] = "5" });
-        var client = h.Api.CreateClient();
+        await using var db = await PostgresServer.CreateDatabaseAsync();
+        await using var api = new ApiFactory(db, new ClerkTokens(), new Dictionary<string, string?>
+        {
+            ["BILLING_RATE_LIMIT_PER_MINUTE"] = "5",
+            ["BILLING_KNOWN_PROXIES"] = proxies,
+        })
+        {
+            // The in-process server has no connection address: every request comes from 10.0.0.7 here.
+            ExtraServices = s => s.AddSingleton<IStartupFilter>(new FromAddress(IPAddress.Parse("10.0.0.7"))),
+        };
+        var client = api.CreateClient();
         var codes = new List<HttpStatusCode>();
         for (var i = 0; i < 8; i++)
         {
@@ -75,7 +91,20 @@ public sealed class RateLimitBucketTests
             using var res = await client.SendAsync(req);
             codes.Add(res.StatusCode);
         }
-        Assert.Equal(5, codes.Count(c => c == HttpStatusCode.NotFound));
-        Assert.Equal(3, codes.Count(c => c == HttpStatusCode.TooManyRequests));
+        Assert.Equal(answered, codes.Count(c => c == HttpStatusCode.NotFound));
+        Assert.Equal(8 - answered, codes.Count(c => c == HttpStatusCode.TooManyRequests));
+    }
+
+    private sealed class FromAddress(IPAddress address) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, nextMiddleware) =>
+            {
+                http.Connection.RemoteIpAddress = address;
+                return nextMiddleware(http);
+            });
+            next(app);
+        };
     }
 }

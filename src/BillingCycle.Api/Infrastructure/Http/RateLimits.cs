@@ -29,18 +29,23 @@ public static class RateLimits
                 ? n
                 : throw new StartupException("BILLING_RATE_LIMIT_PER_MINUTE must be a whole number from 1 to 1000000");
         }
-        var proxies = KnownProxies(builder.Configuration["BILLING_KNOWN_PROXIES"]);
-        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        var proxies = new KnownProxyList(KnownProxies(builder.Configuration["BILLING_KNOWN_PROXIES"]));
+        builder.Services.AddSingleton(proxies);
+        if (proxies.Networks.Count > 0)
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Nothing is trusted by default (not even loopback): an unlisted sender's headers are ignored.
-            o.KnownProxies.Clear();
-            o.KnownIPNetworks.Clear();
-            foreach (var p in proxies)
+            // Only these: the framework's loopback defaults go. (With both lists empty the middleware
+            // would believe every sender, hence no middleware at all without the setting.)
+            builder.Services.Configure<ForwardedHeadersOptions>(o =>
             {
-                o.KnownIPNetworks.Add(p);
-            }
-        });
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                o.KnownProxies.Clear();
+                o.KnownIPNetworks.Clear();
+                foreach (var p in proxies.Networks)
+                {
+                    o.KnownIPNetworks.Add(p);
+                }
+            });
+        }
         builder.Services.AddSingleton(new UnverifiedCallbackLimit(perMinute));
         builder.Services.AddRateLimiter(o =>
         {
@@ -63,7 +68,10 @@ public static class RateLimits
     /// <summary>The forwarded headers, honoured only when BILLING_KNOWN_PROXIES names the sender.</summary>
     public static WebApplication UseKnownProxies(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        if (app.Services.GetRequiredService<KnownProxyList>().Networks.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
         return app;
     }
 
@@ -94,6 +102,9 @@ public static class RateLimits
         return list;
     }
 }
+
+/// <summary>BILLING_KNOWN_PROXIES as parsed: empty means no forwarded header is believed.</summary>
+public sealed record KnownProxyList(IReadOnlyList<System.Net.IPNetwork> Networks);
 
 /// <summary>
 /// The webhook's bucket: counts only callbacks whose signature is missing or invalid (or that
