@@ -41,6 +41,7 @@ console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console'
 scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
 idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
+webhook-in-pay-bucket :: FullyQualifiedName~RateLimitBucketTests :: the webhook back in the pay pages' per-address bucket (every callback counted, signed or not)
 TABLE
 
 mutate() {
@@ -109,6 +110,9 @@ mutate() {
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;
+    webhook-in-pay-bucket)
+      perl -0pi -e 's/(\.AllowAnonymous\(\)\n)(\s*)(\/\/ No route-level bucket[^\n]*\n)/$1$2.RequireRateLimiting(RateLimits.PayPages)\n/' src/BillingCycle.Api/Webhooks/WebhooksApi.cs
+      grep -q 'RequireRateLimiting(RateLimits.PayPages)' src/BillingCycle.Api/Webhooks/WebhooksApi.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -47,6 +47,8 @@ export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$api_port}"
 export APP_URL="${APP_URL:-http://localhost:3000}"
 # A local secret, printed below on purpose: this is a development machine.
 export BILLING_CRON_SECRET="${BILLING_CRON_SECRET:-local-cron-secret-0123456789abcdef}"
+# The events feed's own read-only secret (never the cron secret), local and printed likewise.
+export BILLING_EVENTS_SECRET="${BILLING_EVENTS_SECRET:-local-events-secret-0123456789abcdef}"
 # As in production the scheduler runs the jobs on its own (02:00 and 03:00 UTC, and at start-up
 # a run missed today). With a test clock you drive the jobs yourself (the tour), so it is off.
 if [ -n "${BILLING_TEST_CLOCK:-}" ]; then
@@ -140,13 +142,16 @@ else
   scheduler="on: renewal 02:00 UTC, retry 03:00 UTC, and at start-up any run missed today"
 fi
 [ "$BILLING_SCHEDULER_ENABLED" = false ] && [ -z "${BILLING_TEST_CLOCK:-}" ] && scheduler="OFF (BILLING_SCHEDULER_ENABLED=false)"
-# The operator console's sign-in link for a local admin (SPEC §9.5): a token.sh token, 8 hours.
-console_note="http://127.0.0.1:$api_port/admin  (sign in with an admin token: bash scripts/token.sh admin_local --admin)"
+# The operator console's sign-in page (SPEC §9.5) and the command that prints a local admin's
+# token to paste there (8 hours). Never a token in a link: the page takes it by POST only.
+console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste an admin's Clerk session token)"
 if [ "$identity" != "${identity#local development key}" ]; then
-  console_note="http://127.0.0.1:$api_port/admin/sign-in?token=$(bash scripts/token.sh admin_local --admin --minutes 480)  (local admin, 8 hours)"
+  console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste the local admin token that this prints: bash scripts/token.sh admin_local --admin --minutes 480)"
 fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
+events_secret="$BILLING_EVENTS_SECRET"
+[ "$events_secret" = "local-events-secret-0123456789abcdef" ] || events_secret="(your BILLING_EVENTS_SECRET, not shown)"
 kill -0 "$api_pid" 2>/dev/null && cat >&2 <<INFO
 
 BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
@@ -157,6 +162,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
   billing clock    $clock
   scheduler        $scheduler
   cron secret      $secret  (Authorization: Bearer ... for renew, retry, test-clock)
+  events secret    $events_secret  (Authorization: Bearer ... for GET /api/billing/events)
   identity         $identity
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)

@@ -29,14 +29,13 @@ public sealed class BillingOptions
     public Uri? PayPageUrl(string publicToken) => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/pay/" + Uri.EscapeDataString(publicToken));
 
     /// <summary>
-    /// iPaymu's returnUrl: the web app's APP_URL/billing?payment=success (SPEC §2), with the invoice's
-    /// pay page as invoice_url, so the app (or the local stand-in, where no app runs) can send the
-    /// customer on to the page that says "Lunas" and links the PDF.
+    /// iPaymu's returnUrl: the web app's APP_URL/billing?payment=success (SPEC §2) with the invoice's
+    /// id, which the app looks up (GET /api/invoices/{id}, whose invoice_url is the pay page). Never
+    /// the pay page's token: returnUrl is seen by iPaymu and lands in the app's query strings and
+    /// analytics (contract §10.4).
     /// </summary>
-    public Uri? ReturnUrl(string publicToken) => AppUrl is null ? null
-        : new Uri(AppUrl, PayPageUrl(publicToken) is { } page
-            ? "/billing?payment=success&invoice_url=" + Uri.EscapeDataString(page.ToString())
-            : "/billing?payment=success");
+    public Uri? ReturnUrl(Guid invoiceId) => AppUrl is null ? null
+        : new Uri(AppUrl, "/billing?payment=success&invoice_id=" + invoiceId.ToString("D"));
 
     /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
     public const int MinimumCronSecretLength = 32;

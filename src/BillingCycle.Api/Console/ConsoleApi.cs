@@ -44,7 +44,7 @@ public static class ConsoleApi
         // The stylesheet and the sign-in page are for everyone (a refused visitor still sees a styled page).
         app.MapGet(ConsoleRoutes.Stylesheet, SignInHandlers.Stylesheet).AllowAnonymous().ExcludeFromDescription();
         var open = Group(app).AllowAnonymous();
-        open.MapGet("/sign-in", SignInHandlers.SignIn);
+        open.MapGet("/sign-in", SignInHandlers.Form);
         open.MapPost("/sign-in", SignInHandlers.SignIn);
         open.MapPost("/sign-out", SignInHandlers.SignOut);
 

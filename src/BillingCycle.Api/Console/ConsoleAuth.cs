@@ -40,19 +40,25 @@ public static class ConsoleAuth
     }
 
     /// <summary>
-    /// The bearer header when there is one (JwtBearer's own reading), else the token being
-    /// handed to the sign-in page, else the <c>__session</c> cookie.
+    /// On the sign-in POST, the token in its form and nothing else (what is verified is exactly what
+    /// is stored); elsewhere the bearer header when there is one (JwtBearer's own reading), else the
+    /// <c>__session</c> cookie. A token in a query string is never read (contract §9.1).
     /// </summary>
     private static async Task ReadTokenAsync(MessageReceivedContext ctx)
     {
         var request = ctx.Request;
-        if (request.Headers.Authorization.Count > 0)
-        {
-            return;
-        }
         if (request.Path.Equals(ConsoleRoutes.SignIn, StringComparison.Ordinal))
         {
-            ctx.Token = await SignInTokenAsync(request);
+            // No form token: an empty string, so JwtBearer does not fall back to the header either.
+            ctx.Token = await SignInTokenAsync(request) ?? "";
+            if (ctx.Token.Length == 0)
+            {
+                ctx.NoResult();
+            }
+            return;
+        }
+        if (request.Headers.Authorization.Count > 0)
+        {
             return;
         }
         if (request.Cookies.TryGetValue(SessionCookie, out var cookie) && cookie.Length > 0)
@@ -61,7 +67,7 @@ public static class ConsoleAuth
         }
     }
 
-    /// <summary>The token given to the sign-in page: <c>?token=</c> on a GET, the form field on a POST.</summary>
+    /// <summary>The token posted to the sign-in form; null on any other request (a GET's query is never read).</summary>
     public static async Task<string?> SignInTokenAsync(HttpRequest request)
     {
         if (HttpMethods.IsPost(request.Method) && request.HasFormContentType)
@@ -69,7 +75,7 @@ public static class ConsoleAuth
             var form = await request.ReadFormAsync();
             return form["token"].ToString() is { Length: > 0 } posted ? posted.Trim() : null;
         }
-        return request.Query["token"].ToString() is { Length: > 0 } query ? query.Trim() : null;
+        return null;
     }
 
     /// <summary>Verifies a token handed to the sign-in page exactly as every console request is verified.</summary>

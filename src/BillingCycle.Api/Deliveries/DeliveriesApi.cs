@@ -17,7 +17,7 @@ public static class DeliveriesApi
     {
         var c = builder.Configuration;
         builder.Services.AddSingleton(DeliveryOptions.FromConfiguration(c));
-        builder.Services.AddSingleton(EmailOptions.FromConfiguration(c));
+        builder.Services.AddSingleton(EmailOptions.FromConfiguration(c, builder.Environment.IsProduction()));
         builder.Services.AddSingleton(AppWebhookOptions.FromConfiguration(c, builder.Environment.IsProduction()));
         builder.Services.AddSingleton(ReminderOptions.FromConfiguration(c));
         builder.Services.AddSingleton(EmailRenderer.LoadEmbedded());
@@ -26,6 +26,8 @@ public static class DeliveriesApi
         builder.Services.AddSingleton<DeliveryStore>();
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddSingleton<EventLog>();
+        builder.Services.AddSingleton(EventsSecret.FromConfiguration(c));
+        builder.Services.AddSingleton<EventsSecretFilter>();
         builder.Services.AddSingleton<ReminderQueue>();
         builder.Services.AddSingleton<Console.Seams.IDeliveryConsole, ConsoleOutbox>();
         builder.Services.AddHostedService<NotificationTextPublisher>();
@@ -38,9 +40,9 @@ public static class DeliveriesApi
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
-        var cron = app.MapGroup("/api/billing").WithTags("Events").AllowAnonymous().AddEndpointFilter<CronSecretFilter>()
-            .WithMetadata(CronSecretMetadata.Instance);
-        cron.MapGet("/events", EventHandlers.List).WithName("listEvents")
+        var events = app.MapGroup("/api/billing").WithTags("Events").AllowAnonymous().AddEndpointFilter<EventsSecretFilter>()
+            .WithMetadata(EventsSecretMetadata.Instance);
+        events.MapGet("/events", EventHandlers.List).WithName("listEvents")
             .WithSummary("Events for the web app after the one named by after (oldest first): to catch up on webhooks it missed.")
             .ProducesErrors(400, 401, 404);
         return app;

@@ -22,6 +22,9 @@ public static class PlatformExtensions
               .ReadFrom.Services(services)
               .MinimumLevel.Information()
               .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+              // Off: the host then opens no request scope, whose RequestPath (/pay/{the token}) would
+              // be a property of every line logged during a request. AccessLog logs the route instead.
+              .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", Serilog.Events.LevelAlias.Off)
               .MinimumLevel.Override("Microsoft.Extensions.Http", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
@@ -55,6 +58,26 @@ public static class PlatformExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Cache-Control: no-store on every /api answer that sets none: they carry people's invoices,
+    /// balances and pay links, which no shared cache or browser history should keep.
+    /// </summary>
+    private static void UseNoStoreOnApi(this WebApplication app) => app.Use((http, next) =>
+    {
+        if (http.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            http.Response.OnStarting(() =>
+            {
+                if (string.IsNullOrEmpty(http.Response.Headers.CacheControl))
+                {
+                    http.Response.Headers.CacheControl = "no-store";
+                }
+                return Task.CompletedTask;
+            });
+        }
+        return next(http);
+    });
+
     public static void Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -65,6 +88,8 @@ public static class PlatformExtensions
 
     public static WebApplication UsePlatform(this WebApplication app)
     {
+        app.UseKnownProxies(); // first: everything after it sees the client's address
+        app.UseAccessLog();    // then: it times and logs everything, the error answers included
         // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace.
         app.UseExceptionHandler(errorApp => errorApp.Run(async ctx =>
         {
@@ -98,8 +123,7 @@ public static class PlatformExtensions
             };
             await res.WriteAsJsonAsync(error);
         });
-        app.UseSerilogRequestLogging(o =>
-            o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms");
+        app.UseNoStoreOnApi();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

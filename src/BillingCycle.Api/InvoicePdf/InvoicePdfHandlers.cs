@@ -15,17 +15,17 @@ namespace BillingCycle.Api.InvoicePdf;
 public static class InvoicePdfHandlers
 {
     public static async Task<Results<PdfFile, RazorComponentResult<PayPageView>>> ByToken(
-        string token, [FromQuery] string? lang, PayPageStore store, InvoicePdfRenderer renderer, SellerDetails seller,
+        string token, [FromQuery] string? lang, PayPageStore store, InvoicePdfRenderer renderer, InvoicePdfCache cache, SellerDetails seller,
         CancellationToken ct)
     {
         var invoice = await store.ByTokenAsync(token, ct);
         return invoice is null
             ? PayPageHandlers.NotFoundPage(token, lang, seller)
-            : Pdf(invoice, lang, renderer);
+            : Pdf(invoice, lang, renderer, cache);
     }
 
     public static async Task<Results<PdfFile, JsonHttpResult<ApiError>>> ById(
-        string id, ClaimsPrincipal user, PayPageStore store, InvoicePdfRenderer renderer, [FromQuery] string? lang,
+        string id, ClaimsPrincipal user, PayPageStore store, InvoicePdfRenderer renderer, InvoicePdfCache cache, [FromQuery] string? lang,
         [FromQuery(Name = "user_id")] string? requested, CancellationToken ct)
     {
         if (Actor.For(user, requested) is not { } userId)
@@ -33,10 +33,13 @@ public static class InvoicePdfHandlers
             return Actor.Refused();
         }
         return Guid.TryParse(id, out var invoiceId) && await store.ByIdAsync(invoiceId, userId, ct) is { } invoice
-            ? Pdf(invoice, lang, renderer)
+            ? Pdf(invoice, lang, renderer, cache)
             : Fail.With(404, "No such invoice", ErrorCodes.InvoiceNotFound);
     }
 
-    private static PdfFile Pdf(PayPageInvoice invoice, string? lang, InvoicePdfRenderer renderer) =>
-        new(renderer.Render(invoice, PayPageText.For(lang)), invoice.InvoiceNumber);
+    private static PdfFile Pdf(PayPageInvoice invoice, string? lang, InvoicePdfRenderer renderer, InvoicePdfCache cache)
+    {
+        var text = PayPageText.For(lang);
+        return new(cache.GetOrRender(invoice, text, () => renderer.Render(invoice, text)), invoice.InvoiceNumber);
+    }
 }

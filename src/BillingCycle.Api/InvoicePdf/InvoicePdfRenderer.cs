@@ -16,6 +16,15 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
 {
     private const double Margin = 50;
 
+    /// <summary>
+    /// The most of a buyer's name or email drawn: the database bounds both (contract §10.4), but
+    /// rows written before the bound, or by the web app around it, are cut here, never drawn whole.
+    /// </summary>
+    public const int MaxBuyerText = 200;
+
+    public static string? Bounded(string? text) =>
+        text is { Length: > MaxBuyerText } ? string.Concat(text.AsSpan(0, MaxBuyerText - 1), "…") : text;
+
     public byte[] Render(PayPageInvoice invoice, PayPageText text)
     {
         using var document = new PdfDocument();
@@ -70,10 +79,10 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         var buyerWidth = width * 0.38;
         c.Text(text.Buyer.ToUpperInvariant(), c.Label, PdfCanvas.Muted, Margin, y);
         var left = y + PdfCanvas.LineHeight(c.Label) + 2;
-        left = c.Wrapped(invoice.BuyerName ?? invoice.BuyerEmail ?? "-", c.BodyBold, PdfCanvas.Ink, Margin, left, buyerWidth);
+        left = c.Wrapped(Bounded(invoice.BuyerName ?? invoice.BuyerEmail) ?? "-", c.BodyBold, PdfCanvas.Ink, Margin, left, buyerWidth);
         if (invoice.BuyerName is not null && invoice.BuyerEmail is not null)
         {
-            left = c.Wrapped(invoice.BuyerEmail, c.Body, PdfCanvas.Muted, Margin, left, buyerWidth);
+            left = c.Wrapped(Bounded(invoice.BuyerEmail)!, c.Body, PdfCanvas.Muted, Margin, left, buyerWidth);
         }
 
         var rows = new List<(string Label, string Value)>

@@ -1,5 +1,6 @@
 using System.Text;
 using BillingCycle.Api.Infrastructure.Gateway;
+using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Settlement;
 using BillingCycle.IPaymu;
@@ -15,14 +16,21 @@ namespace BillingCycle.Api.Webhooks;
 /// </summary>
 public sealed partial class CallbackProcessor(
     WebhookEventStore events, TransactionConfirmation confirmation, IOptions<IPaymuOptions> ipaymu, GatewayOptions gateway,
-    ILogger<CallbackProcessor> logger)
+    UnverifiedCallbackLimit unverifiedLimit, ILogger<CallbackProcessor> logger)
 {
     /// <summary>The outcome, or null when the event could not even be stored (the caller answers 503).</summary>
-    public async Task<CallbackResult?> ProcessAsync(byte[] body, string? contentType, string? signature, CancellationToken ct)
+    public async Task<CallbackResult?> ProcessAsync(byte[] body, string? contentType, string? signature, string clientAddress,
+        CancellationToken ct)
     {
         var text = Encoding.UTF8.GetString(body);
         var callback = IPaymuCallback.Parse(text, contentType);
         var trust = Verify(callback, signature);
+        // Only what anyone could send counts against the address (contract §10.4); refused before it is stored.
+        if (trust != Trust.Verified && !unverifiedLimit.TryCount(clientAddress))
+        {
+            BillingMetrics.WebhookEvents.Add(1, new KeyValuePair<string, object?>("outcome", "rate_limited"));
+            return CallbackResult.RateLimited();
+        }
         Guid eventId;
         try
         {

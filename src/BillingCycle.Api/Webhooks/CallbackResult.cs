@@ -16,6 +16,9 @@ public enum CallbackAnswer
 
     /// <summary>503: not processed now — iPaymu resends.</summary>
     ResendLater,
+
+    /// <summary>429 RATE_LIMITED: too many callbacks without a valid signature from this address; not stored.</summary>
+    TooMany,
 }
 
 /// <summary>
@@ -34,6 +37,8 @@ public sealed record CallbackResult(CallbackAnswer Answer, string Outcome, strin
     public static CallbackResult BadSignature() => new(CallbackAnswer.InvalidSignature, "invalid_signature", "invalid_signature", false);
 
     public static CallbackResult MissingSignature() => new(CallbackAnswer.InvalidSignature, "missing_signature", "missing_signature", null);
+
+    public static CallbackResult RateLimited() => new(CallbackAnswer.TooMany, "rate_limited", "rate_limited", null) { OutcomeStored = true };
 
     public static CallbackResult DatabaseUnavailable(bool? signature) =>
         new(CallbackAnswer.ResendLater, "deferred_database_unavailable", "deferred_database_unavailable", signature);

@@ -18,7 +18,7 @@ public static class WebhooksApi
             .WithTags("Payments")
             .DocumentsBody<CallbackFields>(true, "application/x-www-form-urlencoded", "application/json")
             .AllowAnonymous()
-            .RequireRateLimiting(RateLimits.PerClientIp)
+            // No route-level bucket: only unverified callbacks count, once the processor has read the signature.
             .WithSummary("iPaymu payment callback (form-urlencoded or JSON). Verified by X-Signature and confirmed with check-transaction.")
             .ProducesErrors(400, 401, 413, 429, 503);
         return app;

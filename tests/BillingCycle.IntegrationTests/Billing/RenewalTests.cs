@@ -47,10 +47,11 @@ public sealed class RenewalTests : IAsyncLifetime
         Assert.Equal($"{user}@example.com", body.RootElement.GetProperty("buyerEmail").GetString());
         Assert.Equal("08123456789", body.RootElement.GetProperty("buyerPhone").GetString());
         Assert.Equal("https://billing.test/api/billing/webhook", body.RootElement.GetProperty("notifyUrl").GetString());
-        // Back to the invoice's pay page ("Lunas" once confirmed, with the PDF); cancelling goes back to the web app.
-        var token = await _h.Db.ScalarAsync<string>("SELECT public_token FROM invoices WHERE subscription_id = $1", sub);
-        Assert.Equal($"https://app.billing.test/billing?payment=success&invoice_url={Uri.EscapeDataString($"https://billing.test/pay/{token}")}",
-            body.RootElement.GetProperty("returnUrl").GetString());
+        // Back to the web app with the invoice's id (never its pay page's token); cancelling goes back to the web app.
+        var (invoiceId, token) = (await _h.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE subscription_id = $1", sub),
+            await _h.Db.ScalarAsync<string>("SELECT public_token FROM invoices WHERE subscription_id = $1", sub));
+        Assert.Equal($"https://app.billing.test/billing?payment=success&invoice_id={invoiceId}", body.RootElement.GetProperty("returnUrl").GetString());
+        Assert.DoesNotContain(token, request.Body, StringComparison.Ordinal);
         Assert.Equal("https://app.billing.test/billing?payment=cancelled", body.RootElement.GetProperty("cancelUrl").GetString());
         Assert.Equal(24, body.RootElement.GetProperty("expired").GetInt32());
         Assert.Equal(149_000, body.RootElement.GetProperty("price")[0].GetInt64());

@@ -82,7 +82,7 @@ public sealed class ConsoleAuthTests(ConsoleAuthFixture f) : IClassFixture<Conso
         Assert.Contains("user_operator", html, StringComparison.Ordinal);
 
         using var plain = ConsoleSession.Anonymous(f.H.Api);
-        using var refused = await plain.Http.GetAsync(new Uri($"/admin/sign-in?token={f.H.Api.Tokens.Issue(f.Customer)}", UriKind.Relative));
+        using var refused = await plain.PostSignInAsync(f.H.Api.Tokens.Issue(f.Customer));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.False(refused.Headers.Contains("Set-Cookie") && refused.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("__session=", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.Unauthorized, (await plain.GetAsync("/admin")).Status);
@@ -110,7 +110,7 @@ public sealed class ConsoleAuthTests(ConsoleAuthFixture f) : IClassFixture<Conso
         Assert.Equal(HttpStatusCode.Unauthorized, (await cookie.GetAsync("/admin")).Status);
 
         using var signIn = ConsoleSession.Anonymous(f.H.Api);
-        using var res = await signIn.Http.GetAsync(new Uri($"/admin/sign-in?token={Uri.EscapeDataString(token)}", UriKind.Relative));
+        using var res = await signIn.PostSignInAsync(token);
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
     }
 
@@ -127,7 +127,7 @@ public sealed class ConsoleAuthTests(ConsoleAuthFixture f) : IClassFixture<Conso
     public async Task The_sign_in_cookie_is_HttpOnly_SameSite_Strict_scoped_to_the_console_and_lasts_as_long_as_the_token()
     {
         using var s = ConsoleSession.Anonymous(f.H.Api);
-        using var res = await s.Http.GetAsync(new Uri($"/admin/sign-in?token={f.H.Api.Tokens.Admin("user_operator")}", UriKind.Relative));
+        using var res = await s.PostSignInAsync(f.H.Api.Tokens.Admin("user_operator"));
         var cookie = Assert.Single(res.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__session=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
@@ -135,5 +135,42 @@ public sealed class ConsoleAuthTests(ConsoleAuthFixture f) : IClassFixture<Conso
         Assert.Contains("expires=", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("secure", cookie.Replace("samesite", "", StringComparison.OrdinalIgnoreCase), StringComparison.OrdinalIgnoreCase); // Development
         Assert.Equal("/admin", res.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task A_token_in_a_GETs_query_is_refused_with_the_form_and_sets_no_cookie()
+    {
+        using var s = ConsoleSession.Anonymous(f.H.Api);
+        using var res = await s.Http.GetAsync(new Uri($"/admin/sign-in?token={f.H.Api.Tokens.Admin("user_operator")}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        Assert.False(res.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("__session=", StringComparison.Ordinal)));
+        var html = await res.Content.ReadAsStringAsync();
+        Assert.Contains("name=\"token\"", html, StringComparison.Ordinal);
+        Assert.Contains("never accepted", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await s.GetAsync("/admin")).Status);
+    }
+
+    [Fact]
+    public async Task Sign_in_stores_exactly_the_token_it_verified_not_the_bearer_header_s()
+    {
+        using var s = ConsoleSession.Anonymous(f.H.Api);
+        // An admin's bearer header with a plain user's token in the form: the form's token is the one judged.
+        s.Http.DefaultRequestHeaders.Authorization = new("Bearer", f.H.Api.Tokens.Admin("user_operator"));
+        using var res = await s.PostSignInAsync(f.H.Api.Tokens.Issue(f.Customer));
+        Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
+        Assert.False(res.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("__session=", StringComparison.Ordinal)));
+
+        // Without a token in the form nothing is signed in, whatever the header says.
+        using var empty = await s.PostSignInAsync("");
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sign_in_without_the_forms_antiforgery_token_is_refused_and_sets_no_cookie()
+    {
+        using var s = ConsoleSession.Anonymous(f.H.Api);
+        using var res = await s.PostAsync("/admin/sign-in", null, ("token", f.H.Api.Tokens.Admin("user_operator")));
+        Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        Assert.False(res.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("__session=", StringComparison.Ordinal)));
     }
 }

@@ -17,14 +17,18 @@ public sealed partial class ConsoleSession(HttpClient http) : IDisposable
     public static ConsoleSession Anonymous(ApiFactory api) =>
         new(api.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
 
-    /// <summary>Sends the token once to /admin/sign-in, as the run command's link does; the cookie carries it afterwards.</summary>
+    /// <summary>Pastes the token once into the sign-in form, as an operator does; the cookie carries it afterwards.</summary>
     public static async Task<ConsoleSession> SignInAsync(ApiFactory api, string token)
     {
         var s = Anonymous(api);
-        using var res = await s.Http.GetAsync(new Uri($"/admin/sign-in?token={Uri.EscapeDataString(token)}", UriKind.Relative));
+        using var res = await s.PostSignInAsync(token);
         Assert.Equal(HttpStatusCode.SeeOther, res.StatusCode);
         return s;
     }
+
+    /// <summary>GET /admin/sign-in for the form's antiforgery token, then POST the token in the form.</summary>
+    public async Task<HttpResponseMessage> PostSignInAsync(string token) =>
+        await PostAsync("/admin/sign-in", await FormTokenAsync("/admin/sign-in"), ("token", token));
 
     public static ConsoleSession WithBearer(ApiFactory api, string token)
     {

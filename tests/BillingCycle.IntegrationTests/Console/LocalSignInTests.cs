@@ -5,7 +5,7 @@ using BillingCycle.TestSupport;
 namespace BillingCycle.IntegrationTests.Console;
 
 /// <summary>
-/// The run command's sign-in link (SPEC §9.5): scripts/token.sh signs a local admin's token with
+/// The run command's sign-in page and token (SPEC §9.5): scripts/token.sh signs a local admin's token with
 /// the local development key (scripts/local-identity.sh); the service, given its public half as
 /// CLERK_JWT_KEY the way run.sh passes it, lets it into the console. And the cookie's Secure flag
 /// outside Development.
@@ -30,15 +30,15 @@ public sealed class LocalSignInTests
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("user_local_admin", html, StringComparison.Ordinal);
 
-        // A token the local key did not sign is refused: the link is only as good as the key.
+        // A token the local key did not sign is refused: the token is only as good as the key.
         using var other = ConsoleSession.Anonymous(api);
-        using var refused = await other.Http.GetAsync(new Uri($"/admin/sign-in?token={new ClerkTokens().Admin("user_local_admin")}", UriKind.Relative));
+        using var refused = await other.PostSignInAsync(new ClerkTokens().Admin("user_local_admin"));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
         // A local token without --admin is signed in by nobody: the console is admins only.
         var plain = await identity.TokenAsync("user_demo_ayu");
         using var notAdmin = ConsoleSession.Anonymous(api);
-        using var forbidden = await notAdmin.Http.GetAsync(new Uri($"/admin/sign-in?token={plain}", UriKind.Relative));
+        using var forbidden = await notAdmin.PostSignInAsync(plain);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
     }
 
@@ -49,7 +49,7 @@ public sealed class LocalSignInTests
         await using var db = await PostgresServer.CreateDatabaseAsync();
         await using var api = new ApiFactory(db, tokens, new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Staging" });
         using var s = ConsoleSession.Anonymous(api);
-        using var signIn = await s.Http.GetAsync(new Uri($"/admin/sign-in?token={tokens.Admin("user_operator")}", UriKind.Relative));
+        using var signIn = await s.PostSignInAsync(tokens.Admin("user_operator"));
         Assert.True(signIn.StatusCode == HttpStatusCode.SeeOther, $"{signIn.StatusCode} {await signIn.Content.ReadAsStringAsync()}");
         var session = Assert.Single(signIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("__session=", StringComparison.Ordinal));
         Assert.Contains("; secure", session, StringComparison.OrdinalIgnoreCase);

@@ -127,7 +127,7 @@ public sealed class AppWebhookTests
     }
 
     [Fact]
-    public async Task The_events_endpoint_pages_every_event_in_order_behind_the_cron_secret()
+    public async Task The_events_endpoint_pages_every_event_in_order_behind_its_own_secret()
     {
         await using var h = await BillingHarness.StartAsync();
         var user = await Seed.UserAsync(h.Db);
@@ -135,9 +135,11 @@ public sealed class AppWebhookTests
         {
             await h.Db.ExecAsync("SELECT add_scraper_credits($1, 1, $2, 'grant', $3)", user, $"ref-{i}", h.Api.Clock.GetUtcNow());
         }
-        var cron = h.Api.Cron();
+        var cron = h.Api.Events();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await h.Api.CreateClient().GetAsync("/api/billing/events")).StatusCode);
+        // The cron secret renews, retries and moves the clock: it never reads the feed.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await h.Api.Cron().GetAsync("/api/billing/events")).StatusCode);
         // The endpoint shows only events whose transaction every snapshot already sees (no later commit
         // can slip in before them), and the horizon is the whole cluster's: another test class's long
         // transaction holds it back for a moment. A page is asked again until it is complete, as an app

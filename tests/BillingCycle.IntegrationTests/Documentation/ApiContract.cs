@@ -8,7 +8,7 @@ namespace BillingCycle.IntegrationTests.Documentation;
 /// </summary>
 internal static class ApiContract
 {
-    public enum Auth { None, Clerk, Cron }
+    public enum Auth { None, Clerk, Cron, Events }
 
     public sealed record Op(
         string Method, string Path, Auth Auth, int Success, int[] Errors, string[]? Body = null, bool BodyRequired = true,
@@ -19,31 +19,32 @@ internal static class ApiContract
 
     private static readonly string[] Json = ["application/json"];
     private static readonly int[] JsonBodyErrors = [400, 401, 413, 415];
+    private static readonly int[] UserWriteErrors = [.. JsonBodyErrors, 429];
 
     public static readonly Op[] All =
     [
         new("GET", "/api/plans", Auth.None, 200, []),
-        new("POST", "/api/subscriptions", Auth.Clerk, 201, [.. JsonBodyErrors, 403, 404, 409], Json, IdempotencyKey: true),
+        new("POST", "/api/subscriptions", Auth.Clerk, 201, [.. UserWriteErrors, 403, 404, 409], Json, IdempotencyKey: true),
         new("GET", "/api/subscriptions/current", Auth.Clerk, 200, [401, 403, 404]),
-        new("POST", "/api/subscriptions/current/cancel", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 404, 409], Json, BodyRequired: false, IdempotencyKey: true),
-        new("POST", "/api/subscriptions/current/resume", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 404, 409], Json, BodyRequired: false, IdempotencyKey: true),
-        new("POST", "/api/subscriptions/current/change-plan", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 404, 409], Json, IdempotencyKey: true),
+        new("POST", "/api/subscriptions/current/cancel", Auth.Clerk, 200, [.. UserWriteErrors, 403, 404, 409], Json, BodyRequired: false, IdempotencyKey: true),
+        new("POST", "/api/subscriptions/current/resume", Auth.Clerk, 200, [.. UserWriteErrors, 403, 404, 409], Json, BodyRequired: false, IdempotencyKey: true),
+        new("POST", "/api/subscriptions/current/change-plan", Auth.Clerk, 200, [.. UserWriteErrors, 403, 404, 409], Json, IdempotencyKey: true),
         new("GET", "/api/invoices", Auth.Clerk, 200, [400, 401, 403]),
         new("GET", "/api/invoices/{id}", Auth.Clerk, 200, [401, 403, 404]),
-        new("GET", "/api/invoices/{id}/pdf", Auth.Clerk, 200, [401, 403, 404], Answer: "application/pdf"),
+        new("GET", "/api/invoices/{id}/pdf", Auth.Clerk, 200, [401, 403, 404, 429], Answer: "application/pdf"),
         new("POST", "/api/invoices/{id}/pay", Auth.Clerk, 200, [400, 401, 403, 404, 409, 413, 429, 503], IdempotencyKey: true),
-        new("POST", "/api/credits/interaction/reset", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 409], Json, IdempotencyKey: true),
-        new("POST", "/api/credits/scraper/add", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 409], Json, IdempotencyKey: true),
+        new("POST", "/api/credits/interaction/reset", Auth.Clerk, 200, [.. UserWriteErrors, 403, 409], Json, IdempotencyKey: true),
+        new("POST", "/api/credits/scraper/add", Auth.Clerk, 200, [.. UserWriteErrors, 403, 409], Json, IdempotencyKey: true),
         new("GET", "/api/credits/balance", Auth.Clerk, 200, [401]),
         new("GET", "/api/credits/transactions", Auth.Clerk, 200, [400, 401]),
-        new("POST", "/api/credits/{creditType}/consume", Auth.Clerk, 200, [.. JsonBodyErrors, 409], Json),
+        new("POST", "/api/credits/{creditType}/consume", Auth.Clerk, 200, [.. UserWriteErrors, 409], Json),
         new("POST", "/api/billing/webhook", Auth.None, 200, [400, 401, 413, 429, 503], ["application/x-www-form-urlencoded", "application/json"]),
         new("POST", "/api/billing/renew", Auth.Cron, 200, [401, 409]),
         new("POST", "/api/billing/retry", Auth.Cron, 200, [401, 409]),
         new("POST", "/api/billing/housekeeping", Auth.Cron, 200, [401, 409]),
         new("POST", "/api/billing/test-clock", Auth.Cron, 200, [.. JsonBodyErrors, 404], Json),
         new("GET", "/api/billing/test-clock", Auth.Cron, 200, [401, 404]),
-        new("GET", "/api/billing/events", Auth.Cron, 200, [400, 401, 404]),
+        new("GET", "/api/billing/events", Auth.Events, 200, [400, 401, 404]),
         new("GET", "/api/billing/health", Auth.None, 200, [], SameShapeAnswers: [503]),
     ];
 }

@@ -55,6 +55,7 @@ public sealed class OpenApiCoverageTests : IAsyncLifetime
         {
             var m = mapped[op.Key].Metadata;
             var actual = m.GetMetadata<CronSecretMetadata>() is not null ? Auth.Cron
+                : m.GetMetadata<EventsSecretMetadata>() is not null ? Auth.Events
                 : m.GetOrderedMetadata<IAuthorizeData>().Any() && m.GetMetadata<IAllowAnonymous>() is null ? Auth.Clerk
                 : Auth.None;
             Assert.True(op.Auth == actual, $"{op.Key}: {actual} in metadata, {op.Auth} in the contract");
@@ -65,7 +66,7 @@ public sealed class OpenApiCoverageTests : IAsyncLifetime
     public void The_document_keeps_both_bearer_schemes()
     {
         var schemes = Root.GetProperty("components").GetProperty("securitySchemes");
-        foreach (var name in new[] { OpenApiDocs.ClerkScheme, OpenApiDocs.CronScheme })
+        foreach (var name in new[] { OpenApiDocs.ClerkScheme, OpenApiDocs.CronScheme, OpenApiDocs.EventsScheme })
         {
             Assert.Equal("http", schemes.GetProperty(name).GetProperty("type").GetString());
             Assert.Equal("bearer", schemes.GetProperty(name).GetProperty("scheme").GetString());
@@ -82,7 +83,7 @@ public sealed class OpenApiCoverageTests : IAsyncLifetime
             Assert.True(o.TryGetProperty("operationId", out var id) && ids.Add(id.GetString()!), $"{op.Key}: no operationId, or a repeated one");
             Assert.False(string.IsNullOrWhiteSpace(o.GetProperty("summary").GetString()), $"{op.Key}: no summary");
             var schemes = o.TryGetProperty("security", out var sec) ? sec.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToList() : [];
-            var expected = op.Auth switch { Auth.Clerk => [OpenApiDocs.ClerkScheme], Auth.Cron => [OpenApiDocs.CronScheme], _ => new List<string>() };
+            var expected = op.Auth switch { Auth.Clerk => [OpenApiDocs.ClerkScheme], Auth.Cron => [OpenApiDocs.CronScheme], Auth.Events => [OpenApiDocs.EventsScheme], _ => new List<string>() };
             Assert.True(expected.SequenceEqual(schemes), $"{op.Key}: security [{string.Join(", ", schemes)}]");
         }
     }

@@ -17,6 +17,7 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
     FakeTimeProvider? clock = null) : WebApplicationFactory<Program>
 {
     public const string CronSecret = "test-cron-secret-0123456789-abcdef";
+    public const string EventsSecret = "test-events-secret-0123456789-abcdef";
 
     public FakeTimeProvider Clock { get; } = clock ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero));
 
@@ -37,6 +38,7 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
             ["DATABASE_URL"] = db.ConnectionString,
             ["CLERK_JWT_KEY"] = tokens.PublicKeyPem,
             ["BILLING_CRON_SECRET"] = CronSecret,
+            ["BILLING_EVENTS_SECRET"] = EventsSecret,
             ["BILLING_SCHEDULER_ENABLED"] = "false",
             ["IPAYMU_VA"] = StandInHost.Va,
             ["IPAYMU_API_KEY"] = StandInHost.ApiKey,
@@ -81,4 +83,7 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
     }
 
     public HttpClient Cron() => ClientFor(CronSecret);
+
+    /// <summary>A reader of the events feed (BILLING_EVENTS_SECRET).</summary>
+    public HttpClient Events() => ClientFor(EventsSecret);
 }

@@ -51,6 +51,21 @@ public sealed class DeliverySettingsTests
     }
 
     [Fact]
+    public void In_production_SMTP_AUTH_without_TLS_stops_start_up_naming_SMTP_URL()
+    {
+        (string, string) from = ("EMAIL_FROM", "Billing <b@x.test>");
+        var ex = Assert.Throws<StartupException>(() =>
+            EmailOptions.FromConfiguration(Config(("SMTP_URL", "smtp://user:secret-pass@mail.test:25"), from), production: true));
+        Assert.StartsWith("SMTP_URL", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-pass", ex.Message, StringComparison.Ordinal);
+        // TLS from the start, STARTTLS, no AUTH at all, or outside Production: accepted.
+        Assert.True(EmailOptions.FromConfiguration(Config(("SMTP_URL", "smtps://user:p@mail.test"), from), production: true).Enabled);
+        Assert.True(EmailOptions.FromConfiguration(Config(("SMTP_URL", "smtp://user:p@mail.test:587?starttls=true"), from), production: true).Enabled);
+        Assert.True(EmailOptions.FromConfiguration(Config(("SMTP_URL", "smtp://relay.internal:25"), from), production: true).Enabled);
+        Assert.True(EmailOptions.FromConfiguration(Config(("SMTP_URL", "smtp://user:p@127.0.0.1:1025"), from)).Enabled);
+    }
+
+    [Fact]
     public void App_webhooks_need_a_whsec_secret_of_24_to_64_bytes_and_https_in_production()
     {
         Assert.False(AppWebhookOptions.FromConfiguration(Config(), production: true).Enabled);

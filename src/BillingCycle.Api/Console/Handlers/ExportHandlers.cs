@@ -12,8 +12,9 @@ public static class ExportHandlers
     public static readonly string[] Header =
         ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id"];
 
-    // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet.
-    private static readonly CsvWriterOptions Csv = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+    // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet:
+    // every cell goes through CsvCell (one rule, wider than the writer's own list).
+    private static readonly CsvWriterOptions Csv = CsvWriterOptions.Default with { Injection = CsvInjection.None };
 
     public static Results<RazorComponentResult<ExportPage>, RazorComponentResult<MessagePage>, PushStreamHttpResult> Export(
         [AsParameters] ConsoleRequest request, ExportStore store, Infrastructure.Time.BillingClock clock, string? month)
@@ -38,16 +39,16 @@ public static class ExportHandlers
         csv.WriteHeader(Header); // a whole record: the header row
         await foreach (var r in store.MonthAsync(month, ct))
         {
-            csv.WriteField(r.Number);
-            csv.WriteField(Iso(r.Date));
-            csv.WriteField(r.Customer ?? "");
-            csv.WriteField(r.Email ?? "");
-            csv.WriteField($"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}");
-            csv.WriteField(r.Amount.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(r.Tax.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(r.Status);
-            csv.WriteField(r.PaidAt is { } p ? Iso(p) : "");
-            csv.WriteField(r.TransactionId ?? "");
+            string[] cells =
+            [
+                r.Number, Iso(r.Date), r.Customer ?? "", r.Email ?? "", $"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}",
+                r.Amount.ToString(CultureInfo.InvariantCulture), r.Tax.ToString(CultureInfo.InvariantCulture), r.Status,
+                r.PaidAt is { } p ? Iso(p) : "", r.TransactionId ?? "",
+            ];
+            foreach (var cell in cells)
+            {
+                csv.WriteField(CsvCell.Neutralise(cell));
+            }
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);

@@ -5,19 +5,34 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Console.Handlers;
 
 /// <summary>
-/// GET/POST /admin/sign-in takes a Clerk session token once and keeps it in the <c>__session</c>
-/// cookie (HttpOnly, SameSite=Strict, Secure outside Development; SPEC §9.1) until the token
-/// expires. Only an admin's token is kept; it is verified exactly as every console request is.
+/// GET /admin/sign-in shows the form; POST /admin/sign-in (antiforgery, like every console POST)
+/// takes a Clerk session token once and keeps exactly that token in the <c>__session</c> cookie
+/// (HttpOnly, SameSite=Strict, Secure outside Development; contract §9.1) until it expires. Only
+/// an admin's token is kept; it is verified exactly as every console request is. A token in a
+/// GET's query is refused: a link must not sign a browser in (login CSRF), and it would stay in
+/// the history and in proxies' logs.
 /// </summary>
 public static class SignInHandlers
 {
+    public static RazorComponentResult<SignInPage> Form([AsParameters] ConsoleRequest request)
+    {
+        var http = request.Http;
+        return http.Request.Query.ContainsKey("token")
+            ? ConsolePage.Render<SignInPage>(new
+            {
+                View = request.View(),
+                Error = "A token in a link is never accepted. Paste the token into this form instead.",
+            }, 400)
+            : ConsolePage.Render<SignInPage>(new { View = request.View(Notices.For(http.Request.Query["done"].ToString())) });
+    }
+
     public static async Task<Results<SeeOther, RazorComponentResult<SignInPage>, RazorComponentResult<MessagePage>>> SignIn(
         [AsParameters] ConsoleRequest request, IHostEnvironment environment)
     {
         var http = request.Http;
         if (await ConsoleAuth.SignInTokenAsync(http.Request) is not { } token)
         {
-            return ConsolePage.Render<SignInPage>(new { View = request.View(Notices.For(http.Request.Query["done"].ToString())) });
+            return ConsolePage.Render<SignInPage>(new { View = request.View(), Error = "Paste a Clerk session token." }, 400);
         }
         var result = await ConsoleAuth.AuthenticateAsync(http);
         if (!result.Succeeded || result.Principal is null)

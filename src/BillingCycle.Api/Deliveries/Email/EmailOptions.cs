@@ -19,7 +19,8 @@ public sealed class EmailOptions
 
     public bool Enabled => Smtp is not null;
 
-    public static EmailOptions FromConfiguration(IConfiguration c)
+    /// <param name="production">Production: a user and password go over TLS only (smtps:// or starttls=true).</param>
+    public static EmailOptions FromConfiguration(IConfiguration c, bool production = false)
     {
         var locale = (c["BILLING_LOCALE"] ?? "id").Trim().ToLowerInvariant() switch
         {
@@ -34,6 +35,12 @@ public sealed class EmailOptions
             return new EmailOptions { Locale = locale, AppUrl = app };
         }
         var smtp = SmtpEndpoint.Parse(c["SMTP_URL"]!);
+        if (production && smtp.User is not null && smtp.Security == SecureSocketOptions.None)
+        {
+            // AUTH over a plain connection hands the password to anyone on the path (contract §10.4).
+            throw new StartupException(
+                "SMTP_URL has a user and password but no TLS: in Production use smtps://…:465 or smtp://…:587?starttls=true");
+        }
         if (string.IsNullOrWhiteSpace(c["EMAIL_FROM"]) || !MailboxAddress.TryParse(c["EMAIL_FROM"]!.Trim(), out var from)
             || !from.Address.Contains('@', StringComparison.Ordinal))
         {

@@ -10,6 +10,12 @@ public sealed class CronSecretMetadata
     public static readonly CronSecretMetadata Instance = new();
 }
 
+/// <summary>Marks the events feed, guarded by its own read-only BILLING_EVENTS_SECRET.</summary>
+public sealed class EventsSecretMetadata
+{
+    public static readonly EventsSecretMetadata Instance = new();
+}
+
 /// <summary>
 /// What the OpenAPI document (and so /docs) says about authentication and request bodies.
 /// Two bearer schemes: a Clerk session token for the credit endpoints, the cron secret for the
@@ -19,6 +25,7 @@ public static class OpenApiDocs
 {
     public const string ClerkScheme = "clerk_session";
     public const string CronScheme = "cron_secret";
+    public const string EventsScheme = "events_secret";
 
     public static OpenApiOptions AddBearerSchemes(this OpenApiOptions o)
     {
@@ -39,12 +46,19 @@ public static class OpenApiDocs
                 Scheme = "bearer",
                 Description = "BILLING_CRON_SECRET (scripts/run.sh prints the local one).",
             };
+            doc.Components.SecuritySchemes[EventsScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "BILLING_EVENTS_SECRET: reads the events feed only.",
+            };
             return Task.CompletedTask;
         });
         o.AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             var scheme = metadata.OfType<CronSecretMetadata>().Any() ? CronScheme
+                : metadata.OfType<EventsSecretMetadata>().Any() ? EventsScheme
                 : metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any() ? ClerkScheme
                 : null;
             if (scheme is not null)

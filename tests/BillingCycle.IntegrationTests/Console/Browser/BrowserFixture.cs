@@ -44,7 +44,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser profile at this width, signed in through /admin/sign-in?token= like the run command's link.</summary>
+    /// <summary>A fresh browser profile at this width, signed in by pasting a token into /admin/sign-in, as the run command says.</summary>
     public async Task<IPage> SignedInPageAsync(int width, string userId = Operator)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
@@ -56,9 +56,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         context.SetDefaultTimeout(30_000); // CI shares two cores with everything else
         var page = await context.NewPageAsync();
-        var landed = await page.GotoAsync($"/admin/sign-in?token={Uri.EscapeDataString(H.Api.Tokens.Admin(userId))}");
-        Assert.Equal(200, landed!.Status);
-        Assert.EndsWith("/admin", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync("/admin/sign-in");
+        await page.FillAsync("#token", H.Api.Tokens.Admin(userId));
+        await page.ClickAsync("form[action='/admin/sign-in'] button[type=submit]");
+        await page.WaitForURLAsync(u => u.EndsWith("/admin", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.DOMContentLoaded });
+        var html = await page.ContentAsync();
+        Assert.DoesNotContain("Sign-in required", html, StringComparison.Ordinal);
+        Assert.Contains(userId, html, StringComparison.Ordinal);
         return page;
     }
 

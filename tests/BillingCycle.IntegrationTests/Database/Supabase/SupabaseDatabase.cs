@@ -26,6 +26,9 @@ public sealed class SupabaseDatabase : IAsyncLifetime
 
     public Guid SubscriptionA { get; private set; }
 
+    /// <summary>The cluster's superuser, as Supabase's own platform migrations run.</summary>
+    public string SupabaseAdminConnectionString => _pg.ConnectionStringFor("supabase_admin");
+
     public async Task InitializeAsync()
     {
         _pg = await DedicatedPostgres.StartAsync(superuser: "supabase_admin", database: "postgres");

@@ -157,4 +157,36 @@ public sealed class SupabasePrivilegeTests(SupabaseDatabase db)
             """));
         await tx.RollbackAsync();
     }
+
+    [Fact]
+    public async Task Objects_supabase_admin_creates_later_do_not_leak_once_the_migration_has_run_as_supabase_admin()
+    {
+        // The service migrates as postgres, which may not change supabase_admin's default privileges
+        // (0080 warns and says to run it again as supabase_admin); run that way, the platform's
+        // own later objects in public are closed to the API roles too.
+        var migration = await File.ReadAllTextAsync(Path.Combine(BillingCycle.TestSupport.DedicatedPostgres.RepoRoot(),
+            "db", "migrations", "0080_supabase_default_privileges.sql"));
+        await using var admin = Npgsql.NpgsqlDataSource.Create(db.SupabaseAdminConnectionString);
+        await using var conn = await admin.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await using (var run = new Npgsql.NpgsqlCommand(migration + """
+            ;
+            CREATE TABLE later_admin_table (id bigserial PRIMARY KEY);
+            CREATE FUNCTION later_admin_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
+            """, conn))
+        {
+            await run.ExecuteNonQueryAsync();
+        }
+        foreach (var role in new[] { "anon", "authenticated", "public" })
+        {
+            var leaks = await SupabaseDatabase.ScalarAsync<string>(conn, """
+                SELECT concat_ws(',',
+                    CASE WHEN has_table_privilege($1::name, 'later_admin_table', 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER') THEN 'table' END,
+                    CASE WHEN has_sequence_privilege($1::name, 'later_admin_table_id_seq', 'USAGE,SELECT,UPDATE') THEN 'serial' END,
+                    CASE WHEN has_function_privilege($1::name, 'later_admin_fn()', 'EXECUTE') THEN 'function' END)
+                """, role);
+            Assert.True(leaks.Length == 0, $"{role} reaches: {leaks}");
+        }
+        await tx.RollbackAsync();
+    }
 }
