@@ -38,7 +38,7 @@ public sealed class BillingOptions
         : new Uri(AppUrl, "/billing?payment=success&invoice_id=" + invoiceId.ToString("D"));
 
     /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
-    public const int MinimumCronSecretLength = 32;
+    public const int MinimumCronSecretLength = Infrastructure.Auth.CronSecret.MinimumLength;
 
     public static BillingOptions FromConfiguration(IConfiguration c)
     {

@@ -1,5 +1,5 @@
-using BillingCycle.Api.Billing;
 using BillingCycle.Api.Infrastructure;
+using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 
 namespace BillingCycle.Api.Deliveries;
@@ -18,9 +18,9 @@ public sealed record EventsSecret(string? Value)
             return new EventsSecret((string?)null);
         }
         var secret = raw.Trim();
-        if (secret.Length < BillingOptions.MinimumCronSecretLength)
+        if (secret.Length < CronSecret.MinimumLength)
         {
-            throw new StartupException($"BILLING_EVENTS_SECRET must be at least {BillingOptions.MinimumCronSecretLength} characters");
+            throw new StartupException($"BILLING_EVENTS_SECRET must be at least {CronSecret.MinimumLength} characters");
         }
         if (string.Equals(secret, c["BILLING_CRON_SECRET"]?.Trim(), StringComparison.Ordinal))
         {

@@ -1,4 +1,4 @@
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace BillingCycle.Api.InvoicePdf;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.InvoicePdf;
-using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Invoices;
 using BillingCycle.TestSupport;
 
 namespace BillingCycle.UnitTests.InvoicePdf;

@@ -35,4 +35,8 @@ public sealed class CronSecretFilter(CronSecret secret) : IEndpointFilter
 }
 
 /// <summary>BILLING_CRON_SECRET as parsed at start-up; null when unset (every cron endpoint answers 401).</summary>
-public sealed record CronSecret(string? Value);
+public sealed record CronSecret(string? Value)
+{
+    /// <summary>The shortest bearer secret start-up accepts, for the cron secret and the events feed's alike.</summary>
+    public const int MinimumLength = 32;
+}
