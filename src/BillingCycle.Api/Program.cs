@@ -14,6 +14,7 @@ using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Tax;
 using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
 
@@ -37,6 +38,7 @@ try
     builder.AddBilling();           // renewal and retry jobs, payment links, cron endpoints
     builder.AddSubscriptions();     // checkout, plan changes, cancel/resume, invoices, pay now
     builder.AddPayPage();           // /pay/{token}: the invoice's public page
+    builder.AddTax();               // PPN, buyers' tax identity, the month's faktur (contract §12)
     builder.AddWebhooks();
     builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
@@ -56,6 +58,7 @@ try
     app.MapBillingApi();
     app.MapSubscriptionsApi();
     app.MapPayPage();
+    app.MapTaxApi();
     app.MapWebhooksApi();
     app.MapConsole();
     app.MapDeliveriesApi();
