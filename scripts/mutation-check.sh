@@ -40,6 +40,8 @@ claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: t
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
 scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
+tax-half-even :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer rounds PPN and DPP nilai lain half to even (double precision) instead of half up
+tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer computes PPN on the full price instead of on DPP nilai lain
 TABLE
 
 mutate() {
@@ -107,6 +109,14 @@ mutate() {
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;
+    tax-half-even)
+      # As float8 arithmetic would: PostgreSQL's round(double precision) breaks ties to even.
+      perl -pi -e 's/round\(/round(0::float8 + /g' db/functions/invoice_composer.sql
+      grep -q 'round(0::float8 + ' db/functions/invoice_composer.sql ;;
+    tax-on-full-price)
+      # PPN at the rate of the whole price, as if DPP nilai lain did not exist.
+      perl -0pi -e 's/round\(s\.p \* s\.r \* s\.n \/ \(100 \* s\.d \+ s\.r \* s\.n\)\)/round(s.p * s.r \/ (100 + s.r))/; s/round\(round\(s\.p \* s\.n \/ s\.d\) \* s\.r \/ 100\)/round(s.p * s.r \/ 100)/' db/functions/invoice_composer.sql
+      grep -q 'round(s.p \* s.r / 100)' db/functions/invoice_composer.sql && grep -q 'round(s.p \* s.r / (100 + s.r))' db/functions/invoice_composer.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
