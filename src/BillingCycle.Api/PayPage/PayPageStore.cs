@@ -61,5 +61,4 @@ public sealed class PayPageStore(NpgsqlDataSource db)
     }
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-    }
 }
