@@ -53,7 +53,6 @@ public sealed class SerialImportTests : IAsyncLifetime
             "not a line",                          // 4 malformed
             $"{c},0400270000000000",              // 5 malformed: 16 digits
             $"{open},04002700000000004",          // 6 not paid
-            $"{c},04002700000000001",             // 7 NSFP of line 1
             ""));
 
         Assert.Equal(HttpStatusCode.OK, status);
@@ -63,7 +62,6 @@ public sealed class SerialImportTests : IAsyncLifetime
         Assert.Equal("Malformed", outcomes[4]);
         Assert.Equal("Malformed", outcomes[5]);
         Assert.Equal("NotPaid", outcomes[6]);
-        Assert.Equal("NsfpTaken", outcomes[7]);
         Assert.Equal("04002700000000001", await NsfpAsync(a));
         Assert.Equal("04002700000000002", await NsfpAsync(b));
         Assert.Null(await NsfpAsync(c));
@@ -75,9 +73,11 @@ public sealed class SerialImportTests : IAsyncLifetime
         Assert.Equal("NsfpTaken", again[3]);
         Assert.Equal("04002700000000001", await NsfpAsync(a));
 
-        // Two NSFP for one invoice in one paste: neither stored.
+        // Two NSFP for one invoice in one paste, or one NSFP for two invoices: neither stored.
         var (_, twice, _) = await PasteAsync($"{c},04002700000000005\n{c},04002700000000006");
         Assert.Equal(["Conflicting", "Conflicting"], twice.Values);
+        var (_, shared, _) = await PasteAsync($"{c},04002700000000007\n{open},04002700000000007");
+        Assert.Equal(["NsfpTaken", "NsfpTaken"], shared.Values);
         Assert.Null(await NsfpAsync(c));
         Assert.Equal(2, await _t.W.H.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE tax_invoice_number IS NOT NULL"));
     }
