@@ -67,10 +67,12 @@ public sealed class SerialImportTests : IAsyncLifetime
         Assert.Null(await NsfpAsync(c));
 
         // Pasted again with a different NSFP for a: never overwritten; the same list again: unchanged.
-        var (_, again, _) = await PasteAsync($"{a},04002700000000009\n{b},04002700000000002\n{c},04002700000000002");
+        var (_, again, _) = await PasteAsync($"{a},04002700000000009\n{b},04002700000000002");
         Assert.Equal("HasAnotherNsfp", again[1]);
         Assert.Equal("AlreadyStored", again[2]);
-        Assert.Equal("NsfpTaken", again[3]);
+        // An NSFP another invoice already holds.
+        var (_, taken, _) = await PasteAsync($"{c},04002700000000002");
+        Assert.Equal("NsfpTaken", taken[1]);
         Assert.Equal("04002700000000001", await NsfpAsync(a));
 
         // Two NSFP for one invoice in one paste, or one NSFP for two invoices: neither stored.
