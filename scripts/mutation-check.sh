@@ -42,6 +42,8 @@ scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occur
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
 idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
 webhook-in-pay-bucket :: FullyQualifiedName~RateLimitBucketTests :: the webhook back in the pay pages' per-address bucket (every callback counted, signed or not)
+tax-half-even :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer rounds PPN and DPP nilai lain half to even (double precision) instead of half up
+tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer computes PPN on the full price instead of on DPP nilai lain
 TABLE
 
 mutate() {
@@ -113,6 +115,14 @@ mutate() {
     webhook-in-pay-bucket)
       perl -0pi -e 's/(\.AllowAnonymous\(\)\n)(\s*)(\/\/ No route-level bucket[^\n]*\n)/$1$2.RequireRateLimiting(RateLimits.PayPages)\n/' src/BillingCycle.Api/Webhooks/WebhooksApi.cs
       grep -q 'RequireRateLimiting(RateLimits.PayPages)' src/BillingCycle.Api/Webhooks/WebhooksApi.cs ;;
+    tax-half-even)
+      # As float8 arithmetic would: PostgreSQL's round(double precision) breaks ties to even.
+      perl -pi -e 's/round\(/round(0::float8 + /g' db/functions/invoice_composer.sql
+      grep -q 'round(0::float8 + ' db/functions/invoice_composer.sql ;;
+    tax-on-full-price)
+      # PPN at the rate of the whole price, as if DPP nilai lain did not exist.
+      perl -0pi -e 's/round\(s\.p \* s\.r \* s\.n \/ \(100 \* s\.d \+ s\.r \* s\.n\)\)/round(s.p * s.r \/ (100 + s.r))/; s/round\(round\(s\.p \* s\.n \/ s\.d\) \* s\.r \/ 100\)/round(s.p * s.r \/ 100)/' db/functions/invoice_composer.sql
+      grep -q 'round(s.p \* s.r / 100)' db/functions/invoice_composer.sql && grep -q 'round(s.p \* s.r / (100 + s.r))' db/functions/invoice_composer.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -1,5 +1,6 @@
--- Invoices, whatever they are for (renewal, checkout, plan change): their number, their total
--- and tax line (SPEC §7.8), their line items, and closing the attempts of one that is withdrawn.
+-- Invoices, whatever they are for (renewal, checkout, plan change): their number, their line
+-- items, and closing the attempts of one that is withdrawn. Their total and tax line come from
+-- the invoice composer (db/functions/invoice_composer.sql).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -8,33 +9,6 @@ CREATE OR REPLACE FUNCTION billing_next_invoice_number(p_now timestamptz) RETURN
 LANGUAGE sql VOLATILE AS $$
     SELECT 'INV-' || to_char(p_now AT TIME ZONE 'UTC', 'YYYYMM') || '-' || lpad(nextval('invoice_number_seq')::text, 6, '0')
 $$;
-
--- What the customer pays for a price, and the tax line to show (SPEC §7.8). p_tax is
--- {"rate": 11, "name": "PPN", "inclusive": true}; a rate of 0 (the default) changes nothing and
--- adds no line. Inclusive: the amount is the price, the tax inside it is shown. Exclusive: the
--- tax is added. Whole rupiah, rounded half up.
-CREATE OR REPLACE FUNCTION billing_invoice_total(p_price bigint, p_tax jsonb)
-RETURNS TABLE (amount bigint, tax_line jsonb)
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    v_rate numeric := coalesce((p_tax->>'rate')::numeric, 0);
-    v_inclusive boolean := coalesce((p_tax->>'inclusive')::boolean, true);
-    v_tax bigint;
-BEGIN
-    IF v_rate <= 0 OR p_price = 0 THEN
-        RETURN QUERY SELECT p_price, NULL::jsonb;
-        RETURN;
-    END IF;
-    IF v_inclusive THEN
-        v_tax := round(p_price * v_rate / (100 + v_rate));
-        RETURN QUERY SELECT p_price, jsonb_build_object('type', 'tax', 'name', coalesce(p_tax->>'name', 'PPN'), 'rate', v_rate,
-                                                        'taxable_base', p_price - v_tax, 'amount', v_tax, 'inclusive', true);
-    ELSE
-        v_tax := round(p_price * v_rate / 100);
-        RETURN QUERY SELECT p_price + v_tax, jsonb_build_object('type', 'tax', 'name', coalesce(p_tax->>'name', 'PPN'), 'rate', v_rate,
-                                                                'taxable_base', p_price, 'amount', v_tax, 'inclusive', false);
-    END IF;
-END $$;
 
 -- Closes every open attempt of an invoice that is withdrawn or settled another way: no dunning,
 -- no notification (an old link that expires later changes nothing either).

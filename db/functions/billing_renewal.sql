@@ -87,7 +87,7 @@ BEGIN
           FROM page
           JOIN subscriptions x ON x.id = page.id
           JOIN subscription_plans pl ON pl.id = coalesce(x.scheduled_plan_id, x.plan_id)
-          CROSS JOIN LATERAL billing_invoice_total(pl.price, p_tax) t
+          CROSS JOIN LATERAL billing_compose_invoice(pl.price, 0, p_tax) t
          ORDER BY x.id
     ), inv AS (
         INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount,

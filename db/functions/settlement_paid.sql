@@ -96,7 +96,10 @@ BEGIN
            fee = coalesce(p_fee, fee), gateway_response = coalesce(p_response, gateway_response),
            failure_reason = NULL, updated_at = p_now
      WHERE id = pay.id;
-    UPDATE invoices SET status = 'paid', paid_at = v_paid_at, updated_at = p_now WHERE id = inv.id;
+    -- The buyer's details are taken now and kept (contract §12.2; db/functions/tax.sql).
+    UPDATE invoices SET status = 'paid', paid_at = v_paid_at, buyer = coalesce(buyer, billing_buyer_snapshot(inv.user_id)),
+                        updated_at = p_now
+     WHERE id = inv.id;
     -- What a paid invoice brings, by kind (db/functions/settlement_grant.sql): same transaction.
     SELECT g.interaction, g.scraper INTO v_interaction, v_scraper
       FROM billing_grant_paid_invoice(inv.id, pay.id, p_transaction_id, p_response, p_now) g;

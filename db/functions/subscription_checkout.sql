@@ -39,7 +39,7 @@ BEGIN
         RETURN;
     END;
 
-    SELECT * INTO v_total FROM billing_invoice_total(pl.price, p_tax);
+    SELECT * INTO v_total FROM billing_compose_invoice(pl.price, 0, p_tax);
     v_number := billing_next_invoice_number(p_now);
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)

@@ -92,7 +92,7 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT * INTO v_total FROM billing_invoice_total(v_amount, p_tax);
+    SELECT * INTO v_total FROM billing_compose_invoice(v_amount, 0, p_tax);
     v_number := billing_next_invoice_number(p_now);
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)

@@ -16,6 +16,7 @@ using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
+using BillingCycle.Api.Tax;
 using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
 
@@ -41,6 +42,7 @@ try
     builder.AddInvoices();          // the invoice as people see it: its buyer, rows and seller
     builder.AddPayPage();           // /pay/{token}: the invoice's public page
     builder.AddInvoicePdf();        // the invoice as a PDF, for the pay page and the API
+    builder.AddTax();               // PPN, buyers' tax identity, the month's faktur (contract §12)
     builder.AddWebhooks();
     builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
@@ -61,6 +63,7 @@ try
     app.MapSubscriptionsApi();
     app.MapPayPage();
     app.MapInvoicePdf();
+    app.MapTaxApi();
     app.MapWebhooksApi();
     app.MapConsole();
     app.MapDeliveriesApi();

@@ -62,6 +62,9 @@ public static class ConsoleApi
         admin.MapGet("/deliveries", DeliveryHandlers.List);
         admin.MapPost("/deliveries/{id:guid}/retry", DeliveryHandlers.Retry);
         admin.MapGet("/export", ExportHandlers.Export);
+        admin.MapGet("/tax", TaxHandlers.Show);
+        admin.MapGet("/tax/coretax.xml", TaxHandlers.Coretax);
+        admin.MapPost("/tax/serials", TaxHandlers.ImportSerials);
         return app;
     }
 

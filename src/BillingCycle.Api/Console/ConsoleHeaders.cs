@@ -23,10 +23,21 @@ public static class ConsoleHeaders
 /// <summary>Applies <see cref="ConsoleHeaders"/> and, on every POST, ASP.NET Core's antiforgery check (SPEC §9.1).</summary>
 public sealed class ConsoleRequestFilter(Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) : IEndpointFilter
 {
+    /// <summary>ASP.NET Core's default limit on one form value (FormOptions.ValueLengthLimit).</summary>
+    public const long MaxFormBytes = 4 * 1024 * 1024;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         ConsoleHeaders.Apply(http.Response);
+        // A form larger than ASP.NET Core reads (4 MB a value) would fail inside the antiforgery
+        // check as an exception: refuse it readably first (a pasted NSFP list is the only large form).
+        if (http.Request.ContentLength > MaxFormBytes)
+        {
+            return ConsolePage.Message(413, "Form too large",
+                $"A console form may carry at most {MaxFormBytes / (1024 * 1024)} MB: nothing was done. Send less at a time.",
+                ConsoleRoutes.Root, "Back to the console");
+        }
         if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method)
             && !await antiforgery.IsRequestValidAsync(http))
         {

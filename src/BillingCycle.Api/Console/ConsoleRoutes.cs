@@ -12,6 +12,8 @@ public static class ConsoleRoutes
     public const string Jobs = "/admin/jobs";
     public const string Deliveries = "/admin/deliveries";
     public const string Export = "/admin/export";
+    public const string Tax = "/admin/tax";
+    public const string TaxSerials = "/admin/tax/serials";
     public const string Stylesheet = "/admin/assets/console.css";
 
     public static string Customer(string userId) => $"{Customers}/{Uri.EscapeDataString(userId)}";
@@ -19,4 +21,8 @@ public static class ConsoleRoutes
     public static string FunnelFor(ConsoleMonth month) => $"{Funnel}?month={month}";
 
     public static string ExportFor(ConsoleMonth month) => $"{Export}?month={month}";
+
+    public static string TaxFor(ConsoleMonth month) => $"{Tax}?month={month}";
+
+    public static string CoretaxFor(ConsoleMonth month) => $"{Tax}/coretax.xml?month={month}";
 }

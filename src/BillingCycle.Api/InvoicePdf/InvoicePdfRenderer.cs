@@ -62,6 +62,10 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         {
             left = c.Wrapped($"NPWP {npwp}", c.Body, PdfCanvas.Muted, Margin, left, columnWidth);
         }
+        if (seller.Nitku is { } nitku)
+        {
+            left = c.Wrapped($"NITKU {nitku}", c.Body, PdfCanvas.Muted, Margin, left, columnWidth);
+        }
 
         c.Text(text.Title.ToUpperInvariant(), c.Title, PdfCanvas.Ink, right, Margin, right: true);
         var top = Margin + PdfCanvas.LineHeight(c.Title) + 2;
@@ -84,6 +88,11 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         {
             left = c.Wrapped(Bounded(invoice.BuyerEmail)!, c.Body, PdfCanvas.Muted, Margin, left, buyerWidth);
         }
+        // The buyer's address and NPWP or NIK (contract §12.6).
+        foreach (var line in new[] { invoice.BuyerTax?.Address, invoice.BuyerTax?.Identity(text) }.OfType<string>())
+        {
+            left = c.Wrapped(line, c.Body, PdfCanvas.Muted, Margin, left, buyerWidth);
+        }
 
         var rows = new List<(string Label, string Value)>
         {
@@ -94,6 +103,10 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         if (invoice.PaidAt is { } paidAt)
         {
             rows.Add((text.PaidOn, text.Date(paidAt)));
+        }
+        if (invoice.Nsfp is { } nsfp)
+        {
+            rows.Add((text.TaxInvoiceNumber, nsfp));
         }
         rows.Add((text.Status, text.StatusWord(invoice)));
         var x = Margin + width * 0.42;
@@ -121,7 +134,7 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
             var (font, color) = row.Kind switch
             {
                 InvoiceLineKind.Total => (c.TotalFont, PdfCanvas.Ink),
-                InvoiceLineKind.TaxBase => (c.Small, PdfCanvas.Muted),
+                InvoiceLineKind.TaxBase or InvoiceLineKind.OtherTaxBase => (c.Small, PdfCanvas.Muted),
                 _ => (c.Body, PdfCanvas.Ink),
             };
             if (row.Kind == InvoiceLineKind.Total)

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace BillingCycle.Api.Invoices;
 
-public enum InvoiceLineKind { Item, Tax, TaxBase, Total }
+public enum InvoiceLineKind { Item, Tax, TaxBase, OtherTaxBase, Total }
 
 /// <summary>One row of an invoice's table: what it is, its words, its amount in rupiah.</summary>
 public sealed record InvoiceLine(InvoiceLineKind Kind, string Label, long Amount);
@@ -32,9 +32,14 @@ public static class InvoiceLines
             }
             var label = $"{tax.Name} {rate}%" + (tax.Inclusive ? $" ({text.TaxIncluded})" : "");
             rows.Add(new(InvoiceLineKind.Tax, label, tax.Amount));
-            if (tax.Inclusive && tax.TaxableBase is { } taxableBase)
+            // DPP is shown when prices include tax, and beside DPP nilai lain when f ≠ 1 (contract §12.6).
+            if ((tax.Inclusive || tax.OtherTaxableBase is not null) && tax.TaxableBase is { } taxableBase)
             {
                 rows.Add(new(InvoiceLineKind.TaxBase, text.TaxBase, taxableBase));
+            }
+            if (tax.OtherTaxableBase is { } otherBase)
+            {
+                rows.Add(new(InvoiceLineKind.OtherTaxBase, text.OtherTaxBase, otherBase));
             }
         }
         rows.Add(new(InvoiceLineKind.Total, text.Total, invoice.Amount));
@@ -50,7 +55,7 @@ public static class InvoiceLines
 
     private static string Period(JsonElement items, PayPageText text) => Str(items, "period") is "monthly" ? text.Monthly : Str(items, "period");
 
-    private static (string Name, decimal Rate, long Amount, long? TaxableBase, bool Inclusive)? Tax(JsonElement items)
+    private static (string Name, decimal Rate, long Amount, long? TaxableBase, bool Inclusive, long? OtherTaxableBase)? Tax(JsonElement items)
     {
         if (items.ValueKind != JsonValueKind.Object || !items.TryGetProperty("tax", out var t) || t.ValueKind != JsonValueKind.Object)
         {
@@ -61,7 +66,9 @@ public static class InvoiceLines
         var amount = t.TryGetProperty("amount", out var a) && a.TryGetInt64(out var av) ? av : 0;
         long? taxableBase = t.TryGetProperty("taxable_base", out var b) && b.TryGetInt64(out var bv) ? bv : null;
         var inclusive = t.TryGetProperty("inclusive", out var i) && i.ValueKind == JsonValueKind.True;
-        return (name, rate, amount, taxableBase, inclusive);
+        // Present only when f ≠ 1 (db/functions/invoice_composer.sql).
+        long? otherBase = t.TryGetProperty("other_taxable_base", out var o) && o.TryGetInt64(out var ov) ? ov : null;
+        return (name, rate, amount, taxableBase, inclusive, otherBase);
     }
 
     private static string Str(JsonElement items, string name) =>

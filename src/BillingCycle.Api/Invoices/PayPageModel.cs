@@ -7,10 +7,25 @@ namespace BillingCycle.Api.Invoices;
 public sealed record PayPageInvoice(
     Guid Id, string InvoiceNumber, string Kind, string Status, long Amount, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     JsonElement LineItems, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, string? BuyerName, string? BuyerEmail,
-    string SubscriptionStatus, string PublicToken)
+    string SubscriptionStatus, string PublicToken, InvoiceBuyerTax? BuyerTax = null, string? Nsfp = null)
 {
     /// <summary>Open: pending, or failed while the subscription is past due (the pay-now rule).</summary>
     public bool IsOpen => Status == "pending" || (Status == "failed" && SubscriptionStatus == "past_due");
+}
+
+/// <summary>
+/// The buyer's address and tax identity as the invoice shows them (contract §12.6): a paid
+/// invoice's snapshot (invoices.buyer), else the buyer's billing details as they are now.
+/// </summary>
+public sealed record InvoiceBuyerTax(string? Address, string? TaxIdType, string? TaxId, string? Nitku)
+{
+    /// <summary>"NPWP 0012345678901000", "NIK 3171…", "Paspor X123…"; null without a tax id.</summary>
+    public string? Identity(PayPageText text) => TaxId is null ? null : TaxIdType switch
+    {
+        "npwp" => $"NPWP {TaxId}",
+        "nik" => $"NIK {TaxId}",
+        _ => $"{text.Passport} {TaxId}",
+    };
 }
 
 /// <summary>The words of the page in Bahasa Indonesia (default) and English, and the money format of each.</summary>
@@ -25,14 +40,27 @@ public sealed record PayPageText(
         "Pembayaran gagal", "Tagihan tidak ditemukan", "termasuk", "English",
         "Tautan pembayaran baru saja dibuat. Silakan coba lagi sebentar lagi.",
         "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.",
-        "Dasar pengenaan pajak", "Tanggal terbit", "Unduh tagihan (PDF)", "Bayar di", "bulanan");
+        "Dasar pengenaan pajak", "Tanggal terbit", "Unduh tagihan (PDF)", "Bayar di", "bulanan")
+    {
+        OtherTaxBase = "DPP nilai lain", TaxInvoiceNumber = "NSFP", Passport = "Paspor",
+    };
 
     public static readonly PayPageText English = new("en", "Invoice", "Invoice number", "Seller", "Billed to", "Period",
         "Item", "Amount", "Total", "Status", "Pay now", "Paid", "Paid on", "Not paid yet", "Cancelled", "Payment failed",
         "Invoice not found", "included", "Bahasa Indonesia",
         "A payment link was made a moment ago. Please try again shortly.",
         "The payment service is unavailable. Please try again in a few minutes.",
-        "Taxable base", "Issued on", "Download invoice (PDF)", "Pay at", "monthly");
+        "Taxable base", "Issued on", "Download invoice (PDF)", "Pay at", "monthly")
+    {
+        OtherTaxBase = "Other taxable base (DPP nilai lain)", TaxInvoiceNumber = "NSFP", Passport = "Passport",
+    };
+
+    /// <summary>DPP nilai lain (contract §12.1, shown when f ≠ 1), the NSFP, the word for a passport.</summary>
+    public string OtherTaxBase { get; init; } = "";
+
+    public string TaxInvoiceNumber { get; init; } = "";
+
+    public string Passport { get; init; } = "";
 
     public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
 

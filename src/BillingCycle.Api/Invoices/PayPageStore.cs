@@ -11,10 +11,18 @@ public sealed class PayPageStore(NpgsqlDataSource db)
 {
     private const string Select = """
         SELECT i.id, i.invoice_number, i.kind, i.status, i.amount, i.period_start, i.period_end, i.line_items::text,
-               i.created_at, i.paid_at, u.full_name, u.email, s.status, i.public_token
+               i.created_at, i.paid_at, coalesce(i.buyer ->> 'name', d.name, u.full_name), coalesce(i.buyer ->> 'email', d.email, u.email),
+               s.status, i.public_token,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'address' ELSE d.address END,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id_type' ELSE d.tax_id_type END,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id' ELSE d.tax_id END,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'nitku' ELSE d.nitku END,
+               i.tax_invoice_number
           FROM invoices i
           JOIN subscriptions s ON s.id = i.subscription_id
           LEFT JOIN users u ON u.id = i.user_id
+          -- A paid invoice shows the buyer it was paid with (invoices.buyer); an open one, the details as they are now.
+          LEFT JOIN billing_details d ON d.user_id = i.user_id
         """;
 
     public async Task<PayPageInvoice?> ByTokenAsync(string token, CancellationToken ct)
@@ -48,6 +56,9 @@ public sealed class PayPageStore(NpgsqlDataSource db)
         return new PayPageInvoice(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4),
             r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<DateTimeOffset>(6), items.RootElement.Clone(),
             r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
-            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11), r.GetString(12), r.GetString(13));
+            Str(r, 10), Str(r, 11), r.GetString(12), r.GetString(13),
+            new InvoiceBuyerTax(Str(r, 14), Str(r, 15), Str(r, 16), Str(r, 17)), Str(r, 18));
     }
+
+    private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

@@ -18,7 +18,13 @@ public sealed record SellerDetails(string Name, string? Address, string? Npwp)
     public static SellerDetails FromConfiguration(IConfiguration c) => new(
         Text(c["BILLING_SELLER_NAME"], "BILLING_SELLER_NAME", MaxNameLength, multiLine: false) ?? DefaultName,
         Text(c["BILLING_SELLER_ADDRESS"], "BILLING_SELLER_ADDRESS", MaxAddressLength, multiLine: true),
-        TaxNumber(c["BILLING_SELLER_NPWP"]));
+        TaxNumber(c["BILLING_SELLER_NPWP"]))
+    {
+        Nitku = Billing.TaxSettings.FromConfiguration(c).IsOn ? Tax.SellerTaxIdentity.FromConfiguration(c).Nitku : null,
+    };
+
+    /// <summary>The seller's NITKU (contract §12.3: BILLING_SELLER_NITKU, default NPWP + 000000), when tax is on and an NPWP is set.</summary>
+    public string? Nitku { get; init; }
 
     /// <summary>The address's lines (a newline, or a literal "\n" as one is written in a .env file, starts a line).</summary>
     public IReadOnlyList<string> AddressLines => Address is null

@@ -24,6 +24,8 @@ internal static class ApiContract
     public static readonly Op[] All =
     [
         new("GET", "/api/plans", Auth.None, 200, []),
+        new("GET", "/api/billing-details", Auth.Clerk, 200, [401, 403]),
+        new("PUT", "/api/billing-details", Auth.Clerk, 200, [.. JsonBodyErrors, 403, 404], Json),
         new("POST", "/api/subscriptions", Auth.Clerk, 201, [.. UserWriteErrors, 403, 404, 409], Json, IdempotencyKey: true),
         new("GET", "/api/subscriptions/current", Auth.Clerk, 200, [401, 403, 404]),
         new("POST", "/api/subscriptions/current/cancel", Auth.Clerk, 200, [.. UserWriteErrors, 403, 404, 409], Json, BodyRequired: false, IdempotencyKey: true),

@@ -39,8 +39,8 @@ public sealed class ProrationAndTaxTests(DatabaseFixture fx) : IClassFixture<Dat
         long price, int rate, bool inclusive, long amount, long tax, long taxableBase)
     {
         var settings = $$"""{"rate": {{rate}}, "name": "PPN", "inclusive": {{(inclusive ? "true" : "false")}}}""";
-        Assert.Equal(amount, await fx.Db.ScalarAsync<long>("SELECT amount FROM billing_invoice_total($1, $2::jsonb)", price, settings));
-        var line = await fx.Db.ScalarAsync<string?>("SELECT tax_line::text FROM billing_invoice_total($1, $2::jsonb)", price, settings);
+        Assert.Equal(amount, await fx.Db.ScalarAsync<long>("SELECT amount FROM billing_compose_invoice($1, 0, $2::jsonb)", price, settings));
+        var line = await fx.Db.ScalarAsync<string?>("SELECT tax_line::text FROM billing_compose_invoice($1, 0, $2::jsonb)", price, settings);
         if (tax < 0)
         {
             Assert.Null(line);

@@ -35,6 +35,8 @@ public static class ErrorCodes
     public const string TooManyAttempts = "TOO_MANY_ATTEMPTS";
     public const string GatewayUnavailable = "GATEWAY_UNAVAILABLE";
     public const string PaymentRefused = "PAYMENT_REFUSED";
+    public const string InvalidTaxId = "INVALID_TAX_ID";
+    public const string UserNotFound = "USER_NOT_FOUND";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>

@@ -19,6 +19,7 @@ public sealed class ConsoleBrowserTests(BrowserFixture f)
         ("jobs", "/admin/jobs", "Jobs"),
         ("deliveries", "/admin/deliveries", "Deliveries"),
         ("export", "/admin/export", "Export"),
+        ("tax", $"/admin/tax?month={NovemberWorld.Month}", "Tax"),
     ];
 
     [Theory]
