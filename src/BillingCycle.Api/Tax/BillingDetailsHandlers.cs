@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Time;
-using BillingCycle.Api.Subscriptions;
+using BillingCycle.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,4 +1,3 @@
-using BillingCycle.Api.Console;
 
 namespace BillingCycle.Api.Tax;
 
@@ -16,7 +15,7 @@ public interface ITaxCreditNotes
     /// <summary>False while no feature records credit notes (the page then says so instead of "none").</summary>
     bool Recorded { get; }
 
-    Task<IReadOnlyList<TaxCreditNote>> MonthAsync(ConsoleMonth month, CancellationToken ct);
+    Task<IReadOnlyList<TaxCreditNote>> MonthAsync(TaxMonth month, CancellationToken ct);
 }
 
 /// <summary>The stand-in while credit notes are not recorded by this service.</summary>
@@ -24,6 +23,6 @@ public sealed class NoTaxCreditNotes : ITaxCreditNotes
 {
     public bool Recorded => false;
 
-    public Task<IReadOnlyList<TaxCreditNote>> MonthAsync(ConsoleMonth month, CancellationToken ct) =>
+    public Task<IReadOnlyList<TaxCreditNote>> MonthAsync(TaxMonth month, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<TaxCreditNote>>([]);
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using BillingCycle.Api.Console;
 using Npgsql;
 
 namespace BillingCycle.Api.Tax;
@@ -41,7 +40,7 @@ public sealed class TaxMonthStore(NpgsqlDataSource db)
         CASE i.buyer ->> 'tax_id_type' WHEN 'npwp' THEN 0 WHEN 'nik' THEN 1 WHEN 'passport' THEN 1 ELSE 2 END
         """;
 
-    public async Task<IReadOnlyList<FakturGroupTotal>> TotalsAsync(ConsoleMonth month, CancellationToken ct)
+    public async Task<IReadOnlyList<FakturGroupTotal>> TotalsAsync(TaxMonth month, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand($"""
             SELECT {Group} AS g, count(*),
@@ -67,7 +66,7 @@ public sealed class TaxMonthStore(NpgsqlDataSource db)
     }
 
     /// <summary>Invoices of the first two groups (those that get their own faktur) still without an NSFP.</summary>
-    public async Task<(long Count, IReadOnlyList<FakturInvoice> Listed)> MissingNsfpAsync(ConsoleMonth month, CancellationToken ct)
+    public async Task<(long Count, IReadOnlyList<FakturInvoice> Listed)> MissingNsfpAsync(TaxMonth month, CancellationToken ct)
     {
         var listed = new List<FakturInvoice>();
         await foreach (var f in InvoicesAsync(month, onlyMissingNsfp: true, ct))
@@ -88,7 +87,7 @@ public sealed class TaxMonthStore(NpgsqlDataSource db)
 
     /// <summary>Each invoice with its own faktur (an NPWP, NIK or passport buyer), by paid time, streamed.</summary>
     public async IAsyncEnumerable<FakturInvoice> InvoicesAsync(
-        ConsoleMonth month, bool onlyMissingNsfp, [EnumeratorCancellation] CancellationToken ct)
+        TaxMonth month, bool onlyMissingNsfp, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var cmd = db.CreateCommand($"""
             SELECT i.id, i.invoice_number, (i.paid_at AT TIME ZONE 'Asia/Jakarta')::date,

@@ -25,12 +25,12 @@ public static class TaxHandlers
             return NotAMonth(request);
         }
         var ct = request.Http.RequestAborted;
-        var (missingCount, missing) = await store.MissingNsfpAsync(chosen, ct);
+        var (missingCount, missing) = await store.MissingNsfpAsync(new TaxMonth(chosen.Year, chosen.Month), ct);
         return ConsolePage.Render<TaxPage>(new
         {
-            View = request.View(), Month = chosen, Totals = await store.TotalsAsync(chosen, ct),
+            View = request.View(), Month = chosen, Totals = await store.TotalsAsync(new TaxMonth(chosen.Year, chosen.Month), ct),
             MissingCount = missingCount, Missing = missing,
-            CreditNotesRecorded = creditNotes.Recorded, CreditNotes = await creditNotes.MonthAsync(chosen, ct),
+            CreditNotesRecorded = creditNotes.Recorded, CreditNotes = await creditNotes.MonthAsync(new TaxMonth(chosen.Year, chosen.Month), ct),
         });
     }
 
@@ -49,7 +49,7 @@ public static class TaxHandlers
         }
         // Streamed from the database through XmlWriter: a month of many invoices is never held in memory.
         return TypedResults.Stream(
-            body => CoretaxXml.WriteAsync(body, seller, store.InvoicesAsync(chosen, onlyMissingNsfp: false, request.Http.RequestAborted),
+            body => CoretaxXml.WriteAsync(body, seller, store.InvoicesAsync(new TaxMonth(chosen.Year, chosen.Month), onlyMissingNsfp: false, request.Http.RequestAborted),
                 request.Http.RequestAborted),
             "application/xml; charset=utf-8", $"faktur-{chosen}.xml");
     }
