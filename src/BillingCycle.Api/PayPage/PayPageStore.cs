@@ -11,10 +11,24 @@ public sealed class PayPageStore(NpgsqlDataSource db)
 {
     private const string Select = """
         SELECT i.id, i.invoice_number, i.kind, i.status, i.amount, i.period_start, i.period_end, i.line_items::text,
-               i.created_at, i.paid_at, u.full_name, u.email, s.status, i.public_token
+               i.created_at, i.paid_at, u.full_name, u.email, s.status, i.public_token,
+               link.expires_at, paid.transaction_id, paid.method, paid.channel
           FROM invoices i
           JOIN subscriptions s ON s.id = i.subscription_id
           LEFT JOIN users u ON u.id = i.user_id
+          -- The live link (the date to pay by) and the payment that settled it (the receipt):
+          -- iPaymu's check-transaction answer names the method and channel, in either casing.
+          LEFT JOIN LATERAL (SELECT p.expires_at FROM payments p
+                              WHERE p.invoice_id = i.id AND p.status = 'pending' AND p.session_id IS NOT NULL
+                              ORDER BY p.attempt_number DESC LIMIT 1) link ON i.status IN ('pending', 'failed')
+          LEFT JOIN LATERAL (SELECT p.transaction_id,
+                                    coalesce(p.gateway_response ->> 'PaymentCode', p.gateway_response ->> 'Via',
+                                             p.gateway_response ->> 'via') AS method,
+                                    coalesce(p.gateway_response ->> 'PaymentChannel', p.gateway_response ->> 'Channel',
+                                             p.gateway_response ->> 'channel') AS channel
+                               FROM payments p
+                              WHERE p.invoice_id = i.id AND p.status = 'paid' AND p.oddity IS NULL
+                              LIMIT 1) paid ON i.status = 'paid'
         """;
 
     public async Task<PayPageInvoice?> ByTokenAsync(string token, CancellationToken ct)
@@ -48,6 +62,12 @@ public sealed class PayPageStore(NpgsqlDataSource db)
         return new PayPageInvoice(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4),
             r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<DateTimeOffset>(6), items.RootElement.Clone(),
             r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
-            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11), r.GetString(12), r.GetString(13));
+            r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11), r.GetString(12), r.GetString(13))
+        {
+            LinkExpiresAt = r.IsDBNull(14) ? null : r.GetFieldValue<DateTimeOffset>(14),
+            TransactionId = r.IsDBNull(15) ? null : r.GetString(15),
+            PaidMethod = r.IsDBNull(16) ? null : r.GetString(16),
+            PaidChannel = r.IsDBNull(17) ? null : r.GetString(17),
+        };
     }
 }
