@@ -24,6 +24,16 @@ if (args is ["healthcheck", ..])
 
 try
 {
+    if (args.Contains("migrate", StringComparer.Ordinal))
+    {
+        // A migration job needs DATABASE_URL and nothing else: no Clerk, iPaymu or email
+        // setting is read, so a deployment's migrate step does not carry the app's secrets.
+        var migrate = WebApplication.CreateBuilder(args);
+        migrate.AddDatabase();
+        await using var job = migrate.Build();
+        return await job.RunMigrateCommandAsync();
+    }
+
     var builder = WebApplication.CreateBuilder(args);
     builder.AddPlatform();          // logging, JSON, errors, clock, OpenAPI, metrics
     builder.AddDatabase();          // one NpgsqlDataSource, migrations at start-up
@@ -45,11 +55,6 @@ try
     builder.AddConsole();           // the operator console at /admin (SPEC §9)
 
     var app = builder.Build();
-    if (args.Contains("migrate", StringComparer.Ordinal))
-    {
-        return await app.RunMigrateCommandAsync();
-    }
-
     app.UsePlatform();
     app.MapHealthApi();
     app.MapCreditsApi();
