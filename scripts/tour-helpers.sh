@@ -34,7 +34,9 @@ SELECT CASE WHEN j ? 'code' AND j ? 'error' THEN (j ->> 'code') || ': ' || (j ->
               WHEN j ? 'invoice' THEN 'no invoice' END,
          CASE WHEN j ? 'interaction' THEN format('credits: interaction %s, scraper %s', j ->> 'interaction', j ->> 'scraper') END,
          CASE WHEN j ? 'processed' THEN format('processed %s: %s', j ->> 'processed',
-              coalesce((SELECT string_agg(k || ' ' || v, ', ' ORDER BY k) FROM jsonb_each_text(j -> 'summary') s(k, v)), 'nothing due')) END,
+              coalesce((SELECT string_agg(k || ' ' || v, ', ' ORDER BY k) FROM jsonb_each_text(j -> 'summary') s(k, v)), 'nothing due'))
+              || coalesce('; ' || (SELECT string_agg(k || ' ' || v, ', ' ORDER BY k) FROM jsonb_each_text(j -> 'reconciliation') r(k, v)
+                                    WHERE jsonb_typeof(j -> 'reconciliation') = 'object' AND v NOT IN ('0', 'false', '[]', '{}')), '') END,
          CASE WHEN j ? 'now' AND NOT j ? 'processed' THEN 'billing clock now ' || (j ->> 'now') END)
        END
   FROM (SELECT :'body'::jsonb AS j) x

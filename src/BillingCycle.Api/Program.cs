@@ -30,6 +30,9 @@ try
         // setting is read, so a deployment's migrate step does not carry the app's secrets.
         var migrate = WebApplication.CreateBuilder(args);
         migrate.AddDatabase();
+        // Only the migrator is resolved: the database's other services (the audit log needs the
+        // billing clock) are never built, so they are not validated either.
+        migrate.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = false);
         await using var job = migrate.Build();
         return await job.RunMigrateCommandAsync();
     }
