@@ -50,7 +50,7 @@ public sealed class CustomerTimeZoneTests : IAsyncLifetime
         Assert.Contains("22 Desember 2026, 02:00 WIB", email.Html, StringComparison.Ordinal);
         // A period that starts at 19:00 UTC starts on the next day for the customer, too.
         Assert.Contains("Periode: 21 Desember 2026 – 21 Januari 2027", email.Text, StringComparison.Ordinal);
-        Assert.Equal(new DateTimeOffset(2026, 12, 21, 19, 0, 0, TimeSpan.Zero), await _w.H.Db.ScalarAsync<DateTimeOffset>(
+        Assert.Equal(new DateTime(2026, 12, 21, 19, 0, 0, DateTimeKind.Utc), await _w.H.Db.ScalarAsync<DateTime>(
             "SELECT p.expires_at FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE i.user_id = 'u_wib' AND p.status = 'pending'"));
     }
 
