@@ -66,8 +66,20 @@ else
   opts="-p $port -c listen_addresses=127.0.0.1 -k $dir -c max_connections=400 -c shared_buffers=256MB"
   [ "${BILLING_PG_FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   opts="$opts ${BILLING_PG_EXTRA:-}"
+  # Another program (often a second clone's cluster, or a system PostgreSQL) on the port: say
+  # which port and how to choose another, rather than pg_ctl's bare "could not start server".
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "local-postgres: port $port is already in use by another program; choose a free one for this clone with" >&2
+    echo "  BILLING_PG_PORT=$((port + 1)) bash scripts/run.sh   (and the same BILLING_PG_PORT in every terminal: tour, test.sh, stop.sh)" >&2
+    exit 1
+  fi
   echo "local-postgres: starting on 127.0.0.1:$port" >&2
-  as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null
+  if ! as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 start >/dev/null; then
+    echo "local-postgres: PostgreSQL did not start on port $port; the end of its log ($dir/server.log):" >&2
+    tail -n 5 "$dir/server.log" >&2 || true
+    echo "  (a port taken by another program? choose another with BILLING_PG_PORT=...)" >&2
+    exit 1
+  fi
 fi
 
 psql_pg() { as_pg "$bindir/psql" -h 127.0.0.1 -p "$port" -U "$su" -v ON_ERROR_STOP=1 -qtA "$@"; }

@@ -45,6 +45,18 @@ export IPAYMU_API_KEY="${IPAYMU_API_KEY:-QbGcoO0Qds9sQFDmY0MWg1Tq.xtuh1}"
 export IPAYMU_BASE_URL="${IPAYMU_BASE_URL:-http://127.0.0.1:$standin_port}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$api_port}"
 export APP_URL="${APP_URL:-http://localhost:3000}"
+# A sample Indonesian seller, so the pay page, the PDF and the emails read as a real invoice:
+# PPN 12% on the "other value" base of 11/12 (DPP nilai lain, an effective 11%), prices
+# including tax, the seller's NPWP and NITKU, and a support address for the email footers.
+export BILLING_SELLER_NAME="${BILLING_SELLER_NAME:-PT Awan Nusantara Teknologi}"
+export BILLING_SELLER_ADDRESS="${BILLING_SELLER_ADDRESS:-Jl. Jend. Sudirman Kav. 52-53\nSenayan, Kebayoran Baru\nJakarta Selatan 12190}"
+export BILLING_SELLER_NPWP="${BILLING_SELLER_NPWP:-0012345678901000}"
+export BILLING_SELLER_NITKU="${BILLING_SELLER_NITKU:-0012345678901000000000}"
+export BILLING_TAX_PERCENT="${BILLING_TAX_PERCENT:-12}"
+export BILLING_TAX_OTHER_BASE="${BILLING_TAX_OTHER_BASE:-11/12}"
+export BILLING_PRICES_INCLUDE_TAX="${BILLING_PRICES_INCLUDE_TAX:-true}"
+export BILLING_SUPPORT_EMAIL="${BILLING_SUPPORT_EMAIL:-support@awan-nusantara.example}"
+export BILLING_TIME_ZONE="${BILLING_TIME_ZONE:-Asia/Jakarta}"
 # A local secret, printed below on purpose: this is a development machine.
 export BILLING_CRON_SECRET="${BILLING_CRON_SECRET:-local-cron-secret-0123456789abcdef}"
 # The events feed's own read-only secret (never the cron secret), local and printed likewise.

@@ -4,8 +4,10 @@
 #   terminal 2:  bash scripts/tour.sh
 # A new customer: Dewi signs up and pays on the stand-in (credits), upgrades three days later
 # (a prorated invoice, paid), downgrades (at the next renewal) and cancels at period end. Then a
-# billing month: renew → Ayu pays → Citra's subscription ends → Budi never pays: past_due, five
-# retries on the 1/2/4/7/14-day schedule, then canceled; at the end of her period Dewi's ends.
+# billing month: renew → Ayu pays → Citra's subscription ends → Budi is reminded of his renewal,
+# never pays (reminded once more): past_due, five retries on the 1/2/4/7/14-day schedule, then
+# canceled; at the end of her period Dewi's ends. Every call prints its HTTP status and outcome
+# in one line; the README quotes those lines (a process test compares them with this output).
 # Needs only curl and psql. The helpers are the README's: scripts/tour-helpers.sh.
 set -euo pipefail
 # shellcheck source=tour-helpers.sh
@@ -18,7 +20,6 @@ api user_dewi POST /api/subscriptions "{\"plan_id\":\"$(plan Starter)\"}"
 
 step "2. She pays on the stand-in: her subscription is active and she has Starter's credits"
 gateway "$(open_ref user_dewi)" pay
-sleep 1
 api user_dewi GET /api/subscriptions/current
 api user_dewi GET /api/credits/balance
 echo "Her pay page says Lunas and links the PDF: $(pay_page user_dewi)  (PDF: $(pay_page user_dewi)/invoice.pdf)"
@@ -27,7 +28,6 @@ step "3. Three days later she upgrades to Pro: a prorated invoice, paid at once;
 advance 3
 api user_dewi POST /api/subscriptions/current/change-plan "{\"plan_id\":\"$(plan Pro)\"}"
 gateway "$(open_ref user_dewi)" pay
-sleep 1
 api user_dewi GET /api/credits/balance
 
 step "4. She downgrades back to Starter (from the next renewal on), then cancels at period end"
@@ -41,17 +41,21 @@ state
 
 step "6. Ayu pays her link on the stand-in (same as its 'pay' button): the callback is confirmed with check-transaction"
 gateway "$(open_ref user_demo_ayu)" pay
-sleep 1
 state
 sql "SELECT user_id, credit_type, balance FROM credit_balances ORDER BY 1, 2"
 echo "Ayu's own view, with a session token from scripts/token.sh:"
 api user_demo_ayu GET /api/credits/balance
 
-step "7. Ten days later Budi is due; his link expires unpaid: past_due, retry 1 tomorrow"
-advance 10
+step "7. Two days before Budi's period ends housekeeping reminds him; a day after it he is billed, 13 hours later reminded to pay, then his link expires: past_due"
+# His period ends 7 to 10 days after the demo data's clock (three weeks ago + one month).
+advance 0 "$(psql "$DB" -X -tAc "SELECT floor(extract(epoch FROM current_period_end - interval '2 days' - '$(clock_now)'::timestamptz) / 3600)
+                                  FROM subscriptions WHERE user_id = 'user_demo_budi'")"
+cron housekeeping
+advance 3
 cron renew
+advance 0 13
+cron housekeeping
 gateway "$(open_ref user_demo_budi)" expire
-sleep 1
 state
 
 step "8. Each retry gives Budi a new link, which expires too; retries fall due 1, 2, 4, 7 and 14 days apart"
@@ -59,14 +63,18 @@ for days in 1 2 4 7 14; do
   advance "$days"
   cron retry
   ref="$(open_ref user_demo_budi)"
-  [ -n "$ref" ] && gateway "$ref" expire && sleep 1
+  [ -n "$ref" ] && gateway "$ref" expire
 done
 state
 sql "SELECT attempt_number, retry_date::date, status FROM payment_retries ORDER BY attempt_number"
 sql "SELECT status, cancel_reason FROM subscriptions WHERE user_id = 'user_demo_budi'"
-sql "SELECT type, title FROM notifications WHERE user_id = 'user_demo_budi' ORDER BY created_at"
+sql "SELECT type, title FROM notifications WHERE user_id = 'user_demo_budi' ORDER BY created_at, seq"
 
 step "9. A month after her checkout Dewi's period is over: canceled, not billed; Ayu's second month is invoiced"
 cron renew
 state
-sql "SELECT type, title FROM notifications WHERE user_id = 'user_dewi' ORDER BY created_at"
+sql "SELECT type, title FROM notifications WHERE user_id = 'user_dewi' ORDER BY created_at, seq"
+
+step "10. Every notification, and the email queued for it (none when SMTP_URL is unset; the mail catcher shows them)"
+sql "SELECT n.type, count(*) AS notifications, count(d.id) AS emails FROM notifications n
+       LEFT JOIN deliveries d ON d.notification_id = n.id AND d.channel = 'email' GROUP BY 1 ORDER BY 1"

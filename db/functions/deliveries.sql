@@ -32,7 +32,8 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN p_text ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN p_text::uuid END
 $$;
 
--- A worker's claim: up to p_limit due rows of the channels it can send, skipping rows another
+-- A worker's claim: up to p_limit due rows of the channels it can send, oldest first and, on one
+-- instant (a frozen test clock), in the order they were queued (seq); skipping rows another
 -- worker holds (FOR UPDATE SKIP LOCKED), leased by moving next_attempt_at past the lease and
 -- counting the attempt, all in one statement. Until the worker records the result no other
 -- worker finds the row due; if the worker dies, the row is due again when the lease ends.
@@ -55,7 +56,7 @@ LANGUAGE sql AS $$
           FROM deliveries d
          WHERE d.status = 'pending' AND d.channel = ANY (p_channels)
            AND (d.attempts = 0 OR d.next_attempt_at <= p_now)
-         ORDER BY d.next_attempt_at
+         ORDER BY d.next_attempt_at, d.seq
          LIMIT p_limit
            FOR UPDATE SKIP LOCKED),
     leased AS (

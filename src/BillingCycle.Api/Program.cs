@@ -27,6 +27,19 @@ if (args is ["healthcheck", ..])
 
 try
 {
+    if (args.Contains("migrate", StringComparer.Ordinal))
+    {
+        // A migration job needs DATABASE_URL and nothing else: no Clerk, iPaymu or email
+        // setting is read, so a deployment's migrate step does not carry the app's secrets.
+        var migrate = WebApplication.CreateBuilder(args);
+        migrate.AddDatabase();
+        // Only the migrator is resolved: the database's other services (the audit log needs the
+        // billing clock) are never built, so they are not validated either.
+        migrate.Host.UseDefaultServiceProvider(o => o.ValidateOnBuild = false);
+        await using var job = migrate.Build();
+        return await job.RunMigrateCommandAsync();
+    }
+
     var builder = WebApplication.CreateBuilder(args);
     builder.AddPlatform();          // logging, JSON, errors, clock, OpenAPI, metrics
     builder.AddDatabase();          // one NpgsqlDataSource, migrations at start-up
@@ -51,11 +64,6 @@ try
     builder.AddConsole();           // the operator console at /admin (SPEC §9)
 
     var app = builder.Build();
-    if (args.Contains("migrate", StringComparer.Ordinal))
-    {
-        return await app.RunMigrateCommandAsync();
-    }
-
     app.UsePlatform();
     app.MapHealthApi();
     app.MapCreditsApi();

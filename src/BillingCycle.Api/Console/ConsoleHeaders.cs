@@ -16,7 +16,10 @@ public static class ConsoleHeaders
         h.XContentTypeOptions = "nosniff";
         h.XFrameOptions = "DENY";
         h["Referrer-Policy"] = "no-referrer";
-        h.CacheControl = "no-store";
+        // Exactly what ASP.NET Core's antiforgery sets on a page that carries a token: with "no-store"
+        // alone it overrode both headers and logged a warning on every page with a form.
+        h.CacheControl = "no-cache, no-store";
+        h.Pragma = "no-cache";
     }
 }
 

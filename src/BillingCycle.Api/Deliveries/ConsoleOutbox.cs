@@ -14,7 +14,7 @@ public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDe
     // What a delivery carries, for a person: the notification's type (email) or the event's type (webhook).
     private const string Columns = """
         d.id, d.channel, d.status, d.attempts, coalesce(n.user_id, e.data ->> 'user_id'), coalesce(n.type, e.type),
-        d.last_error, d.created_at, d.next_attempt_at, d.sent_at
+        d.last_error, d.created_at, d.next_attempt_at, d.sent_at, d.seq
         """;
 
     public bool Installed => true;
@@ -35,7 +35,7 @@ public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDe
           JOIN deliveries d ON d.id = f.id
           LEFT JOIN notifications n ON n.id = d.notification_id
           LEFT JOIN events e ON e.id = d.event_id
-         ORDER BY d.updated_at DESC, d.id
+         ORDER BY d.updated_at DESC, d.seq DESC
          LIMIT $1
         """, ct, limit);
 
@@ -49,7 +49,7 @@ public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDe
           JOIN deliveries d ON d.notification_id = n.id
           LEFT JOIN events e ON e.id = d.event_id
          WHERE n.user_id = $2
-         ORDER BY d.created_at DESC, d.id
+         ORDER BY d.created_at DESC, d.seq DESC
          LIMIT $1
         """, ct, limit, userId);
 
@@ -89,7 +89,10 @@ public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDe
             rows.Add(new DeliveryRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3),
                 r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
                 r.IsDBNull(6) ? null : r.GetString(6), r.GetFieldValue<DateTimeOffset>(7),
-                r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9)));
+                r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9))
+            {
+                Seq = r.GetInt64(10),
+            });
         }
         return rows;
     }

@@ -1,5 +1,6 @@
 using BillingCycle.Api.Billing;
 using BillingCycle.Api.Invoices;
+using BillingCycle.Api.Infrastructure.Time;
 using PdfSharp.Drawing;
 using PdfSharp.Pdf;
 
@@ -12,7 +13,7 @@ namespace BillingCycle.Api.InvoicePdf;
 /// line and the total (<see cref="InvoiceLines"/>, as the pay page shows them), and the status;
 /// an open invoice names its pay page. Drawn with PDFsharp as real text, so it can be read back.
 /// </summary>
-public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions options)
+public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions options, CustomerTime? zone = null)
 {
     private const double Margin = 50;
 
@@ -27,6 +28,7 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
 
     public byte[] Render(PayPageInvoice invoice, PayPageText text)
     {
+        text = text.In(zone ?? CustomerTime.Jakarta);
         using var document = new PdfDocument();
         document.Info.Title = $"{text.Title} {invoice.InvoiceNumber}";
         document.Info.Author = seller.Name;
@@ -67,7 +69,9 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
             left = c.Wrapped($"NITKU {nitku}", c.Body, PdfCanvas.Muted, Margin, left, columnWidth);
         }
 
-        c.Text(text.Title.ToUpperInvariant(), c.Title, PdfCanvas.Ink, right, Margin, right: true);
+        // Paid, the document is the customer's receipt (Kuitansi); until then, the invoice.
+        var title = invoice.Status == "paid" ? text.Extras.Receipt : text.Title;
+        c.Text(title.ToUpperInvariant(), c.Title, PdfCanvas.Ink, right, Margin, right: true);
         var top = Margin + PdfCanvas.LineHeight(c.Title) + 2;
         c.Text(invoice.InvoiceNumber, c.BodyBold, PdfCanvas.Ink, right, top, right: true);
         top += PdfCanvas.LineHeight(c.BodyBold);
@@ -102,7 +106,19 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         };
         if (invoice.PaidAt is { } paidAt)
         {
-            rows.Add((text.PaidOn, text.Date(paidAt)));
+            rows.Add((text.PaidOn, text.DateTime(paidAt)));
+        }
+        if (invoice.TransactionId is { } trx)
+        {
+            rows.Add((text.Extras.TransactionId, trx));
+        }
+        if (PayPageExtras.Method(invoice.PaidMethod, invoice.PaidChannel) is { } method)
+        {
+            rows.Add((text.Extras.PaidWith, method));
+        }
+        if (invoice.IsOpen && invoice.LinkExpiresAt is { } due)
+        {
+            rows.Add((text.Extras.PayBy, text.DateTime(due)));
         }
         if (invoice.Nsfp is { } nsfp)
         {
@@ -110,7 +126,7 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         }
         rows.Add((text.Status, text.StatusWord(invoice)));
         var x = Margin + width * 0.42;
-        const double labelWidth = 75;
+        const double labelWidth = 100;
         var detail = y;
         foreach (var (label, value) in rows)
         {
@@ -153,7 +169,7 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
     {
         if (invoice.PaidAt is { } paidAt && invoice.Status == "paid")
         {
-            c.Text($"{text.Paid} · {text.PaidOn} {text.Date(paidAt)}", c.BodyBold, PdfCanvas.Paid, Margin, y);
+            c.Text($"{text.Paid} · {text.PaidOn} {text.DateTime(paidAt)}", c.BodyBold, PdfCanvas.Paid, Margin, y);
         }
         else if (invoice.IsOpen && options.PayPageUrl(invoice.PublicToken) is { } url)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BillingCycle.Api.Infrastructure.Time;
 
 namespace BillingCycle.Api.Invoices;
 
@@ -11,6 +12,17 @@ public sealed record PayPageInvoice(
 {
     /// <summary>Open: pending, or failed while the subscription is past due (the pay-now rule).</summary>
     public bool IsOpen => Status == "pending" || (Status == "failed" && SubscriptionStatus == "past_due");
+
+    /// <summary>The live iPaymu link's expiry, while the invoice is open and has one: the date to pay by.</summary>
+    public DateTimeOffset? LinkExpiresAt { get; init; }
+
+    /// <summary>iPaymu's transaction id of the payment that settled the invoice (the receipt's reference).</summary>
+    public string? TransactionId { get; init; }
+
+    /// <summary>How it was paid, as iPaymu reported it: method (va, qris, ewallet, cstore) and channel (bca, dana, …).</summary>
+    public string? PaidMethod { get; init; }
+
+    public string? PaidChannel { get; init; }
 }
 
 /// <summary>
@@ -35,6 +47,14 @@ public sealed record PayPageText(
     string NotFound, string TaxIncluded, string Other, string TryAgain, string GatewayDown,
     string TaxBase, string IssuedOn, string DownloadPdf, string PayAt, string Monthly)
 {
+    /// <summary>The zone dates are shown in (BILLING_TIME_ZONE); set per request with <see cref="In"/>.</summary>
+    public CustomerTime Zone { get; init; } = CustomerTime.Jakarta;
+
+    /// <summary>The receipt's and the open page's extra words, in the page's language.</summary>
+    public PayPageExtras Extras => Lang == "en" ? PayPageExtras.English : PayPageExtras.Indonesian;
+
+    public PayPageText In(CustomerTime zone) => this with { Zone = zone };
+
     public static readonly PayPageText Indonesian = new("id", "Tagihan", "Nomor tagihan", "Penjual", "Pembeli", "Periode",
         "Rincian", "Jumlah", "Total", "Status", "Bayar sekarang", "Lunas", "Dibayar pada", "Belum dibayar", "Dibatalkan",
         "Pembayaran gagal", "Tagihan tidak ditemukan", "termasuk", "English",
@@ -69,19 +89,11 @@ public sealed record PayPageText(
         ? "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture)
         : "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
 
-    private static readonly string[] MonthsId =
-        ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    /// <summary>1 November 2026, in the customers' zone.</summary>
+    public string Date(DateTimeOffset at) => Zone.Date(at, english: Lang == "en");
 
-    private static readonly string[] MonthsEn =
-        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-
-    /// <summary>1 November 2026 (UTC). Month names are ours: the service runs with invariant globalization.</summary>
-    public string Date(DateTimeOffset at)
-    {
-        var d = at.UtcDateTime;
-        var month = (Lang == "en" ? MonthsEn : MonthsId)[d.Month - 1];
-        return string.Create(CultureInfo.InvariantCulture, $"{d.Day} {month} {d.Year}");
-    }
+    /// <summary>22 Desember 2026, 02:00 WIB: date, time and the zone's name.</summary>
+    public string DateTime(DateTimeOffset at) => Zone.DateTime(at, english: Lang == "en");
 
     public string StatusWord(PayPageInvoice i) => i.Status switch
     {

@@ -17,12 +17,26 @@ public sealed class PayPageStore(NpgsqlDataSource db)
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id_type' ELSE d.tax_id_type END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id' ELSE d.tax_id END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'nitku' ELSE d.nitku END,
-               i.tax_invoice_number
+               i.tax_invoice_number,
+               link.expires_at, paid.transaction_id, paid.method, paid.channel
           FROM invoices i
           JOIN subscriptions s ON s.id = i.subscription_id
           LEFT JOIN users u ON u.id = i.user_id
           -- A paid invoice shows the buyer it was paid with (invoices.buyer); an open one, the details as they are now.
           LEFT JOIN billing_details d ON d.user_id = i.user_id
+          -- The live link (the date to pay by) and the payment that settled it (the receipt):
+          -- iPaymu's check-transaction answer names the method and channel, in either casing.
+          LEFT JOIN LATERAL (SELECT p.expires_at FROM payments p
+                              WHERE p.invoice_id = i.id AND p.status = 'pending' AND p.session_id IS NOT NULL
+                              ORDER BY p.attempt_number DESC LIMIT 1) link ON i.status IN ('pending', 'failed')
+          LEFT JOIN LATERAL (SELECT p.transaction_id,
+                                    coalesce(p.gateway_response ->> 'PaymentCode', p.gateway_response ->> 'Via',
+                                             p.gateway_response ->> 'via') AS method,
+                                    coalesce(p.gateway_response ->> 'PaymentChannel', p.gateway_response ->> 'Channel',
+                                             p.gateway_response ->> 'channel') AS channel
+                               FROM payments p
+                              WHERE p.invoice_id = i.id AND p.status = 'paid' AND p.oddity IS NULL
+                              LIMIT 1) paid ON i.status = 'paid'
         """;
 
     public async Task<PayPageInvoice?> ByTokenAsync(string token, CancellationToken ct)
@@ -57,7 +71,13 @@ public sealed class PayPageStore(NpgsqlDataSource db)
             r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<DateTimeOffset>(6), items.RootElement.Clone(),
             r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
             Str(r, 10), Str(r, 11), r.GetString(12), r.GetString(13),
-            new InvoiceBuyerTax(Str(r, 14), Str(r, 15), Str(r, 16), Str(r, 17)), Str(r, 18));
+            new InvoiceBuyerTax(Str(r, 14), Str(r, 15), Str(r, 16), Str(r, 17)), Str(r, 18))
+        {
+            LinkExpiresAt = r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19),
+            TransactionId = Str(r, 20),
+            PaidMethod = Str(r, 21),
+            PaidChannel = Str(r, 22),
+        };
     }
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using BillingCycle.Api.Deliveries;
 using BillingCycle.Api.Deliveries.Email;
+using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.TestSupport;
 
 namespace BillingCycle.UnitTests.Deliveries;
@@ -29,8 +30,8 @@ public sealed class EmailTemplateTests
     {
         Assert.Equal(id, LocaleFormat.Amount(amount, EmailLocale.Indonesian));
         Assert.Equal(en, LocaleFormat.Amount(amount, EmailLocale.English));
-        Assert.Equal("1 Desember 2026", LocaleFormat.Date(new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero), EmailLocale.Indonesian));
-        Assert.Equal("1 December 2026", LocaleFormat.Date(new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero), EmailLocale.English));
+        Assert.Equal("1 Desember 2026", LocaleFormat.Date(new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero), EmailLocale.Indonesian, CustomerTime.Jakarta));
+        Assert.Equal("1 December 2026", LocaleFormat.Date(new DateTimeOffset(2026, 12, 1, 3, 0, 0, TimeSpan.Zero), EmailLocale.English, CustomerTime.Jakarta));
     }
 
     [Fact]
@@ -96,7 +97,7 @@ public sealed class EmailTemplateTests
         Assert.Equal("Tagihan langganan Pro sebesar Rp149.000", id.Subject);
         Assert.Contains("Nomor tagihan: INV-202611-000042", id.Text, StringComparison.Ordinal);
         Assert.Contains("Periode: 1 November 2026 – 1 Desember 2026", id.Text, StringComparison.Ordinal);
-        Assert.Contains("Bayar sebelum: 2 November 2026, 02:00 UTC", id.Text, StringComparison.Ordinal);
+        Assert.Contains("Bayar sebelum: 2 November 2026, 09:00 WIB", id.Text, StringComparison.Ordinal);
         var en = Renderer.Render("billing_payment_due", EmailLocale.English, EmailModel.From(item, EmailLocale.English, null, null));
         Assert.Equal("Your Pro renewal of IDR 149,000 is due", en.Subject);
         Assert.Contains("Hi Putu Test,", en.Text, StringComparison.Ordinal);

@@ -35,8 +35,8 @@ public static class CustomerHandlers
         await Task.WhenAll(timeline, deliveries);
         var entries = (await timeline)
             .Concat((await deliveries).Select(d => new TimelineEntry(d.CreatedAt, "delivery", $"{d.Channel} delivery: {d.What}",
-                d.LastError, d.Status)))
-            .OrderByDescending(e => e.At).ToList();
+                d.LastError, d.Status) { Seq = d.Seq }))
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Seq).ToList();
         return ConsolePage.Render<CustomerPage>(new
         {
             View = request.View(Notices.For(done)), P = profile, Timeline = entries, Deliveries = await deliveries,

@@ -3,7 +3,11 @@ namespace BillingCycle.Api.Console.Seams;
 /// <summary>One row of the outbox (SPEC §8.1, table <c>deliveries</c>) as the console shows it.</summary>
 public sealed record DeliveryRow(
     Guid Id, string Channel, string Status, int Attempts, string? UserId, string? What,
-    string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt);
+    string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt)
+{
+    /// <summary>The row's place in activity_seq: breaks ties on a frozen clock (a timeline merges on it).</summary>
+    public long Seq { get; init; }
+}
 
 /// <summary>
 /// The console's view of the delivery outbox (issue 16, folder <c>Deliveries/</c>). The outbox owns

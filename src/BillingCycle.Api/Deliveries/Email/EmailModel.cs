@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BillingCycle.Api.Infrastructure.Time;
 
 namespace BillingCycle.Api.Deliveries.Email;
 
@@ -13,6 +14,12 @@ public sealed record EmailModel(
     string? PeriodStart, string? PeriodEnd, string? RenewsOn, string? ExpiresAt, string? NextRetry,
     int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message)
 {
+    /// <summary>Who sends, for the footer (BILLING_SELLER_NAME).</summary>
+    public string? SellerName { get; init; }
+
+    /// <summary>Where a customer asks for help, for the footer (BILLING_SUPPORT_EMAIL).</summary>
+    public string? SupportEmail { get; init; }
+
     public IReadOnlyDictionary<string, object?> Values() => new Dictionary<string, object?>(StringComparer.Ordinal)
     {
         ["customer_name"] = CustomerName,
@@ -29,10 +36,14 @@ public sealed record EmailModel(
         ["app_url"] = AppUrl,
         ["title"] = Title,
         ["message"] = Message,
+        ["seller_name"] = SellerName,
+        ["support_email"] = SupportEmail,
     };
 
-    public static EmailModel From(EmailItem n, EmailLocale locale, Uri? appUrl, Uri? fallbackUrl)
+    /// <param name="zone">The customers' zone (BILLING_TIME_ZONE); Asia/Jakarta when not given.</param>
+    public static EmailModel From(EmailItem n, EmailLocale locale, Uri? appUrl, Uri? fallbackUrl, CustomerTime? zone = null)
     {
+        var tz = zone ?? CustomerTime.Jakarta;
         var amount = n.InvoiceAmount ?? Long(n.Data, "amount") ?? n.PlanPrice;
         var app = appUrl is null ? null : new Uri(appUrl, "/billing").ToString();
         return new EmailModel(
@@ -41,11 +52,11 @@ public sealed record EmailModel(
             PlanName: n.PlanName ?? Text(n.Data, "plan_name"),
             Amount: amount is { } a ? LocaleFormat.Amount(a, locale) : null,
             InvoiceNumber: n.InvoiceNumber ?? Text(n.Data, "invoice_number"),
-            PeriodStart: Date(n.PeriodStart ?? Time(n.Data, "period_start"), locale),
-            PeriodEnd: Date(n.PeriodEnd ?? Time(n.Data, "period_end"), locale),
-            RenewsOn: Date(Time(n.Data, "period_end") ?? n.SubscriptionPeriodEnd, locale),
-            ExpiresAt: Time(n.Data, "expires_at") is { } e ? LocaleFormat.DateTime(e, locale) : null,
-            NextRetry: Date(Time(n.Data, "next_retry"), locale),
+            PeriodStart: Date(n.PeriodStart ?? Time(n.Data, "period_start"), locale, tz),
+            PeriodEnd: Date(n.PeriodEnd ?? Time(n.Data, "period_end"), locale, tz),
+            RenewsOn: Date(Time(n.Data, "period_end") ?? n.SubscriptionPeriodEnd, locale, tz),
+            ExpiresAt: Time(n.Data, "expires_at") is { } e ? LocaleFormat.DateTime(e, locale, tz) : null,
+            NextRetry: Date(Time(n.Data, "next_retry"), locale, tz),
             RetryNumber: (int?)Long(n.Data, "attempt_number"),
             ActionUrl: PayLink(n.Data) ?? app ?? fallbackUrl?.ToString() ?? "",
             AppUrl: app,
@@ -65,7 +76,8 @@ public sealed record EmailModel(
         Uri.TryCreate(value, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp)
             ? u.ToString() : null;
 
-    private static string? Date(DateTimeOffset? at, EmailLocale locale) => at is { } t ? LocaleFormat.Date(t, locale) : null;
+    private static string? Date(DateTimeOffset? at, EmailLocale locale, CustomerTime zone) =>
+        at is { } t ? LocaleFormat.Date(t, locale, zone) : null;
 
     private static string? Text(JsonElement data, string name) =>
         data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

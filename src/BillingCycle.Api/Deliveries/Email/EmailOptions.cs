@@ -19,6 +19,15 @@ public sealed class EmailOptions
 
     public bool Enabled => Smtp is not null;
 
+    /// <summary>
+    /// The company the footer names: BILLING_SELLER_NAME as the pay page and the PDF print it
+    /// (its length and characters are checked at start-up with the seller's other settings).
+    /// </summary>
+    public string SellerName { get; init; } = "BillingCycle";
+
+    /// <summary>BILLING_SUPPORT_EMAIL: where the footer tells a customer to write; none, no line.</summary>
+    public string? SupportEmail { get; init; }
+
     /// <param name="production">Production: a user and password go over TLS only (smtps:// or starttls=true).</param>
     public static EmailOptions FromConfiguration(IConfiguration c, bool production = false)
     {
@@ -30,9 +39,11 @@ public sealed class EmailOptions
         };
         var appUrl = c["APP_URL"] ?? c["NEXT_PUBLIC_APP_URL"];
         var app = Uri.TryCreate(appUrl?.Trim(), UriKind.Absolute, out var u) ? u : null;
+        var seller = string.IsNullOrWhiteSpace(c["BILLING_SELLER_NAME"]) ? "BillingCycle" : c["BILLING_SELLER_NAME"]!.Trim();
+        var support = SupportAddress(c["BILLING_SUPPORT_EMAIL"]);
         if (string.IsNullOrWhiteSpace(c["SMTP_URL"]))
         {
-            return new EmailOptions { Locale = locale, AppUrl = app };
+            return new EmailOptions { Locale = locale, AppUrl = app, SellerName = seller, SupportEmail = support };
         }
         var smtp = SmtpEndpoint.Parse(c["SMTP_URL"]!);
         if (production && smtp.User is not null && smtp.Security == SecureSocketOptions.None)
@@ -46,7 +57,19 @@ public sealed class EmailOptions
         {
             throw new StartupException("EMAIL_FROM must be an address such as \"Billing <billing@example.com>\" when SMTP_URL is set");
         }
-        return new EmailOptions { Smtp = smtp, From = from, Locale = locale, AppUrl = app };
+        return new EmailOptions { Smtp = smtp, From = from, Locale = locale, AppUrl = app, SellerName = seller, SupportEmail = support };
+    }
+
+    private static string? SupportAddress(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        var address = value.Trim();
+        return MailboxAddress.TryParse(address, out var m) && m.Address == address && address.Contains('@', StringComparison.Ordinal)
+            ? address
+            : throw new StartupException("BILLING_SUPPORT_EMAIL must be one email address, e.g. support@example.co.id");
     }
 }
 

@@ -4,6 +4,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using BillingCycle.Api.Infrastructure.Time;
 
 namespace BillingCycle.Api.Deliveries.Email;
 
@@ -13,7 +14,7 @@ namespace BillingCycle.Api.Deliveries.Email;
 /// person) can tell a resend from a second email. 5xx is a permanent refusal; 4xx, a dropped
 /// connection or a time-out is temporary.
 /// </summary>
-public sealed class EmailSender(EmailOptions options, EmailRenderer renderer)
+public sealed class EmailSender(EmailOptions options, EmailRenderer renderer, CustomerTime zone)
 {
     /// <summary>SMTP commands wait at most this long (a transport concern: real time).</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
@@ -28,7 +29,11 @@ public sealed class EmailSender(EmailOptions options, EmailRenderer renderer)
 
     public MimeMessage Compose(DeliveryItem d, EmailItem n, string to)
     {
-        var model = EmailModel.From(n, options.Locale, options.AppUrl, null);
+        var model = EmailModel.From(n, options.Locale, options.AppUrl, null, zone) with
+        {
+            SellerName = options.SellerName,
+            SupportEmail = options.SupportEmail,
+        };
         var email = renderer.Render(n.Type, options.Locale, model);
         var message = new MimeMessage();
         message.From.Add(options.From!);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BillingCycle.Api.Infrastructure.Time;
 
 namespace BillingCycle.Api.Deliveries.Email;
 
@@ -10,12 +11,6 @@ namespace BillingCycle.Api.Deliveries.Email;
 /// </summary>
 public static class LocaleFormat
 {
-    private static readonly string[] IndonesianMonths =
-        ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
-
-    private static readonly string[] EnglishMonths =
-        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-
     public static string Amount(long rupiah, EmailLocale locale)
     {
         var digits = Math.Abs(rupiah).ToString("#,0", CultureInfo.InvariantCulture);
@@ -25,14 +20,11 @@ public static class LocaleFormat
             : $"{sign}IDR {digits}";
     }
 
-    /// <summary>The calendar date in UTC, the billing clock's zone.</summary>
-    public static string Date(DateTimeOffset at, EmailLocale locale)
-    {
-        var d = at.UtcDateTime;
-        var month = (locale == EmailLocale.Indonesian ? IndonesianMonths : EnglishMonths)[d.Month - 1];
-        return string.Create(CultureInfo.InvariantCulture, $"{d.Day} {month} {d.Year}");
-    }
+    /// <summary>The calendar date in the customers' zone (BILLING_TIME_ZONE).</summary>
+    public static string Date(DateTimeOffset at, EmailLocale locale, CustomerTime zone) =>
+        zone.Date(at, english: locale == EmailLocale.English);
 
-    public static string DateTime(DateTimeOffset at, EmailLocale locale) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Date(at, locale)}, {at.UtcDateTime:HH:mm} UTC");
+    /// <summary>22 Desember 2026, 02:00 WIB: date, time and the zone's name.</summary>
+    public static string DateTime(DateTimeOffset at, EmailLocale locale, CustomerTime zone) =>
+        zone.DateTime(at, english: locale == EmailLocale.English);
 }

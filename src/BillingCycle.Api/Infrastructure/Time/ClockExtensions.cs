@@ -11,6 +11,8 @@ public static class ClockExtensions
     /// </summary>
     public static IHostApplicationBuilder AddClock(this IHostApplicationBuilder builder)
     {
+        // The zone customers read times in (BILLING_TIME_ZONE); the clock itself stays UTC.
+        builder.Services.AddSingleton(CustomerTime.FromConfiguration(builder.Configuration));
         var start = builder.Configuration["BILLING_TEST_CLOCK"];
         if (string.IsNullOrWhiteSpace(start))
         {
