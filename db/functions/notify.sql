@@ -25,15 +25,19 @@ LANGUAGE sql STABLE AS $$
                 ELSE 'Rp' || replace(to_char(abs(p_amount), 'FM999,999,999,999,999,990'), ',', '.') END
 $$;
 
--- A date as the emails write it (1 Desember 2026 / 1 December 2026, the UTC calendar day): the
+-- A date as the emails write it (1 Desember 2026 / 1 December 2026, the calendar day in the customers' zone): the
 -- month names are the service's (service_settings 'month_names', published with the locale).
 CREATE OR REPLACE FUNCTION notify_date(p_at timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
-    SELECT extract(day FROM p_at AT TIME ZONE 'UTC')::int || ' '
-        || coalesce(split_part((SELECT st.value FROM service_settings st WHERE st.name = 'month_names'), ',',
-                               extract(month FROM p_at AT TIME ZONE 'UTC')::int),
-                    to_char(p_at AT TIME ZONE 'UTC', 'MM'))
-        || ' ' || extract(year FROM p_at AT TIME ZONE 'UTC')::int
+    -- In the customers' zone (BILLING_TIME_ZONE, published by the service; UTC before it is), as
+    -- the emails write it: a payment due at 19:00 UTC is due the next day in Jakarta.
+    WITH z AS (SELECT p_at AT TIME ZONE coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'time_zone'), 'UTC') AS local)
+    SELECT extract(day FROM z.local)::int || ' '
+        || coalesce(nullif(split_part((SELECT st.value FROM service_settings st WHERE st.name = 'month_names'), ',',
+                                      extract(month FROM z.local)::int), ''),
+                    to_char(z.local, 'MM'))
+        || ' ' || extract(year FROM z.local)::int
+      FROM z
 $$;
 
 -- Fills a text's {name} placeholders from p_values (already written for the locale); one without

@@ -63,7 +63,7 @@ public sealed class DunningTests : IAsyncLifetime
                 delay = delays[retry - 1];
                 var failed = _h.Api.Clock.GetUtcNow();
                 Assert.Equal(failed.AddDays(delay).UtcDateTime, await RetryDateAsync(retry + 1));
-                var on = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(failed.AddDays(delay), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian);
+                var on = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(failed.AddDays(delay), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian, BillingCycle.Api.Infrastructure.Time.CustomerTime.Jakarta);
                 Assert.Equal($"Pembayaran percobaan ke-{retry} belum berhasil|" +
                     $"Kami belum menerima pembayaran sebesar Rp149.000 untuk langganan Pro (percobaan ke-{retry}). Kami akan mengirim tautan pembayaran baru pada {on}; Anda juga dapat membayar sekarang.",
                     await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_failed' ORDER BY created_at DESC LIMIT 1", user));

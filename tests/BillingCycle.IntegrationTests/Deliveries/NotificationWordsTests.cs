@@ -20,7 +20,7 @@ public sealed class NotificationWordsTests
         Assert.Equal(HttpStatusCode.OK, (await w.PayLatestAsync("u_words")).StatusCode);
 
         var periodEnd = await w.H.Db.ScalarAsync<DateTime>("SELECT period_end FROM invoices WHERE user_id = 'u_words'");
-        var date = LocaleFormat.Date(new DateTimeOffset(periodEnd, TimeSpan.Zero), locale == "en" ? EmailLocale.English : EmailLocale.Indonesian);
+        var date = LocaleFormat.Date(new DateTimeOffset(periodEnd, TimeSpan.Zero), locale == "en" ? EmailLocale.English : EmailLocale.Indonesian, BillingCycle.Api.Infrastructure.Time.CustomerTime.Jakarta);
         Assert.Equal($"{title}|{string.Format(System.Globalization.CultureInfo.InvariantCulture, message, date)}",
             await w.H.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = 'u_words' AND type = 'subscription_activated'"));
     }

@@ -251,7 +251,7 @@ public sealed class WebhookTests : IAsyncLifetime
             SELECT s.status || '|' || i.status || '|' || p.status FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id
               JOIN payments p ON p.invoice_id = i.id WHERE s.id = $1
             """, sub));
-        var nextRetry = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(_h.Api.Clock.GetUtcNow().AddDays(1), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian);
+        var nextRetry = BillingCycle.Api.Deliveries.Email.LocaleFormat.Date(_h.Api.Clock.GetUtcNow().AddDays(1), BillingCycle.Api.Deliveries.Email.EmailLocale.Indonesian, BillingCycle.Api.Infrastructure.Time.CustomerTime.Jakarta);
         Assert.Equal("Pembayaran Anda belum berhasil|Kami belum menerima pembayaran sebesar Rp149.000 untuk langganan Pro. " +
             $"Kami akan mengirim tautan pembayaran baru pada {nextRetry}; Anda juga dapat membayar sekarang.",
             await _h.Db.ScalarAsync<string>("SELECT title || '|' || message FROM notifications WHERE user_id = $1 AND type = 'billing_failed'", user));

@@ -1,3 +1,4 @@
+using BillingCycle.Api.Infrastructure.Time;
 using Npgsql;
 
 namespace BillingCycle.Api.Deliveries.Email;
@@ -5,13 +6,13 @@ namespace BillingCycle.Api.Deliveries.Email;
 /// <summary>
 /// Copies the in-app notification texts of the service's locale (BILLING_LOCALE, contract §8.2)
 /// from the email template files into notification_texts, with the locale and its month names in
-/// service_settings, so that notify() (db/functions/notify.sql) writes each notification's title
+/// service_settings (with the customers' time zone, BILLING_TIME_ZONE), so that notify() (db/functions/notify.sql) writes each notification's title
 /// and message in the transaction of its state change, in the words of its email. Before the
 /// service takes requests, as ServiceSettingsPublisher does; a database that is away then is
 /// tried again every 30 s. Several instances write the same rows.
 /// </summary>
 internal sealed partial class NotificationTextPublisher(
-    NpgsqlDataSource db, EmailRenderer renderer, EmailOptions options, ILogger<NotificationTextPublisher> logger)
+    NpgsqlDataSource db, EmailRenderer renderer, EmailOptions options, CustomerTime zone, ILogger<NotificationTextPublisher> logger)
     : BackgroundService
 {
     private bool _published;
@@ -55,7 +56,7 @@ internal sealed partial class NotificationTextPublisher(
     {
         var texts = renderer.NotificationTexts(options.Locale);
         var months = Enumerable.Range(1, 12)
-            .Select(m => LocaleFormat.Date(new DateTimeOffset(2000, m, 15, 0, 0, 0, TimeSpan.Zero), options.Locale).Split(' ')[1]);
+            .Select(m => LocaleFormat.Date(new DateTimeOffset(2000, m, 15, 0, 0, 0, TimeSpan.Zero), options.Locale, zone).Split(' ')[1]);
         // One batch, one transaction: notify() never sees half of a locale's texts.
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -78,12 +79,14 @@ internal sealed partial class NotificationTextPublisher(
         upsert.Parameters.Add(new() { Value = texts.Select(t => t.Title).ToArray() });
         upsert.Parameters.Add(new() { Value = texts.Select(t => t.Message).ToArray() });
         var settings = new NpgsqlBatchCommand("""
-            INSERT INTO service_settings (name, value, updated_at) VALUES ('locale', $1, now()), ('month_names', $2, now())
+            INSERT INTO service_settings (name, value, updated_at)
+            VALUES ('locale', $1, now()), ('month_names', $2, now()), ('time_zone', $3, now())
             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
              WHERE service_settings.value IS DISTINCT FROM excluded.value
             """);
         settings.Parameters.Add(new() { Value = options.Locale == EmailLocale.Indonesian ? "id" : "en" });
         settings.Parameters.Add(new() { Value = string.Join(',', months) });
+        settings.Parameters.Add(new() { Value = zone.Zone.Id }); // notify_date writes dates in the customer's zone
         batch.BatchCommands.Add(gone);
         batch.BatchCommands.Add(upsert);
         batch.BatchCommands.Add(settings);

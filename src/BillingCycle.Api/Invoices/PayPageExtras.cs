@@ -1,4 +1,4 @@
-namespace BillingCycle.Api.PayPage;
+namespace BillingCycle.Api.Invoices;
 
 /// <summary>
 /// The words a paid invoice needs to read as a receipt (Kuitansi), and an open one to say by when
