@@ -52,6 +52,9 @@ BEGIN
                  WHEN 'reset'   THEN p_amount
                  WHEN 'add'     THEN v_old + p_amount
                  WHEN 'consume' THEN v_old - p_amount
+                 -- A refund takes back what its invoice granted, but never more than is left
+                 -- (contract §13.2): the customer may have spent it already.
+                 WHEN 'revoke'  THEN greatest(v_old - p_amount, 0)
              END;
     IF v_new IS NULL THEN
         RAISE EXCEPTION 'unknown credit change kind %', p_kind USING ERRCODE = '22023';

@@ -10,8 +10,10 @@ using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.ManualPayments;
 using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Refunds;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Subscriptions;
@@ -43,6 +45,8 @@ try
     builder.AddScheduling();
     builder.AddHealth();
     builder.AddConsole();           // the operator console at /admin (SPEC §9)
+    builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
+    builder.AddRefunds();           // refunds and credit notes (contract §13.2)
 
     var app = builder.Build();
     if (args.Contains("migrate", StringComparer.Ordinal))
@@ -59,6 +63,8 @@ try
     app.MapWebhooksApi();
     app.MapConsole();
     app.MapDeliveriesApi();
+    app.MapManualPaymentsApi();
+    app.MapRefundsApi();
     await app.RunAsync();
     return 0;
 }
