@@ -11,7 +11,8 @@ namespace BillingCycle.Api.Deliveries.Email;
 public sealed record EmailModel(
     string CustomerName, string? PlanName, string? Amount, string? InvoiceNumber,
     string? PeriodStart, string? PeriodEnd, string? RenewsOn, string? ExpiresAt, string? NextRetry,
-    int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message)
+    int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message,
+    string? CreditNoteNumber = null, string? RefundAmount = null)
 {
     public IReadOnlyDictionary<string, object?> Values() => new Dictionary<string, object?>(StringComparer.Ordinal)
     {
@@ -29,6 +30,8 @@ public sealed record EmailModel(
         ["app_url"] = AppUrl,
         ["title"] = Title,
         ["message"] = Message,
+        ["credit_note_number"] = CreditNoteNumber,
+        ["refund_amount"] = RefundAmount,
     };
 
     public static EmailModel From(EmailItem n, EmailLocale locale, Uri? appUrl, Uri? fallbackUrl)
@@ -50,7 +53,10 @@ public sealed record EmailModel(
             ActionUrl: PayLink(n.Data) ?? app ?? fallbackUrl?.ToString() ?? "",
             AppUrl: app,
             Title: n.Title,
-            Message: n.Message);
+            Message: n.Message,
+            // A refund's notification (contract §13.2): its amount is the credit note's, not the invoice's.
+            CreditNoteNumber: Text(n.Data, "credit_note_number"),
+            RefundAmount: Text(n.Data, "credit_note_number") is not null && Long(n.Data, "amount") is { } r ? LocaleFormat.Amount(r, locale) : null);
     }
 
     /// <summary>
