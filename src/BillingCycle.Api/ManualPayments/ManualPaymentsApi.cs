@@ -10,6 +10,7 @@ public static class ManualPaymentsApi
     public static IHostApplicationBuilder AddManualPayments(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IdempotencyFilter>();
+        builder.Services.AddSingleton<Console.Seams.IManualPaymentActions, ConsoleManualPayments>();
         return builder;
     }
 

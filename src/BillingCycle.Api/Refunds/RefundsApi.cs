@@ -12,6 +12,7 @@ public static class RefundsApi
         builder.Services.TryAddSingleton<IdempotencyFilter>();
         builder.Services.AddSingleton<RefundStore>();
         builder.Services.AddSingleton<CreditNotePdfRenderer>();
+        builder.Services.AddSingleton<Console.Seams.IRefundActions, ConsoleRefunds>();
         return builder;
     }
 

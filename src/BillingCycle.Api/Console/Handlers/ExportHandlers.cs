@@ -6,11 +6,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BillingCycle.Api.Console.Handlers;
 
-/// <summary>GET /admin/export: the month picker; with ?month=YYYY-MM the month's invoices as text/csv (CsvHelper).</summary>
+/// <summary>GET /admin/export: the month picker; with ?month=YYYY-MM the month's invoices, then its credit notes as negative rows, as text/csv (CsvHelper).</summary>
 public static class ExportHandlers
 {
     public static readonly string[] Header =
-        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id"];
+        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id", "type", "invoice"];
 
     // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet.
     private static readonly CsvWriterOptions Csv = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
@@ -48,6 +48,9 @@ public static class ExportHandlers
             csv.WriteField(r.Status);
             csv.WriteField(r.PaidAt is { } p ? Iso(p) : "");
             csv.WriteField(r.TransactionId ?? "");
+            // invoice, or credit_note (contract §13.2: a refund, negative, naming the invoice it corrects).
+            csv.WriteField(r.Type);
+            csv.WriteField(r.InvoiceNumber ?? r.Number);
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);
