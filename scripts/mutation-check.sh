@@ -40,6 +40,9 @@ claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: t
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
 scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
+refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
+revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
+manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
 TABLE
 
 mutate() {
@@ -107,6 +110,15 @@ mutate() {
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;
+    refund-limit-dropped)
+      perl -0pi -e 's/\nALTER TABLE invoices ADD CONSTRAINT invoices_refund_within_amount CHECK \([^\n]*\);//' db/migrations/0070_refunds.sql
+      ! grep -q 'ADD CONSTRAINT invoices_refund_within_amount' db/migrations/0070_refunds.sql ;;
+    revoke-below-zero)
+      perl -0pi -e "s/WHEN 'revoke'  THEN greatest\(v_old - p_amount, 0\)/WHEN 'revoke'  THEN v_old - p_amount/" db/functions/credits.sql
+      grep -q "WHEN 'revoke'  THEN v_old - p_amount" db/functions/credits.sql ;;
+    manual-payment-grants-twice)
+      perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
+      grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
