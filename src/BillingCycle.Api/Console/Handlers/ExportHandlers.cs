@@ -43,8 +43,9 @@ public static class ExportHandlers
             csv.WriteField(r.Customer ?? "");
             csv.WriteField(r.Email ?? "");
             csv.WriteField($"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}");
-            csv.WriteField(r.Amount.ToString(CultureInfo.InvariantCulture));
-            csv.WriteField(r.Tax.ToString(CultureInfo.InvariantCulture));
+            // As numbers, not text: a credit note's -49000 must not be escaped as a possible formula.
+            csv.WriteField(r.Amount, "D", CultureInfo.InvariantCulture);
+            csv.WriteField(r.Tax, "D", CultureInfo.InvariantCulture);
             csv.WriteField(r.Status);
             csv.WriteField(r.PaidAt is { } p ? Iso(p) : "");
             csv.WriteField(r.TransactionId ?? "");
