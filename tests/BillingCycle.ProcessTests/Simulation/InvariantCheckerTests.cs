@@ -148,7 +148,7 @@ public sealed class InvariantCheckerTests
             $"""
             DROP INDEX payments_one_paid_per_invoice;
             INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, paid_at, provider, manual_details)
-            SELECT id, 99, invoice_number || '-99', amount, 'paid', paid_at, 'manual', '{{}}'::jsonb FROM invoices WHERE id = {OnePaidInvoice};
+            SELECT id, 99, invoice_number || '-99', amount, 'paid', paid_at, 'manual', jsonb_build_object() FROM invoices WHERE id = {OnePaidInvoice};
             """,
             ["a paid invoice has exactly one paid payment (others only as flagged oddities)",
              "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged"]
