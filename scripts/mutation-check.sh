@@ -44,6 +44,9 @@ idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a c
 webhook-in-pay-bucket :: FullyQualifiedName~RateLimitBucketTests :: the webhook back in the pay pages' per-address bucket (every callback counted, signed or not)
 tax-half-even :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer rounds PPN and DPP nilai lain half to even (double precision) instead of half up
 tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~ProrationAndTaxTests :: the invoice composer computes PPN on the full price instead of on DPP nilai lain
+refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
+revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
+manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
 TABLE
 
 mutate() {
@@ -123,6 +126,15 @@ mutate() {
       # PPN at the rate of the whole price, as if DPP nilai lain did not exist.
       perl -0pi -e 's/round\(s\.p \* s\.r \* s\.n \/ \(100 \* s\.d \+ s\.r \* s\.n\)\)/round(s.p * s.r \/ (100 + s.r))/; s/round\(round\(s\.p \* s\.n \/ s\.d\) \* s\.r \/ 100\)/round(s.p * s.r \/ 100)/' db/functions/invoice_composer.sql
       grep -q 'round(s.p \* s.r / 100)' db/functions/invoice_composer.sql && grep -q 'round(s.p \* s.r / (100 + s.r))' db/functions/invoice_composer.sql ;;
+    refund-limit-dropped)
+      perl -0pi -e 's/\nALTER TABLE invoices ADD CONSTRAINT invoices_refund_within_amount CHECK \([^\n]*\);//' db/migrations/0070_refunds.sql
+      ! grep -q 'ADD CONSTRAINT invoices_refund_within_amount' db/migrations/0070_refunds.sql ;;
+    revoke-below-zero)
+      perl -0pi -e "s/WHEN 'revoke'  THEN greatest\(v_balance - p_amounts\[i\], 0\)/WHEN 'revoke'  THEN v_balance - p_amounts[i]/" db/functions/credits.sql
+      grep -q "WHEN 'revoke'  THEN v_balance - p_amounts\[i\]\$" db/functions/credits.sql ;;
+    manual-payment-grants-twice)
+      perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
+      grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -132,6 +132,9 @@ BEGIN
                      WHEN 'reset'   THEN p_amounts[i]
                      WHEN 'add'     THEN v_balance + p_amounts[i]
                      WHEN 'consume' THEN v_balance - p_amounts[i]
+                     -- A refund takes back what its invoice granted, but never more than is left
+                     -- (contract §13.2): the customer may have spent it already.
+                     WHEN 'revoke'  THEN greatest(v_balance - p_amounts[i], 0)
                  END;
         IF v_new IS NULL THEN
             RAISE EXCEPTION 'unknown credit change kind %', p_kinds[i] USING ERRCODE = '22023';
@@ -166,7 +169,8 @@ BEGIN
           FROM unnest(v_written, w_id, w_amount, w_after, w_at, w_seq) AS w(i, id, amount, after, at, seq)
          ORDER BY w.seq;
         INSERT INTO billing_logs (event_type, subscription_id, user_id, status, details, error_message, created_at)
-        SELECT CASE p_kinds[w.i] WHEN 'reset' THEN 'credit_reset' WHEN 'add' THEN 'credit_add' ELSE 'credit_consume' END,
+        SELECT CASE p_kinds[w.i] WHEN 'reset' THEN 'credit_reset' WHEN 'add' THEN 'credit_add'
+                                 WHEN 'revoke' THEN 'credit_revoke' ELSE 'credit_consume' END,
                NULL, p_user_id, 'success',
                jsonb_build_object('credit_type', p_credit_type, 'amount', p_amounts[w.i], 'transaction_id', w.id,
                                   'reference_id', p_reference_ids[w.i], 'actor', p_actors[w.i]),

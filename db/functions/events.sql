@@ -90,14 +90,31 @@ CREATE OR REPLACE TRIGGER invoices_events_insert AFTER INSERT ON invoices
 CREATE OR REPLACE TRIGGER invoices_events_status AFTER UPDATE OF status ON invoices
     FOR EACH ROW EXECUTE FUNCTION events_on_invoice();
 
--- Credits granted: every reset or add (a paid invoice's grants, an operator's change); consumes
--- are the web app's own doing and are not sent back to it.
+-- Credits granted: every reset or add (a paid invoice's grants, an operator's change); revoked:
+-- a refund took them back (contract §13.2). Consumes are the web app's own doing and are not
+-- sent back to it.
 CREATE OR REPLACE FUNCTION events_on_credit() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM events_record('credits.granted', jsonb_build_object('object', api_credit_transaction(NEW)), NEW.created_at);
+    PERFORM events_record(CASE WHEN NEW.kind = 'revoke' THEN 'credits.revoked' ELSE 'credits.granted' END,
+                          jsonb_build_object('object', api_credit_transaction(NEW)), NEW.created_at);
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE TRIGGER credit_transactions_events AFTER INSERT ON credit_transactions
-    FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add')) EXECUTE FUNCTION events_on_credit();
+    FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add', 'revoke')) EXECUTE FUNCTION events_on_credit();
+
+-- Invoice refunded: one event per credit note (a partial refund too), the invoice as the refund
+-- left it with the credit note beside it (contract §13.2).
+CREATE OR REPLACE FUNCTION events_on_credit_note() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM events_record('invoice.refunded',
+                          (SELECT to_jsonb(i) FROM invoices i WHERE i.id = NEW.invoice_id)
+                              || jsonb_build_object('credit_note', to_jsonb(NEW)),
+                          NEW.created_at);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER credit_notes_events AFTER INSERT ON credit_notes
+    FOR EACH ROW EXECUTE FUNCTION events_on_credit_note();

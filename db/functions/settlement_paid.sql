@@ -18,6 +18,8 @@ DECLARE
     v_interaction bigint;
     v_scraper bigint;
     v_paid_at timestamptz := coalesce(p_paid_at, p_now);
+    v_state text;
+    v_kind text;
 BEGIN
     SELECT p.invoice_id, i.subscription_id INTO v_invoice_id, v_subscription_id
       FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE p.id = p_payment_id;
@@ -73,21 +75,29 @@ BEGIN
         RETURN;
     END IF;
 
-    IF inv.status IN ('paid', 'cancelled') THEN
+    IF inv.status IN ('paid', 'cancelled', 'refunded') THEN
         -- Money arrived for an invoice that no longer wants it: keep it, flag it, grant nothing,
-        -- reactivate nothing. A person refunds it (iPaymu has no refund API).
+        -- reactivate nothing. A person refunds it (iPaymu has no refund API). A refunded invoice
+        -- was paid. An invoice an operator recorded as paid elsewhere (a bank transfer) that is
+        -- now paid through iPaymu too is the second_payment oddity (contract §13.1).
+        v_state := CASE WHEN inv.status = 'cancelled' THEN 'cancelled' ELSE 'paid' END;
+        v_kind := CASE WHEN v_state = 'paid' AND EXISTS (
+                           SELECT 1 FROM payments m
+                            WHERE m.invoice_id = inv.id AND m.status = 'paid' AND m.oddity IS NULL
+                              AND m.provider IS DISTINCT FROM pay.provider)
+                       THEN 'second_payment' ELSE 'paid_' || v_state || '_invoice' END;
         UPDATE payments
            SET status = 'paid', paid_at = v_paid_at, transaction_id = coalesce(transaction_id, p_transaction_id),
                fee = coalesce(p_fee, fee), gateway_response = coalesce(p_response, gateway_response),
-               oddity = 'invoice_already_' || inv.status, updated_at = p_now
+               oddity = 'invoice_already_' || v_state, updated_at = p_now
          WHERE id = pay.id;
         PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
-                jsonb_build_object('kind', 'paid_' || inv.status || '_invoice', 'payment_id', pay.id, 'invoice_id', inv.id,
+                jsonb_build_object('kind', v_kind, 'payment_id', pay.id, 'invoice_id', inv.id,
                                    'amount', p_amount, 'transaction_id', p_transaction_id),
                 format('Payment received for invoice %s, which is already %s; nothing granted, refund by hand',
                        inv.invoice_number, inv.status),
                 p_now);
-        RETURN QUERY SELECT ('invoice_already_' || inv.status)::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+        RETURN QUERY SELECT ('invoice_already_' || v_state)::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;
 

@@ -10,10 +10,12 @@ using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.ManualPayments;
 using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.InvoicePdf;
 using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Refunds;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Tax;
@@ -62,6 +64,8 @@ try
     builder.AddScheduling();
     builder.AddHealth();
     builder.AddConsole();           // the operator console at /admin (SPEC §9)
+    builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
+    builder.AddRefunds();           // refunds and credit notes (contract §13.2)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -75,6 +79,8 @@ try
     app.MapWebhooksApi();
     app.MapConsole();
     app.MapDeliveriesApi();
+    app.MapManualPaymentsApi();
+    app.MapRefundsApi();
     await app.RunAsync();
     return 0;
 }

@@ -49,6 +49,7 @@ public static class InvariantChangeLog
                     VALUES (CASE WHEN r.reference_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                                  THEN r.reference_id::uuid END, r.user_id);
                 WHEN 'credit_balances' THEN INSERT INTO invariant_changes (user_id) VALUES (r.user_id);
+                WHEN 'credit_notes' THEN INSERT INTO invariant_changes (invoice_id, user_id) VALUES (r.invoice_id, r.user_id);
                 ELSE INSERT INTO invariant_changes (event_id) VALUES (r.id); -- webhook_events
             END CASE;
             RETURN NULL;
@@ -59,7 +60,7 @@ public static class InvariantChangeLog
             t text;
         BEGIN
             FOREACH t IN ARRAY ARRAY['invoices', 'payments', 'payment_retries', 'subscriptions',
-                                     'credit_transactions', 'credit_balances', 'webhook_events'] LOOP
+                                     'credit_transactions', 'credit_balances', 'credit_notes', 'webhook_events'] LOOP
                 EXECUTE format('CREATE OR REPLACE TRIGGER invariant_note AFTER INSERT OR UPDATE OR DELETE ON %I
                                 FOR EACH ROW EXECUTE FUNCTION invariant_note()', t);
             END LOOP;

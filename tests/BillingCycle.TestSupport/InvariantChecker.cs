@@ -40,12 +40,12 @@ public static class InvariantChecker
         new("a paid invoice has exactly one paid payment (others only as flagged oddities)", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               LEFT JOIN payments p ON p.invoice_id = i.id AND p.status = 'paid' AND p.oddity IS NULL
-             WHERE i.status = 'paid' {scope}
+             WHERE i.status IN ('paid', 'refunded') {scope}
              GROUP BY i.id HAVING count(p.id) <> 1
             """, "AND i.id IN (SELECT unnest($1))"),
         new("an unpaid invoice has no unflagged paid payment", ScopeKind.Invoices, """
             SELECT DISTINCT i.id::text FROM invoices i JOIN payments p ON p.invoice_id = i.id
-             WHERE i.status <> 'paid' AND p.status = 'paid' AND p.oddity IS NULL {scope}
+             WHERE i.status NOT IN ('paid', 'refunded') AND p.status = 'paid' AND p.oddity IS NULL {scope}
             """, "AND i.id IN (SELECT unnest($1))"),
         // Every kind of invoice (renewal, checkout, plan_change): one reset and one grant, to its
         // user, of what its line items say when they say it (a downgrade's renewal names the new
@@ -53,7 +53,7 @@ public static class InvariantChecker
         new("one interaction reset and one scraper grant per paid invoice, to its user, as its line items say", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               LEFT JOIN credit_transactions t ON t.reference_id = i.id::text AND t.kind IN ('reset', 'add')
-             WHERE i.status = 'paid' {scope}
+             WHERE i.status IN ('paid', 'refunded') {scope}
              GROUP BY i.id
             HAVING count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'interaction' AND t.kind = 'reset') <> 1
                 OR count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'scraper' AND t.kind = 'add') <> 1
@@ -65,7 +65,7 @@ public static class InvariantChecker
             """, "AND i.id IN (SELECT unnest($1))"),
         new("no credits granted for an unpaid invoice", ScopeKind.Invoices, """
             SELECT DISTINCT i.id::text FROM invoices i JOIN credit_transactions t ON t.reference_id = i.id::text
-             WHERE i.status <> 'paid' {scope}
+             WHERE i.status NOT IN ('paid', 'refunded') {scope}
             """, "AND i.id IN (SELECT unnest($1))"),
         new("every balance equals the sum of its ledger and is never negative", ScopeKind.Users, """
             SELECT b.user_id || '/' || b.credit_type
@@ -77,6 +77,35 @@ public static class InvariantChecker
             """,
             // In both sides: the balances and the ledger sums of the changed users only.
             "AND user_id IN (SELECT unnest($1))"),
+        // Contract §13.2: an invoice's refunds are its credit notes, never more than its amount;
+        // refunded exactly when fully refunded. (A refunded invoice was paid: the rules above
+        // count it with the paid ones.)
+        new("refunded_amount is the sum of the credit notes, within the amount, refunded exactly when all of it", ScopeKind.Invoices, """
+            SELECT i.id::text FROM invoices i LEFT JOIN credit_notes c ON c.invoice_id = i.id
+             WHERE true {scope}
+             GROUP BY i.id
+            HAVING coalesce(sum(c.amount), 0) <> i.refunded_amount OR i.refunded_amount > i.amount
+                OR (i.status = 'refunded') <> (i.refunded_amount > 0 AND i.refunded_amount = i.amount)
+            """, "AND i.id IN (SELECT unnest($1))"),
+        // What refunds took back per credit type never exceeds what the invoice granted.
+        new("revocations never exceed what the invoice granted", ScopeKind.Invoices, """
+            SELECT i.id::text || '/' || g.credit_type FROM invoices i
+              JOIN credit_transactions g ON g.reference_id = i.id::text AND g.kind IN ('reset', 'add') AND g.user_id = i.user_id
+              JOIN credit_notes c ON c.invoice_id = i.id
+              JOIN credit_transactions r ON r.reference_id = c.id::text AND r.kind = 'revoke' AND r.credit_type = g.credit_type
+             WHERE true {scope}
+             GROUP BY i.id, g.id
+            HAVING -sum(r.amount) > max(CASE WHEN g.kind = 'reset' THEN g.balance_after ELSE g.amount END)
+            """, "AND i.id IN (SELECT unnest($1))"),
+        // Contract §13.1: a transfer recorded by an operator and an iPaymu payment of one invoice:
+        // the recorded one settles it, the iPaymu one is flagged.
+        new("a manual and an iPaymu payment of one invoice: the iPaymu one is flagged", ScopeKind.Invoices, """
+            SELECT p.invoice_id::text FROM payments p
+             WHERE p.status = 'paid' {scope}
+             GROUP BY p.invoice_id
+            HAVING count(*) FILTER (WHERE p.provider = 'manual') > 0
+               AND count(*) FILTER (WHERE p.provider <> 'manual' AND p.oddity IS NULL) > 0
+            """, "AND p.invoice_id IN (SELECT unnest($1))"),
         new("past_due means a failed invoice and an open retry", ScopeKind.Subscriptions, """
             SELECT s.id::text FROM subscriptions s
              WHERE s.status = 'past_due' {scope}
@@ -110,7 +139,7 @@ public static class InvariantChecker
              WHERE s.status <> 'canceled' {scope}
              GROUP BY s.id
             HAVING (s.status = 'incomplete' AND count(*) FILTER (WHERE i.status = 'pending') <> 1)
-                OR (s.status <> 'incomplete' AND count(*) FILTER (WHERE i.status <> 'paid') > 0)
+                OR (s.status <> 'incomplete' AND count(*) FILTER (WHERE i.status NOT IN ('paid', 'refunded')) > 0)
             """, "AND s.id IN (SELECT unnest($1))"),
         // SPEC §7.5: an upgrade (a pricier plan) only in the transaction that granted a paid
         // plan_change invoice for that plan, or, below the minimum charge, with the log that says

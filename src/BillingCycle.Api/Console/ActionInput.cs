@@ -25,6 +25,8 @@ public static class Notices
         "job_running" => "The run started and is still going; refresh to see it finish.",
         "cancel_scheduled" => "The subscription will be canceled at the end of its period.",
         "pay_link_sent" => "A fresh pay link was sent to the customer.",
+        "payment_recorded" => "The payment is recorded and the invoice settled; credits, emails and events followed.",
+        "refunded" => "The refund is recorded; its credit note is on the invoice's pay page.",
         "delivery_retried" => "The delivery is queued again.",
         "signed_out" => "Signed out.",
         _ => null,

@@ -31,6 +31,7 @@ public static class ConsoleApi
         builder.Services.AddSingleton<OddityStore>();
         builder.Services.AddSingleton<CustomerStore>();
         builder.Services.AddSingleton<TimelineStore>();
+        builder.Services.AddSingleton<PaidInvoiceStore>();
         builder.Services.AddSingleton<JobHistoryStore>();
         builder.Services.AddSingleton<ExportStore>();
         builder.Services.AddSingleton<OperatorLog>();
@@ -57,6 +58,8 @@ public static class ConsoleApi
         admin.MapGet("/customers/{userId}", CustomerHandlers.Show);
         admin.MapPost("/customers/{userId}/cancel-at-period-end", CustomerHandlers.CancelAtPeriodEnd);
         admin.MapPost("/customers/{userId}/pay-link", CustomerHandlers.SendPayLink);
+        admin.MapPost("/customers/{userId}/payments", MoneyHandlers.RecordPayment);
+        admin.MapPost("/customers/{userId}/refunds", MoneyHandlers.Refund);
         admin.MapGet("/jobs", ConsoleJobHandlers.List);
         admin.MapPost("/jobs/{job}/run", ConsoleJobHandlers.Run);
         admin.MapGet("/deliveries", DeliveryHandlers.List);

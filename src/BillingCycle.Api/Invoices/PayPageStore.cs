@@ -80,5 +80,22 @@ public sealed class PayPageStore(NpgsqlDataSource db)
         };
     }
 
+    /// <summary>The invoice's credit notes, oldest first (contract §13.2), for the page's list.</summary>
+    public async Task<List<PayPageCreditNote>> CreditNotesAsync(Guid invoiceId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT credit_note_number, amount, tax_amount, created_at FROM credit_notes
+             WHERE invoice_id = $1 ORDER BY created_at, credit_note_number
+            """);
+        cmd.Parameters.Add(new() { Value = invoiceId });
+        var list = new List<PayPageCreditNote>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new PayPageCreditNote(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return list;
+    }
+
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

@@ -15,7 +15,8 @@ public static class PayPageHandlers
     public static async Task<RazorComponentResult<PayPageView>> Show(string token, [FromQuery] string? lang, [AsParameters] PayPageServices s)
     {
         var invoice = await s.Store.ByTokenAsync(token, s.Cancellation);
-        return Page(token, lang, invoice, s, null, invoice is null ? 404 : 200);
+        var notes = invoice is { Status: "paid" or "refunded" } ? await s.Store.CreditNotesAsync(invoice.Id, s.Cancellation) : null;
+        return Page(token, lang, invoice, s, null, invoice is null ? 404 : 200, notes);
     }
 
     public static async Task<Results<RedirectToGateway, RazorComponentResult<PayPageView>>> Pay(
@@ -43,12 +44,12 @@ public static class PayPageHandlers
         Page(token, lang, null, seller, CustomerTime.Jakarta, null, 404);
 
     private static RazorComponentResult<PayPageView> Page(string token, string? lang, PayPageInvoice? invoice, PayPageServices s,
-        string? message, int status) =>
-        Page(token, lang, invoice, s.Seller, s.Zone, message, status);
+        string? message, int status, IReadOnlyList<PayPageCreditNote>? creditNotes = null) =>
+        Page(token, lang, invoice, s.Seller, s.Zone, message, status, creditNotes);
 
     private static RazorComponentResult<PayPageView> Page(string token, string? lang, PayPageInvoice? invoice, SellerDetails seller,
-        CustomerTime zone, string? message, int status) =>
-        new(new { Invoice = invoice, Text = PayPageText.For(lang).In(zone), Seller = seller, Token = token, Message = message })
+        CustomerTime zone, string? message, int status, IReadOnlyList<PayPageCreditNote>? creditNotes = null) =>
+        new(new { Invoice = invoice, Text = PayPageText.For(lang).In(zone), Seller = seller, Token = token, Message = message, CreditNotes = creditNotes })
         {
             StatusCode = status,
         };

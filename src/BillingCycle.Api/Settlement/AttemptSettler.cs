@@ -12,7 +12,7 @@ namespace BillingCycle.Api.Settlement;
 /// free invoice. The callback, reconciliation, the late-payment sweep and payment creation all
 /// come here, so paid is applied, counted and alerted the same way whoever learned it.
 /// </summary>
-public sealed class AttemptSettler(AttemptStore store, SettlementOptions options, BillingClock clock, BillingLog log, AlertSender alerts)
+public sealed class AttemptSettler(AttemptStore store, ManualSettlementStore manual, SettlementOptions options, BillingClock clock, BillingLog log, AlertSender alerts)
 {
     /// <summary>Applies a check-transaction answer; a pending answer only teaches us the transaction id.</summary>
     /// <param name="callback">A callback's record, written with the outcome in the change's transaction (paid, failed, expired).</param>
@@ -90,11 +90,25 @@ public sealed class AttemptSettler(AttemptStore store, SettlementOptions options
         return new SettlementResult(SettlementKind.Paid, Paid: paid.Outcome);
     }
 
-    private static void CountPaid(PaidChange paid)
+    /// <summary>
+    /// A payment an operator saw arrive outside iPaymu (contract §13.1): recorded and settled by
+    /// the same SQL as a confirmed iPaymu payment, in one transaction, and counted the same way.
+    /// </summary>
+    public async Task<ManualResult> RecordManualAsync(ManualPayment payment, CancellationToken ct)
+    {
+        var result = await manual.RecordAsync(payment, ct);
+        if (result.Outcome == ManualOutcome.Applied)
+        {
+            CountPaid(new PaidChange(PaidOutcome.Applied, result.InteractionGranted, result.ScraperGranted), "manual");
+        }
+        return result;
+    }
+
+    private static void CountPaid(PaidChange paid, string reason = "confirmed")
     {
         if (paid.Outcome == PaidOutcome.Applied)
         {
-            BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "paid"), new("reason", "confirmed"));
+            BillingMetrics.PaymentOutcomes.Add(1, new("outcome", "paid"), new("reason", reason));
             BillingMetrics.Credit("interaction", "reset", paid.InteractionGranted, "billing");
             BillingMetrics.Credit("scraper", "add", paid.ScraperGranted, "billing");
         }

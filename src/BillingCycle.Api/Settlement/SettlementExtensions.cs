@@ -7,6 +7,7 @@ public static class SettlementExtensions
     {
         builder.Services.AddSingleton(SettlementOptions.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<AttemptStore>();
+        builder.Services.AddSingleton<ManualSettlementStore>();
         builder.Services.AddSingleton<AttemptSettler>();
         builder.Services.AddSingleton<TransactionConfirmation>();
         builder.Services.AddSingleton<LatePaymentSweep>();

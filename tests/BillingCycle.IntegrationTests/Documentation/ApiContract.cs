@@ -35,6 +35,8 @@ internal static class ApiContract
         new("GET", "/api/invoices/{id}", Auth.Clerk, 200, [401, 403, 404]),
         new("GET", "/api/invoices/{id}/pdf", Auth.Clerk, 200, [401, 403, 404, 429], Answer: "application/pdf"),
         new("POST", "/api/invoices/{id}/pay", Auth.Clerk, 200, [400, 401, 403, 404, 409, 413, 429, 503], IdempotencyKey: true),
+        new("POST", "/api/admin/invoices/{id}/payments", Auth.Clerk, 201, [.. JsonBodyErrors, 403, 404, 409], Json, IdempotencyKey: true),
+        new("POST", "/api/admin/invoices/{id}/refunds", Auth.Clerk, 201, [.. JsonBodyErrors, 403, 404, 409], Json, IdempotencyKey: true),
         new("POST", "/api/credits/interaction/reset", Auth.Clerk, 200, [.. UserWriteErrors, 403, 409], Json, IdempotencyKey: true),
         new("POST", "/api/credits/scraper/add", Auth.Clerk, 200, [.. UserWriteErrors, 403, 409], Json, IdempotencyKey: true),
         new("GET", "/api/credits/balance", Auth.Clerk, 200, [401]),

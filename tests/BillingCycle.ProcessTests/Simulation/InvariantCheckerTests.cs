@@ -127,6 +127,33 @@ public sealed class InvariantCheckerTests
             ["canceled by dunning means five failed retries"]
         },
         {
+            "refunded_amount grown with no credit note behind it",
+            $"UPDATE invoices SET refunded_amount = 1000 WHERE id = {OnePaidInvoice}",
+            ["refunded_amount is the sum of the credit notes, within the amount, refunded exactly when all of it"]
+        },
+        {
+            "a refund that took back more credits than the invoice granted",
+            $"""
+            INSERT INTO credit_notes (id, credit_note_number, invoice_id, user_id, amount, tax_amount, reason, created_by)
+            SELECT '00000000-0000-0000-0000-0000000000c1', 'CN-TEST-1', id, user_id, 1000, 0, 'test', 'op' FROM invoices WHERE id = {OnePaidInvoice};
+            UPDATE invoices SET refunded_amount = 1000 WHERE id = {OnePaidInvoice};
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, seq)
+            SELECT g.user_id, 'scraper', 'revoke', -(g.amount + 1), 0, '00000000-0000-0000-0000-0000000000c1', 'test', 1000000
+              FROM credit_transactions g WHERE g.reference_id = ({OnePaidInvoice})::text AND g.kind = 'add';
+            """,
+            ["every balance equals the sum of its ledger and is never negative", "revocations never exceed what the invoice granted"]
+        },
+        {
+            "an iPaymu payment of an invoice a transfer already settled, left unflagged",
+            $"""
+            DROP INDEX payments_one_paid_per_invoice;
+            INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, paid_at, provider, manual_details)
+            SELECT id, 99, invoice_number || '-99', amount, 'paid', paid_at, 'manual', jsonb_build_object() FROM invoices WHERE id = {OnePaidInvoice};
+            """,
+            ["a paid invoice has exactly one paid payment (others only as flagged oddities)",
+             "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged"]
+        },
+        {
             "a stored callback left without an outcome",
             "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
             ["every stored webhook event has an outcome"]

@@ -28,6 +28,8 @@ public static class DependencyRules
         ["Invoices"] = ["Tax", "Billing", "Infrastructure"],
         ["PayPage"] = ["Invoices", "Subscriptions", "Infrastructure"],
         ["InvoicePdf"] = ["Invoices", "PayPage", "Billing", "Infrastructure"],
+        ["ManualPayments"] = ["Settlement", "Console/Seams", "Infrastructure"],
+        ["Refunds"] = ["Billing", "Tax", "Invoices", "PayPage", "InvoicePdf", "Console/Seams", "Infrastructure"],
         ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Infrastructure"],
     };
 

@@ -14,6 +14,7 @@ public sealed class EmailTemplateTests
     [
         "billing_payment_due", "billing_success", "billing_failed", "subscription_cancelled", "billing_upcoming_renewal",
         "billing_payment_reminder", "subscription_activated", "plan_changed", "subscription_cancel_scheduled", "subscription_resumed",
+        "invoice_refunded",
     ];
 
     private static EmailItem Item(string type, string data, string? name = "Putu Test") => new(
@@ -101,6 +102,18 @@ public sealed class EmailTemplateTests
         var en = Renderer.Render("billing_payment_due", EmailLocale.English, EmailModel.From(item, EmailLocale.English, null, null));
         Assert.Equal("Your Pro renewal of IDR 149,000 is due", en.Subject);
         Assert.Contains("Hi Putu Test,", en.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refund_email_names_the_credit_note_and_the_refunded_amount_not_the_invoice_s()
+    {
+        var item = Item("invoice_refunded", """{"credit_note_number": "CN-202611-000007", "amount": 50000, "invoice_url": "https://billing.test/pay/tok"}""");
+        var id = Renderer.Render("invoice_refunded", EmailLocale.Indonesian, EmailModel.From(item, EmailLocale.Indonesian, null, null));
+        Assert.Equal("Pengembalian dana Rp50.000 untuk tagihan INV-202611-000042", id.Subject);
+        Assert.Contains("Nota kredit: CN-202611-000007", id.Text, StringComparison.Ordinal);
+        Assert.Contains("https://billing.test/pay/tok", id.Html, StringComparison.Ordinal);
+        var en = Renderer.Render("invoice_refunded", EmailLocale.English, EmailModel.From(item, EmailLocale.English, null, null));
+        Assert.Contains("Amount refunded: IDR 50,000", en.Text, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace BillingCycle.Api.Console.Data;
 /// <summary>One invoice as accounting receives it (SPEC §9.2, Export).</summary>
 public sealed record ExportRow(
     string Number, DateTimeOffset Date, string? Customer, string? Email, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
-    long Amount, long Tax, string Status, DateTimeOffset? PaidAt, string? TransactionId);
+    long Amount, long Tax, string Status, DateTimeOffset? PaidAt, string? TransactionId,
+    string Type = "invoice", string? InvoiceNumber = null);
 
 /// <summary>A month's invoices, oldest first (by number at the same instant), streamed.</summary>
 public sealed class ExportStore(NpgsqlDataSource db)
@@ -36,9 +37,38 @@ public sealed class ExportStore(NpgsqlDataSource db)
             }
             if (rows.Count < Chunk)
             {
-                yield break;
+                break;
             }
             after = (rows[^1].Date, rows[^1].Number);
+        }
+        await foreach (var note in CreditNotesAsync(month, ct))
+        {
+            yield return note;
+        }
+    }
+
+    /// <summary>
+    /// The month's credit notes (contract §13.2) as negative rows after the invoices: amount and tax
+    /// returned, the invoice they correct, its period and its customer. Along credit_notes_created_idx.
+    /// </summary>
+    private async IAsyncEnumerable<ExportRow> CreditNotesAsync(ConsoleMonth month, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT c.credit_note_number, c.created_at, u.full_name, u.email, i.period_start, i.period_end,
+                   c.amount, c.tax_amount, i.invoice_number
+              FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
+              LEFT JOIN LATERAL (SELECT x.full_name, x.email FROM users x WHERE x.id = c.user_id LIMIT 1) u ON true
+             WHERE c.created_at >= $1 AND c.created_at < $2
+             ORDER BY c.created_at, c.credit_note_number
+            """);
+        cmd.Parameters.Add(new() { Value = month.Start });
+        cmd.Parameters.Add(new() { Value = month.End });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            yield return new ExportRow(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5),
+                -r.GetInt64(6), -r.GetInt64(7), "refunded", null, null, "credit_note", r.GetString(8));
         }
     }
 

@@ -3,7 +3,7 @@ using Npgsql;
 namespace BillingCycle.Api.Console.Data;
 
 /// <summary>One thing that happened to a customer, from whichever table recorded it.</summary>
-/// <param name="Kind">subscription, invoice, payment, retry, callback, credits, notification, delivery, log.</param>
+/// <param name="Kind">subscription, invoice, payment, refund, retry, callback, credits, notification, delivery, log.</param>
 public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Title, string? Detail, string? Status)
 {
     /// <summary>
@@ -30,7 +30,7 @@ public sealed class TimelineStore(NpgsqlDataSource db)
              invs AS (SELECT id, invoice_number, amount, status, period_start, period_end, created_at, paid_at
                         FROM invoices WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2),
              pays AS (SELECT p.id, p.attempt_number, p.reference_id, p.transaction_id, p.status, p.amount, p.failure_reason,
-                             p.oddity, p.created_at, p.updated_at, p.expires_at, i.invoice_number, p.seq
+                             p.oddity, p.created_at, p.updated_at, p.expires_at, i.invoice_number, p.seq, p.provider, p.manual_details
                         FROM payments p JOIN invs i ON i.id = p.invoice_id)
         SELECT at, kind, title, detail, status, seq, raw_details FROM (
             SELECT billing_anchor AS at, 'subscription' AS kind, 'Subscription started on ' || plan AS title,
@@ -48,11 +48,24 @@ public sealed class TimelineStore(NpgsqlDataSource db)
                    'Payment attempt ' || attempt_number || CASE WHEN attempt_number > 1 THEN ' (retry ' || (attempt_number - 1) || ')' ELSE ' (first link)' END
                    || ' for ' || invoice_number,
                    reference_id || CASE WHEN expires_at IS NOT NULL THEN ', link expires ' || to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') ELSE '' END,
-                   'pending', seq, NULL FROM pays
+                   'pending', seq, NULL FROM pays WHERE provider <> 'manual'
+            UNION ALL
+            -- A payment received outside iPaymu, recorded by an operator (contract §13.1).
+            SELECT created_at, 'payment',
+                   'Manual payment (' || replace(manual_details->>'method', '_', ' ') || ') for ' || invoice_number
+                   || ' recorded by ' || (manual_details->>'recorded_by'),
+                   concat_ws('; ', format_idr(amount), 'reference ' || (manual_details->>'reference'), manual_details->>'note'),
+                   status, seq, NULL FROM pays WHERE provider = 'manual'
+            UNION ALL
+            -- Refunds: each credit note (contract §13.2); revocations are the ledger's 'revoke' rows below.
+            (SELECT c.created_at, 'refund', 'Refund ' || c.credit_note_number || ' of ' || i.invoice_number || ' by ' || c.created_by,
+                    concat_ws('; ', format_idr(c.amount) || ' (tax ' || format_idr(c.tax_amount) || ')', c.reason), 'refunded', 0, NULL
+               FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
+              WHERE c.user_id = $1 ORDER BY c.created_at DESC LIMIT $2)
             UNION ALL
             SELECT updated_at, 'payment', 'Payment attempt ' || attempt_number || ' ' || status,
                    concat_ws('; ', failure_reason, 'transaction ' || transaction_id, 'oddity: ' || oddity), status, seq, NULL
-              FROM pays WHERE status <> 'pending'
+              FROM pays WHERE status <> 'pending' AND provider <> 'manual'
             UNION ALL
             (SELECT r.created_at, 'retry', 'Retry ' || r.attempt_number || ' scheduled for '
                     || to_char(r.retry_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), NULL, r.status, r.seq, NULL

@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace BillingCycle.Api.Console.Handlers;
 
 public readonly record struct CustomerServices(
-    CustomerStore Customers, TimelineStore Timelines, IDeliveryConsole Deliveries, ISubscriptionActions Actions, OperatorLog Log);
+    CustomerStore Customers, TimelineStore Timelines, IDeliveryConsole Deliveries, ISubscriptionActions Actions, OperatorLog Log,
+    PaidInvoiceStore PaidInvoices);
 
 /// <summary>GET /admin/customers?q=, GET /admin/customers/{user_id} and its actions.</summary>
 public static class CustomerHandlers
@@ -32,14 +33,15 @@ public static class CustomerHandlers
         }
         var timeline = s.Timelines.ReadAsync(userId, ct);
         var deliveries = s.Deliveries.ForUserAsync(userId, TimelineStore.PerSource, ct);
-        await Task.WhenAll(timeline, deliveries);
+        var paid = s.PaidInvoices.ForUserAsync(userId, ct);
+        await Task.WhenAll(timeline, deliveries, paid);
         var entries = (await timeline)
             .Concat((await deliveries).Select(d => new TimelineEntry(d.CreatedAt, "delivery", $"{d.Channel} delivery: {d.What}",
                 d.LastError, d.Status) { Seq = d.Seq }))
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Seq).ToList();
         return ConsolePage.Render<CustomerPage>(new
         {
-            View = request.View(Notices.For(done)), P = profile, Timeline = entries, Deliveries = await deliveries,
+            View = request.View(Notices.For(done)), P = profile, Timeline = entries, Deliveries = await deliveries, Paid = await paid,
         });
     }
 

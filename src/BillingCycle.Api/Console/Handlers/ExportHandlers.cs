@@ -6,11 +6,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BillingCycle.Api.Console.Handlers;
 
-/// <summary>GET /admin/export: the month picker; with ?month=YYYY-MM the month's invoices as text/csv (CsvHelper).</summary>
+/// <summary>GET /admin/export: the month picker; with ?month=YYYY-MM the month's invoices, then its credit notes as negative rows, as text/csv (CsvHelper).</summary>
 public static class ExportHandlers
 {
     public static readonly string[] Header =
-        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id"];
+        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id", "type", "invoice"];
 
     // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet:
     // every cell goes through CsvCell (one rule, wider than the writer's own list).
@@ -39,16 +39,21 @@ public static class ExportHandlers
         csv.WriteHeader(Header); // a whole record: the header row
         await foreach (var r in store.MonthAsync(month, ct))
         {
-            string[] cells =
-            [
-                r.Number, Iso(r.Date), r.Customer ?? "", r.Email ?? "", $"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}",
-                r.Amount.ToString(CultureInfo.InvariantCulture), r.Tax.ToString(CultureInfo.InvariantCulture), r.Status,
-                r.PaidAt is { } p ? Iso(p) : "", r.TransactionId ?? "",
-            ];
-            foreach (var cell in cells)
-            {
-                csv.WriteField(CsvCell.Neutralise(cell));
-            }
+            // Text cells are neutralised against spreadsheet formulas; amounts are written as numbers,
+            // so a credit note's -49000 stays a number (contract §13.2).
+            csv.WriteField(CsvCell.Neutralise(r.Number));
+            csv.WriteField(Iso(r.Date));
+            csv.WriteField(CsvCell.Neutralise(r.Customer ?? ""));
+            csv.WriteField(CsvCell.Neutralise(r.Email ?? ""));
+            csv.WriteField($"{Day(r.PeriodStart)}/{Day(r.PeriodEnd)}");
+            csv.WriteField(r.Amount.ToString("D", CultureInfo.InvariantCulture));
+            csv.WriteField(r.Tax.ToString("D", CultureInfo.InvariantCulture));
+            csv.WriteField(CsvCell.Neutralise(r.Status));
+            csv.WriteField(r.PaidAt is { } p ? Iso(p) : "");
+            csv.WriteField(CsvCell.Neutralise(r.TransactionId ?? ""));
+            // invoice, or credit_note (contract §13.2: a refund, negative, naming the invoice it corrects).
+            csv.WriteField(CsvCell.Neutralise(r.Type));
+            csv.WriteField(CsvCell.Neutralise(r.InvoiceNumber ?? r.Number));
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);

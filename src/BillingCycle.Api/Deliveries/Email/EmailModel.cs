@@ -12,7 +12,8 @@ namespace BillingCycle.Api.Deliveries.Email;
 public sealed record EmailModel(
     string CustomerName, string? PlanName, string? Amount, string? InvoiceNumber,
     string? PeriodStart, string? PeriodEnd, string? RenewsOn, string? ExpiresAt, string? NextRetry,
-    int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message)
+    int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message,
+    string? CreditNoteNumber = null, string? RefundAmount = null)
 {
     /// <summary>Who sends, for the footer (BILLING_SELLER_NAME).</summary>
     public string? SellerName { get; init; }
@@ -38,6 +39,8 @@ public sealed record EmailModel(
         ["message"] = Message,
         ["seller_name"] = SellerName,
         ["support_email"] = SupportEmail,
+        ["credit_note_number"] = CreditNoteNumber,
+        ["refund_amount"] = RefundAmount,
     };
 
     /// <param name="zone">The customers' zone (BILLING_TIME_ZONE); Asia/Jakarta when not given.</param>
@@ -61,7 +64,10 @@ public sealed record EmailModel(
             ActionUrl: PayLink(n.Data) ?? app ?? fallbackUrl?.ToString() ?? "",
             AppUrl: app,
             Title: n.Title,
-            Message: n.Message);
+            Message: n.Message,
+            // A refund's notification (contract §13.2): its amount is the credit note's, not the invoice's.
+            CreditNoteNumber: Text(n.Data, "credit_note_number"),
+            RefundAmount: Text(n.Data, "credit_note_number") is not null && Long(n.Data, "amount") is { } r ? LocaleFormat.Amount(r, locale) : null);
     }
 
     /// <summary>

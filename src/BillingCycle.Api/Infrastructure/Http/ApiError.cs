@@ -37,6 +37,19 @@ public static class ErrorCodes
     public const string PaymentRefused = "PAYMENT_REFUSED";
     public const string InvalidTaxId = "INVALID_TAX_ID";
     public const string UserNotFound = "USER_NOT_FOUND";
+
+    // Money outside iPaymu: payments recorded by an operator, refunds (contract §13).
+    public const string AmountMismatch = "AMOUNT_MISMATCH";
+    public const string InvalidMethod = "INVALID_METHOD";
+    public const string InvalidReference = "INVALID_REFERENCE";
+    public const string InvalidReason = "INVALID_REASON";
+    public const string InvalidPaidAt = "INVALID_PAID_AT";
+    public const string PaidAtInFuture = "PAID_AT_IN_FUTURE";
+    public const string PaidAtBeforeInvoice = "PAID_AT_BEFORE_INVOICE";
+    public const string InvoiceNotPaid = "INVOICE_NOT_PAID";
+    public const string InvoiceAlreadyRefunded = "INVOICE_ALREADY_REFUNDED";
+    public const string RefundExceedsPaid = "REFUND_EXCEEDS_PAID";
+    public const string CreditNoteNotFound = "CREDIT_NOTE_NOT_FOUND";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>

@@ -165,7 +165,13 @@ public sealed class ConsoleBrowserTests(BrowserFixture f)
             SELECT invoice_number FROM invoices WHERE created_at >= timestamptz '2026-11-01Z' AND created_at < timestamptz '2026-12-01Z'
              ORDER BY created_at, invoice_number
             """);
-        Assert.Equal(expected, rows.Select(r => r[0]).ToList());
+        Assert.Equal(expected, rows.Where(r => r[10] == "invoice").Select(r => r[0]).ToList());
+        // Credit notes follow the invoices, one negative row each (contract §13.2).
+        var notes = await f.H.Db.ListAsync<string>("""
+            SELECT credit_note_number || '|-' || amount FROM credit_notes
+             WHERE created_at >= timestamptz '2026-11-01Z' AND created_at < timestamptz '2026-12-01Z' ORDER BY created_at, credit_note_number
+            """);
+        Assert.Equal(notes, rows.Where(r => r[10] == "credit_note").Select(r => $"{r[0]}|{r[5]}").ToList());
         var eka = Assert.Single(rows, r => r[3] == "eka@example.com");
         Assert.Equal(["Eka Saputra", "2026-11-01/2026-12-01", "149000", "0", "cancelled", ""], [eka[2], eka[4], eka[5], eka[6], eka[7], eka[8]]);
         var ayu = Assert.Single(rows, r => r[3] == "ayu@example.com");
