@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: starts the local PostgreSQL (unless DATABASE_URL points elsewhere),
-# builds, runs every test project, and ends with one line "N passed, M failed".
+# builds, runs every test project and the TypeScript client's tests, and ends with one line
+# "N passed, M failed". Arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Credits");
+# with any, the client's tests are left out (bash scripts/client-test.sh runs them alone).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -25,6 +27,7 @@ drop_test_databases
 
 results="$repo/.local/test-results"
 rm -rf "$results"; mkdir -p "$results"
+export BILLING_CLIENT_RESULTS="$results/client-counts"
 
 dotnet build BillingCycle.sln -c Release -nologo -v quiet
 # One test project at a time: the process-level suite starts real servers and must not
@@ -35,6 +38,11 @@ for project in tests/BillingCycle.UnitTests tests/BillingCycle.IntegrationTests 
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx" --results-directory "$results" "$@" || status=1
 done
+# The TypeScript client against a live service (clients/typescript): with the whole suite only,
+# not when a filter picks some .NET tests.
+if [ $# -eq 0 ]; then
+  bash scripts/client-test.sh || status=1
+fi
 set -e
 drop_test_databases
 
@@ -50,6 +58,10 @@ for f in "$results"/*.trx; do
   fl="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
   passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0}))
 done
+if [ -f "$BILLING_CLIENT_RESULTS" ]; then
+  read -r cp cf <"$BILLING_CLIENT_RESULTS"
+  passed=$((passed + cp)); failed=$((failed + cf))
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the run itself broke (build, crash, no results): never report it green
 fi

@@ -51,7 +51,7 @@ public static class PlatformExtensions
             doc.Info.Title = "BillingCycle API";
             doc.Info.Description = "Monthly billing for IDR plans: credits (Clerk session tokens), the iPaymu callback, cron-triggered renewal and retry jobs, health. Errors are {error, code}.";
             return Task.CompletedTask;
-        }).AddBearerSchemes());
+        }).AddBearerSchemes().DescribesIntegersAsNumbers());
         builder.AddClock();
         builder.AddBillingMetrics();
         builder.AddRateLimits();

@@ -89,6 +89,7 @@ public static class OpenApiDocs
         b.AddOpenApiOperationTransformer(async (operation, context, ct) =>
         {
             var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct);
+            OpenApiTruth.MakeNullableFieldsOptional(schema);
             operation.RequestBody = new OpenApiRequestBody
             {
                 Required = required,
