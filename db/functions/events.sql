@@ -104,14 +104,18 @@ END $$;
 CREATE OR REPLACE TRIGGER credit_transactions_events AFTER INSERT ON credit_transactions
     FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add', 'revoke')) EXECUTE FUNCTION events_on_credit();
 
--- Invoice refunded: one event per credit note (a partial refund too), the invoice as the refund
--- left it with the credit note beside it (contract §13.2).
+-- Invoice refunded: one event per credit note (a partial refund too): the invoice as the API shows
+-- it after the refund, and the credit note as the refund's answer shows it (contract §13.2, §15.1).
 CREATE OR REPLACE FUNCTION events_on_credit_note() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM events_record('invoice.refunded',
-                          (SELECT to_jsonb(i) FROM invoices i WHERE i.id = NEW.invoice_id)
-                              || jsonb_build_object('credit_note', to_jsonb(NEW)),
+                          jsonb_build_object(
+                              'object', (SELECT api_invoice(i) FROM invoices i WHERE i.id = NEW.invoice_id),
+                              'credit_note', jsonb_build_object(
+                                  'id', NEW.id, 'credit_note_number', NEW.credit_note_number, 'invoice_id', NEW.invoice_id,
+                                  'amount', NEW.amount, 'tax_amount', NEW.tax_amount, 'reason', NEW.reason,
+                                  'created_at', to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))),
                           NEW.created_at);
     RETURN NULL;
 END $$;

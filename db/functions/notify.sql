@@ -29,9 +29,9 @@ $$;
 -- month names are the service's (service_settings 'month_names', published with the locale).
 CREATE OR REPLACE FUNCTION notify_date(p_at timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
-    -- In the customers' zone (BILLING_TIME_ZONE, published by the service; UTC before it is), as
+    -- In the customers' zone (BILLING_TIME_ZONE, published by the service; its default before), as
     -- the emails write it: a payment due at 19:00 UTC is due the next day in Jakarta.
-    WITH z AS (SELECT p_at AT TIME ZONE coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'time_zone'), 'UTC') AS local)
+    WITH z AS (SELECT p_at AT TIME ZONE coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'time_zone'), 'Asia/Jakarta') AS local)
     SELECT extract(day FROM z.local)::int || ' '
         || coalesce(nullif(split_part((SELECT st.value FROM service_settings st WHERE st.name = 'month_names'), ',',
                                       extract(month FROM z.local)::int), ''),

@@ -14,13 +14,18 @@ public sealed class InvoicePdfCache : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 2_000 });
 
+    // Everything the renderer draws that can change after the invoice is made: its state, the buyer
+    // and their tax identity (live while the invoice is open), the NSFP once imported, the live
+    // link's expiry, the receipt's transaction, and the language and zone of the words.
     private sealed record Key(Guid Invoice, string Status, string SubscriptionStatus, DateTimeOffset? PaidAt,
-        string? BuyerName, string? BuyerEmail, string Lang);
+        string? BuyerName, string? BuyerEmail, InvoiceBuyerTax? BuyerTax, string? Nsfp, DateTimeOffset? LinkExpiresAt,
+        string? TransactionId, string? PaidMethod, string? PaidChannel, string Lang, string Zone);
 
     public byte[] GetOrRender(PayPageInvoice invoice, PayPageText text, Func<byte[]> render)
     {
         var key = new Key(invoice.Id, invoice.Status, invoice.SubscriptionStatus, invoice.PaidAt,
-            invoice.BuyerName, invoice.BuyerEmail, text.Lang);
+            invoice.BuyerName, invoice.BuyerEmail, invoice.BuyerTax, invoice.Nsfp, invoice.LinkExpiresAt,
+            invoice.TransactionId, invoice.PaidMethod, invoice.PaidChannel, text.Lang, text.Zone.Zone.Id);
         if (_cache.TryGetValue(key, out byte[]? pdf) && pdf is not null)
         {
             return pdf;

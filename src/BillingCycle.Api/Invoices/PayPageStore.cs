@@ -11,7 +11,9 @@ public sealed class PayPageStore(NpgsqlDataSource db)
 {
     private const string Select = """
         SELECT i.id, i.invoice_number, i.kind, i.status, i.amount, i.period_start, i.period_end, i.line_items::text,
-               i.created_at, i.paid_at, coalesce(i.buyer ->> 'name', d.name, u.full_name), coalesce(i.buyer ->> 'email', d.email, u.email),
+               i.created_at, i.paid_at,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'name' ELSE coalesce(d.name, u.full_name) END,
+               CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'email' ELSE coalesce(d.email, u.email) END,
                s.status, i.public_token,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'address' ELSE d.address END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id_type' ELSE d.tax_id_type END,

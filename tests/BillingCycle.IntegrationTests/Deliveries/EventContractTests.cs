@@ -16,7 +16,8 @@ public sealed class EventContractTests
 {
     private static readonly string[] AllTypes =
     [
-        "credits.granted", "invoice.created", "invoice.paid", "invoice.payment_failed", "subscription.activated",
+        "credits.granted", "credits.revoked", "invoice.created", "invoice.paid", "invoice.payment_failed", "invoice.refunded",
+        "subscription.activated",
         "subscription.canceled", "subscription.created", "subscription.past_due", "subscription.plan_changed",
         "subscription.renewed",
     ];
@@ -74,6 +75,12 @@ public sealed class EventContractTests
         Assert.True(payNow.IsSuccessStatusCode, await payNow.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, (await w.PayLatestAsync(User)).StatusCode);
         await StepAsync("paid late");
+        // An operator refunds a tenth of the late-paid invoice and takes back its share of the credits.
+        var admin = w.H.Api.ClientFor(w.H.Api.Tokens.Admin("op_events"));
+        var refund = await admin.PostAsJsonAsync($"/api/admin/invoices/{open}/refunds",
+            new { amount = 4900, reason = "goodwill", revoke_credits = true });
+        Assert.True(refund.IsSuccessStatusCode, await refund.Content.ReadAsStringAsync());
+        await StepAsync("refunded");
         Assert.True((await api.PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).IsSuccessStatusCode);
         await StepAsync("canceled now");
 
@@ -87,7 +94,7 @@ public sealed class EventContractTests
         // pdf_url), no gateway answer, in any webhook body or page of the catch-up feed.
         var expected = await w.H.Db.ScalarAsync<long>("SELECT count(*) FROM events");
         Assert.True(await DeliveryKit.ReachesAsync(() => receiver.Requests.Count >= expected));
-        var feed = await w.H.Api.Cron().GetFromJsonAsync<JsonElement>("/api/billing/events?limit=1000");
+        var feed = await w.H.Api.Events().GetFromJsonAsync<JsonElement>("/api/billing/events?limit=1000");
         var bodies = receiver.Requests.Select(r => r.Body).Append(feed.GetRawText()).ToList();
         var tokens = await w.H.Db.ListAsync<string>("SELECT public_token FROM invoices WHERE user_id = $1", User);
         var gateway = await w.H.Db.ListAsync<string>(

@@ -78,7 +78,9 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
         }
         // A handler's Results<...> union wraps the result it chose.
         var answered = result is INestedHttpResult nested ? nested.Result : result;
-        if (answered is IStatusCodeHttpResult { StatusCode: { } status } and IValueHttpResult { Value: { } value })
+        // "Try again later" (429, 5xx) is not an answer to keep: the client retries with the same key,
+        // as it should, and must reach the handler again rather than a replay of the refusal.
+        if (answered is IStatusCodeHttpResult { StatusCode: { } status and not (429 or >= 500) } and IValueHttpResult { Value: { } value })
         {
             var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
             await AnswerAsync(conn, tx, request, status, JsonSerializer.Serialize(value, value.GetType(), options.SerializerOptions));
