@@ -113,7 +113,7 @@ stop_children() {
 trap stop_children EXIT
 trap 'exit 130' INT TERM
 
-# Mail catcher (SPEC §8.5): smtp4dev, a .NET tool installed once into .local/tools, takes every
+# Mail catcher (contract §8.5): smtp4dev, a .NET tool installed once into .local/tools, takes every
 # email the service sends and shows it on a web page. Left out when SMTP_URL points elsewhere.
 mail_note="not started: SMTP_URL points elsewhere"
 if [ -z "${SMTP_URL:-}" ]; then
@@ -154,7 +154,7 @@ else
   scheduler="on: renewal 02:00 UTC, retry 03:00 UTC, and at start-up any run missed today"
 fi
 [ "$BILLING_SCHEDULER_ENABLED" = false ] && [ -z "${BILLING_TEST_CLOCK:-}" ] && scheduler="OFF (BILLING_SCHEDULER_ENABLED=false)"
-# The operator console's sign-in page (SPEC §9.5) and the command that prints a local admin's
+# The operator console's sign-in page (contract §9.5) and the command that prints a local admin's
 # token to paste there (8 hours). Never a token in a link: the page takes it by POST only.
 console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste an admin's Clerk session token)"
 if [ "$identity" != "${identity#local development key}" ]; then

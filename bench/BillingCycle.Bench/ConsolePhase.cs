@@ -12,7 +12,7 @@ public sealed record ConsoleResult(int Subscriptions, long Invoices, long Paymen
     List<PageTiming> Pages, PageTiming ExportCsv, double ExportCsvFirstByteMs);
 
 /// <summary>
-/// SPEC §9.4: every console page answers in ≤ 200 ms of server time with 100,000 subscriptions and a
+/// contract §9.4: every console page answers in ≤ 200 ms of server time with 100,000 subscriptions and a
 /// year of history. Seeds that volume (<see cref="ConsoleSeed"/>), moves the test clock into the
 /// current month, then times each page with an admin token: warm-ups discarded, then sequential
 /// requests on one keep-alive connection, timed at the client on loopback (an upper bound of the server's time).

@@ -146,7 +146,7 @@ async Task RunConsolePhaseAsync()
     Say($"console: {ConsoleSeed.Subscriptions:N0} subscriptions and a year of history, then each /admin page");
     var c = await ConsolePhase.RunAsync(stack, Say);
     report.Console = c;
-    // SPEC §9.4: ≤ 200 ms of server time a page. Judged on the server's own CPU per request (the API
+    // contract §9.4: ≤ 200 ms of server time a page. Judged on the server's own CPU per request (the API
     // and this cluster's PostgreSQL): on a shared 2-core machine the wall time also counts everyone
     // else's work. The wall times are in the table beside it.
     foreach (var p in c.Pages)

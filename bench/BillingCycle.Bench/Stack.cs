@@ -77,7 +77,7 @@ public sealed class Stack : IAsyncDisposable
             ["BILLING_TEST_CLOCK"] = "2026-11-01T02:00:00Z",
             ["CLERK_JWT_KEY"] = Tokens.PublicKeyPem,
             ["CREDITS_SELF_SERVICE"] = "true",
-            // The storm comes from one address, as iPaymu's would; the per-address limit (SPEC §10.4, 120 a
+            // The storm comes from one address, as iPaymu's would; the per-address limit (contract §10.4, 120 a
             // minute by default) would answer most of it 429 and the bench would measure the limiter.
             ["BILLING_RATE_LIMIT_PER_MINUTE"] = "1000000",
         }, _work);

@@ -115,7 +115,7 @@ public static class Workloads
         CreditsAsync(stack, Enumerable.Range(1, 1_000).Select(i => $"bench_{i}").ToArray(), "tokens.txt", connections, seconds, meter);
 
     /// <summary>
-    /// The hot row: one customer's balance changed from 64 connections at once (SPEC §10.5's
+    /// The hot row: one customer's balance changed from 64 connections at once (contract §10.5's
     /// case: many workers spending one balance). Every request waits for the same row lock.
     /// </summary>
     public static Task<CreditsResult> HotRowCreditsAsync(Stack stack, int connections, int seconds, CpuMeter meter) =>

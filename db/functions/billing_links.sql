@@ -1,6 +1,6 @@
 -- Payment attempts on their way to iPaymu: what the gateway call needs, the link it returned
 -- (and the customer's notification), a deferral when iPaymu could not be asked, and the claim
--- of attempts a crash or an outage left without a link (SPEC §4.7, §4.9).
+-- of attempts a crash or an outage left without a link (contract §4.7, §4.9).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -108,7 +108,7 @@ BEGIN
                                            ARRAY[p_expires_at], ARRAY[p_response], p_now) a);
 END $$;
 
--- iPaymu could not be asked (SPEC §4.7): the attempts stay pending without a session, for the
+-- iPaymu could not be asked (contract §4.7): the attempts stay pending without a session, for the
 -- next run; only the reason is noted. One statement for a batch.
 CREATE OR REPLACE FUNCTION billing_defer_payments(p_payment_ids uuid[], p_reasons text[], p_now timestamptz)
 RETURNS void

@@ -1,4 +1,4 @@
--- Pay now (SPEC §7.6): the link a customer gets for an open invoice, from the API, the pay page
+-- Pay now (contract §7.6): the link a customer gets for an open invoice, from the API, the pay page
 -- or the operator console alike.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
@@ -65,7 +65,7 @@ BEGIN
            (SELECT p.attempt_number FROM payments p WHERE p.id = v_new);
 END $$;
 
--- A pay link an operator sends (SPEC §9.2, "send a fresh pay link"): the pay-now rule made or
+-- A pay link an operator sends (contract §9.2, "send a fresh pay link"): the pay-now rule made or
 -- found the link; this tells the customer, as the renewal's "payment due" notice does. Its email
 -- is queued by the notifications trigger, data.invoice_url added by it, in this transaction;
 -- the console writes its operator_action log around the call.

@@ -1,4 +1,4 @@
--- Renewal of due subscriptions (SPEC §4.3, §4.4, §7.5), a page at a time. Locks are always taken
+-- Renewal of due subscriptions (contract §4.3, §4.4, §7.5), a page at a time. Locks are always taken
 -- in the same order — subscription, then invoice, then payment — in every billing function, so
 -- concurrent renewals, callbacks and reconciliations cannot deadlock.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
@@ -62,7 +62,7 @@ BEGIN
                 jsonb_build_object('action', 'canceled_at_period_end', 'period_end', s.current_period_end), NULL, p_now);
     END LOOP;
 
-    -- An upgrade still unpaid at renewal is withdrawn: the renewal bills the plan in force (SPEC §7.5).
+    -- An upgrade still unpaid at renewal is withdrawn: the renewal bills the plan in force (contract §7.5).
     -- Invoices are found by subscription_id, their status checked after (0008).
     FOR s IN WITH i AS MATERIALIZED (
                  SELECT iv.id, iv.subscription_id, iv.user_id, iv.status
@@ -131,7 +131,7 @@ END $$;
 
 -- Renewal of one subscription: a page of one that waits for the subscription's lock. The
 -- answer of the per-subscription path (a page that failed as a whole is renewed one by one, so
--- one bad subscription never stops the others, SPEC §6.3).
+-- one bad subscription never stops the others, contract §6.3).
 CREATE OR REPLACE FUNCTION billing_renew_subscription(
     p_subscription_id uuid, p_period_start timestamptz, p_period_end timestamptz,
     p_run_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)

@@ -1,4 +1,4 @@
--- Dunning retries (SPEC §4.6, §4.8): which are due, scheduling one, starting one.
+-- Dunning retries (contract §4.6, §4.8): which are due, scheduling one, starting one.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -56,7 +56,7 @@ BEGIN
     RETURN v_id;
 END $$;
 
--- Starting a due retry (SPEC §4.8): a new payment attempt for the same invoice. The retry row's
+-- Starting a due retry (contract §4.8): a new payment attempt for the same invoice. The retry row's
 -- lock and status, and the unique index of one attempt per dunning step, make a second attempt
 -- for one retry impossible.
 CREATE OR REPLACE FUNCTION billing_start_retry(p_retry_id uuid, p_run_id uuid, p_now timestamptz)

@@ -1,5 +1,5 @@
 -- Small helpers every area uses: the seed's money format, day counts in messages, and the
--- billing log writer (one of the seed's SPEC §3 functions).
+-- billing log writer (one of the seed's contract §3 functions).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 

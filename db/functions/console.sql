@@ -1,4 +1,4 @@
--- The operator console (SPEC §9): the state only the console changes.
+-- The operator console (contract §9): the state only the console changes.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 

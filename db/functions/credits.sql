@@ -1,6 +1,6 @@
--- Credits (SPEC §4.11): every change is one ledger row written under the balance row's lock.
+-- Credits (contract §4.11): every change is one ledger row written under the balance row's lock.
 -- reset_interaction_credits, add_scraper_credits and get_credit_balance are the seed's names
--- (SPEC §3), callable by the web app through supabase.rpc; credits_apply is the API's one call.
+-- (contract §3), callable by the web app through supabase.rpc; credits_apply is the API's one call.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -72,7 +72,7 @@ $$;
 -- under one lock of the balance row, in one transaction: a hot balance (one customer's jobs
 -- spending it from many workers) pays one lock wait and one commit for a whole batch of changes
 -- instead of one each (Credits/BalanceBatches.cs gathers them). Each change is still its own
--- ledger row (its seq and created_at taken under the lock, SPEC §10.5) with its own billing log;
+-- ledger row (its seq and created_at taken under the lock, contract §10.5) with its own billing log;
 -- the ledger rows and the logs of the batch are written by one INSERT … SELECT each, and the
 -- balance by one UPDATE. A repeated (kind, reference) — in the ledger or earlier in the batch — is
 -- answered with the first row and changes nothing (replayed); a consume the balance cannot cover

@@ -1,4 +1,4 @@
--- The outbox (SPEC §8.1, §8.2): every notification queues its email in the notification's own
+-- The outbox (contract §8.1, §8.2): every notification queues its email in the notification's own
 -- transaction, and the delivery worker claims due rows without two workers taking the same one.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
@@ -38,7 +38,7 @@ $$;
 -- counting the attempt, all in one statement. Until the worker records the result no other
 -- worker finds the row due; if the worker dies, the row is due again when the lease ends.
 -- A row never tried is due whatever its time says: rows the web app writes carry the database's
--- now(), which a test clock (SPEC §6.9) may not have reached; the first try never waits.
+-- now(), which a test clock (contract §6.9) may not have reached; the first try never waits.
 -- Returns what the sender needs: for email the notification and its customer, for a webhook
 -- the event.
 CREATE OR REPLACE FUNCTION deliveries_claim(

@@ -1,4 +1,4 @@
--- Events for the web app (SPEC §8.4): triggers on subscriptions, invoices and credit_transactions
+-- Events for the web app (contract §8.4): triggers on subscriptions, invoices and credit_transactions
 -- write each event, and its webhook delivery when APP_WEBHOOK_URL is set, in the transaction of
 -- the state change itself, so an event exists exactly when its change committed. data is
 -- {object, previous?} (contract §15.1): object is exactly what the API answers for that object,

@@ -1,5 +1,5 @@
 -- Notifications: every billing notification about an invoice carries the link to its pay page
--- (SPEC §7.6, data.invoice_url) beside the iPaymu link, so an old email still works after the
+-- (contract §7.6, data.invoice_url) beside the iPaymu link, so an old email still works after the
 -- iPaymu link expired. Added by a trigger so every writer — each SQL function — gets it alike.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").

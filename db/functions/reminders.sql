@@ -1,4 +1,4 @@
--- Reminders (SPEC §8.3), queued by the housekeeping job: each is a notification (so the outbox
+-- Reminders (contract §8.3), queued by the housekeeping job: each is a notification (so the outbox
 -- emails it like any other) recorded in reminders, whose unique indexes make it at most once
 -- per subscription and period end, or per payment attempt, whatever races to queue it.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
@@ -18,7 +18,7 @@ BEGIN
     FOR r IN
         SELECT s.id, s.user_id, s.current_period_end, pl.name AS plan_name, pl.price
           FROM subscriptions s
-          -- The plan the renewal will charge: a downgrade scheduled for it (SPEC §7.5) is the one announced.
+          -- The plan the renewal will charge: a downgrade scheduled for it (contract §7.5) is the one announced.
           JOIN subscription_plans pl ON pl.id = coalesce(s.scheduled_plan_id, s.plan_id)
          WHERE s.status = 'active'
            AND s.current_period_end > p_now

@@ -2,7 +2,7 @@
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- Open attempts to settle with iPaymu (SPEC §4.9): every pending attempt that iPaymu knows
+-- Open attempts to settle with iPaymu (contract §4.9): every pending attempt that iPaymu knows
 -- (it has a session). Paged by (created_at, id); the caller decides which need a gateway call.
 CREATE OR REPLACE FUNCTION billing_open_attempts(
     p_after_created timestamptz, p_after_id uuid, p_limit integer)

@@ -1,8 +1,8 @@
--- Settlement: an attempt that failed, expired or was refused moves dunning one step (SPEC §4.6).
+-- Settlement: an attempt that failed, expired or was refused moves dunning one step (contract §4.6).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- An attempt failed, expired or was refused (SPEC §4.6): dunning moves one step, once.
+-- An attempt failed, expired or was refused (contract §4.6): dunning moves one step, once.
 CREATE OR REPLACE FUNCTION billing_fail_payment(
     p_payment_id uuid, p_status text, p_reason text, p_dunning_days integer[],
     p_response jsonb, p_now timestamptz)
@@ -54,7 +54,7 @@ BEGIN
     END IF;
 
     -- Checkouts and upgrades have no dunning: their invoice stays open for the pay page until
-    -- housekeeping withdraws it (SPEC §7.2, §7.5). A customer's own link on a failed invoice
+    -- housekeeping withdraws it (contract §7.2, §7.5). A customer's own link on a failed invoice
     -- serves no dunning step either: the retry schedule goes on as it was.
     IF inv.kind <> 'renewal' OR pay.retry_number IS NULL THEN
         RETURN QUERY SELECT 'attempt_closed'::text, NULL::integer, NULL::timestamptz;

@@ -1,4 +1,4 @@
--- Settlement: what a paid invoice brings (SPEC §4.5, §7.2, §7.5), called by billing_mark_paid in
+-- Settlement: what a paid invoice brings (contract §4.5, §7.2, §7.5), called by billing_mark_paid in
 -- its transaction, with the subscription, invoice and payment rows already locked.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").

@@ -1,8 +1,8 @@
--- Settlement: a payment iPaymu's check-transaction confirmed (SPEC §4.5, §4.10).
+-- Settlement: a payment iPaymu's check-transaction confirmed (contract §4.5, §4.10).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- A payment confirmed paid by check-transaction (SPEC §4.5, §4.10): at most once per invoice.
+-- A payment confirmed paid by check-transaction (contract §4.5, §4.10): at most once per invoice.
 CREATE OR REPLACE FUNCTION billing_mark_paid(
     p_payment_id uuid, p_transaction_id text, p_amount bigint, p_fee bigint, p_paid_at timestamptz,
     p_response jsonb, p_now timestamptz)
@@ -33,7 +33,7 @@ BEGIN
 
     IF pay.status = 'paid' THEN
         -- The same payment again is a duplicate. Another transaction under this attempt's
-        -- reference is money taken twice (SPEC §4.10: a payment for an invoice already paid):
+        -- reference is money taken twice (contract §4.10: a payment for an invoice already paid):
         -- a customer who paid two links made for one attempt (an orphan's remake after a crash,
         -- two pay-nows racing). Kept, flagged once per transaction, nothing granted; a person
         -- refunds it. The payment row keeps its first transaction.

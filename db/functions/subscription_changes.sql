@@ -1,9 +1,9 @@
--- Cancel, resume and change plan (SPEC §7.4, §7.5), each one transaction under the
+-- Cancel, resume and change plan (contract §7.4, §7.5), each one transaction under the
 -- subscription's lock. Outcome words are parsed in Subscriptions/SubscriptionStore.cs.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- at_period_end: renewal cancels instead of billing (SPEC §4.3). Otherwise now: open invoices
+-- at_period_end: renewal cancels instead of billing (contract §4.3). Otherwise now: open invoices
 -- cancelled, their open attempts and retries closed, credits kept, no refund. An incomplete
 -- checkout has no period to wait for: it is canceled now either way.
 CREATE OR REPLACE FUNCTION billing_customer_cancel(p_subscription_id uuid, p_at_period_end boolean, p_now timestamptz)

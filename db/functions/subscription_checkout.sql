@@ -1,4 +1,4 @@
--- Checkout (SPEC §7.2): a new subscription, incomplete until its first invoice is paid.
+-- Checkout (contract §7.2): a new subscription, incomplete until its first invoice is paid.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -61,7 +61,7 @@ BEGIN
     RETURN QUERY SELECT 'created'::text, v_sub, v_invoice, v_payment;
 END $$;
 
--- Housekeeping (SPEC §7.2, §7.5): a checkout or upgrade whose every attempt is closed, the last
+-- Housekeeping (contract §7.2, §7.5): a checkout or upgrade whose every attempt is closed, the last
 -- one more than the grace period past its expiry, is withdrawn — a checkout's subscription is
 -- canceled ("Checkout not paid"), an upgrade's invoice cancelled and its subscription untouched.
 -- Attempts still open are reconciled with iPaymu first by the caller; one still open here keeps

@@ -1,4 +1,4 @@
--- Change plan (SPEC §7.5), one transaction under the subscription's lock.
+-- Change plan (contract §7.5), one transaction under the subscription's lock.
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 

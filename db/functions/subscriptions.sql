@@ -1,5 +1,5 @@
 -- Subscriptions: the first period of a row the web app inserts, cancellation, and which
--- subscriptions are due (SPEC §4.3).
+-- subscriptions are due (contract §4.3).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
@@ -46,7 +46,7 @@ BEGIN
     RETURN true;
 END $$;
 
--- Due (SPEC §4.3): active, the current period ends before the end of the check date (UTC), and
+-- Due (contract §4.3): active, the current period ends before the end of the check date (UTC), and
 -- no invoice exists yet for the next period. p_after/p_limit page through a large day by id
 -- (keyset: each page is an index range, so a page costs the same at the end of the day as at its start).
 CREATE OR REPLACE FUNCTION get_subscriptions_due_for_renewal(

@@ -1,10 +1,10 @@
--- iPaymu callbacks are stored before anything acts on them (SPEC §5).
+-- iPaymu callbacks are stored before anything acts on them (contract §5).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
 -- Storing a callback without waiting for its own WAL flush (docs/performance.md).
 --
--- SPEC §5: the service never answers 200 for an event it failed to store. Every path that
+-- contract §5: the service never answers 200 for an event it failed to store. Every path that
 -- answers 200 ends with the synchronous commit that records the event's outcome (and, when a
 -- payment is applied, the synchronous commit of billing_mark_paid before it). WAL is flushed in
 -- order, so that later flush makes this earlier row durable too before iPaymu hears 200. If the

@@ -1,4 +1,4 @@
--- BillingCycle schema: the tables of SPEC §3 and the constraints that make billing exactly-once.
+-- BillingCycle schema: the tables of contract §3 and the constraints that make billing exactly-once.
 -- Every uniqueness the billing engine relies on is declared here, so that two racing runs,
 -- two instances or a repeated callback are refused by the database, not only by code.
 
@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS payments (
 -- Unique when set: a transaction id can belong to one attempt only.
 CREATE UNIQUE INDEX IF NOT EXISTS payments_transaction_id_key
     ON payments (transaction_id) WHERE transaction_id IS NOT NULL;
--- One paid attempt settles an invoice (SPEC §6.1); a second one can exist only flagged as an oddity.
+-- One paid attempt settles an invoice (contract §6.1); a second one can exist only flagged as an oddity.
 CREATE UNIQUE INDEX IF NOT EXISTS payments_one_paid_per_invoice
     ON payments (invoice_id) WHERE status = 'paid' AND oddity IS NULL;
 CREATE INDEX IF NOT EXISTS payments_open_idx ON payments (created_at) WHERE status = 'pending';

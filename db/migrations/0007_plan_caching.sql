@@ -4,7 +4,7 @@
 --    plans their statements again on every call. On the hot paths (a renewal's notification and
 --    log, a payment's two credit grants and its log) that planning cost more than the work.
 --    PL/pgSQL caches its plans per connection, so the same functions are redefined in PL/pgSQL:
---    same names, same parameters, same results — the SPEC's interface does not change. (They
+--    same names, same parameters, same results — the contract's interface does not change. (They
 --    now live in db/functions/.)
 -- 2. The callback's payment lookup had no index on session_id (see BillingStore.FindPaymentAsync).
 

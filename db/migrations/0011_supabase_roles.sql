@@ -1,4 +1,4 @@
--- Supabase roles (SPEC §10.2). A Supabase project's default privileges open every table,
+-- Supabase roles (contract §10.2). A Supabase project's default privileges open every table,
 -- sequence and function that postgres creates in public to anon and authenticated (ALL), and
 -- PostgreSQL lets PUBLIC execute every function. Through PostgREST that let the anon key read and
 -- rewrite schema_migrations, truncate tables, setval the invoice sequence and call every function.

@@ -1,4 +1,4 @@
--- The ledger's order (SPEC §10.5). created_at was the request's time, taken before the balance
+-- The ledger's order (contract §10.5). created_at was the request's time, taken before the balance
 -- row's lock, so under concurrent changes the newest-first listing did not chain: a row could
 -- say balance_after 3 while the balance was 0. Each change now gets seq, the next number for its
 -- (user, credit type), assigned under that lock (db/functions/credits.sql), and the ledger is

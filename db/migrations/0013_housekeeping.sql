@@ -1,6 +1,6 @@
--- The housekeeping job (SPEC §7.9) runs on the same runner as renewal and retry, so job_runs
+-- The housekeeping job (contract §7.9) runs on the same runner as renewal and retry, so job_runs
 -- takes its name; and it deletes, after BILLING_RETENTION_DAYS, the callbacks nobody vouched for
--- (SPEC §10.4), found through their own small index rather than a scan of every event.
+-- (contract §10.4), found through their own small index rather than a scan of every event.
 ALTER TABLE job_runs DROP CONSTRAINT IF EXISTS job_runs_job_check;
 ALTER TABLE job_runs ADD CONSTRAINT job_runs_job_check CHECK (job IN ('renewal', 'retry', 'housekeeping'));
 

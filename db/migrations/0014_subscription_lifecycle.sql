@@ -1,5 +1,5 @@
--- Subscriptions the web app starts, changes and lets customers pay (SPEC §7). Every new column
--- has a default, so the web app's own inserts (SPEC §1) keep working unchanged.
+-- Subscriptions the web app starts, changes and lets customers pay (contract §7). Every new column
+-- has a default, so the web app's own inserts (contract §1) keep working unchanged.
 
 -- A checkout is 'incomplete' until its first invoice is paid; renewal never bills it.
 ALTER TABLE subscriptions DROP CONSTRAINT IF EXISTS subscriptions_status_check;
@@ -22,7 +22,7 @@ BEGIN
 END $$;
 CREATE UNIQUE INDEX IF NOT EXISTS subscriptions_one_live_per_user ON subscriptions (user_id) WHERE status <> 'canceled';
 
--- What an invoice is for; and the token of its public pay page (SPEC §7.6): 256 random bits from
+-- What an invoice is for; and the token of its public pay page (contract §7.6): 256 random bits from
 -- two version-4 UUIDs (core PostgreSQL, no extension), made by the database for every invoice.
 ALTER TABLE invoices ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'renewal';
 ALTER TABLE invoices DROP CONSTRAINT IF EXISTS invoices_kind_check;
@@ -46,7 +46,7 @@ UPDATE payments SET retry_number = attempt_number - 1 WHERE retry_number IS NULL
 CREATE UNIQUE INDEX IF NOT EXISTS payments_one_per_dunning_step
     ON payments (invoice_id, retry_number) WHERE NOT customer_initiated;
 
--- One invoice per subscription period (SPEC §3, §6.1) — for the invoices that bill a period. An
+-- One invoice per subscription period (contract §3, §6.1) — for the invoices that bill a period. An
 -- upgrade's prorated invoice covers the rest of the current period and may start at the same
 -- instant as it (a change right at the start of a period), so it is outside the rule; at most one
 -- open upgrade invoice per subscription is kept by billing_change_plan under the subscription lock.

@@ -1,8 +1,8 @@
--- Reaching the customer (SPEC §8): the outbox of deliveries, the events for the web app, which
+-- Reaching the customer (contract §8): the outbox of deliveries, the events for the web app, which
 -- channels this deployment sends on, and the reminders already queued. The triggers that fill
 -- them live in db/functions/deliveries.sql, events.sql and reminders.sql.
 
--- Events for the web app (SPEC §8.4), written by triggers in the transaction of the state change.
+-- Events for the web app (contract §8.4), written by triggers in the transaction of the state change.
 -- txid is the writing transaction: the catch-up endpoint pages by (txid, seq) and only returns
 -- rows whose transaction every current snapshot already sees, so a page never skips an event
 -- that commits later with a smaller seq.
@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE UNIQUE INDEX IF NOT EXISTS events_order_idx ON events (txid, seq);
 CREATE INDEX IF NOT EXISTS events_created_idx ON events (created_at);
 
--- The outbox (SPEC §8.1): one row per message to send, queued in the same transaction as the
+-- The outbox (contract §8.1): one row per message to send, queued in the same transaction as the
 -- notification or event it carries. A worker leases due rows (next_attempt_at moves past the
 -- lease while one is in flight), so a crash leaves the row pending and due again: at least once.
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -50,14 +50,14 @@ CREATE INDEX IF NOT EXISTS deliveries_done_idx ON deliveries (created_at) WHERE 
 
 -- Which channels this deployment sends on, written by the service at start-up from SMTP_URL and
 -- APP_WEBHOOK_URL: the triggers read it, so with SMTP_URL unset no email is queued at all
--- (SPEC §8.2). No row means off.
+-- (contract §8.2). No row means off.
 CREATE TABLE IF NOT EXISTS delivery_channels (
     channel     text PRIMARY KEY CHECK (channel IN ('email', 'webhook')),
     enabled     boolean NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- Reminders already queued (SPEC §8.3): the unique indexes make each one at most once, whatever
+-- Reminders already queued (contract §8.3): the unique indexes make each one at most once, whatever
 -- runs or instances race to queue it.
 CREATE TABLE IF NOT EXISTS reminders (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),

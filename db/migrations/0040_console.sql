@@ -1,9 +1,9 @@
--- The operator console (SPEC §9). One new table, and the indexes that keep each console page a
+-- The operator console (contract §9). One new table, and the indexes that keep each console page a
 -- bounded index read at 100,000 subscriptions and a year of history (bench/, console phase).
 -- Every figure is an aggregate in SQL over these indexes: nothing is cached, so money shown is
 -- never stale.
 
--- An oddity (a billing_logs row of SPEC §4.10) looked at by an operator: who, when and why.
+-- An oddity (a billing_logs row of contract §4.10) looked at by an operator: who, when and why.
 -- One resolution per oddity; the oddity itself is never changed or deleted.
 CREATE TABLE IF NOT EXISTS oddity_resolutions (
     billing_log_id  uuid PRIMARY KEY REFERENCES billing_logs (id),

@@ -59,11 +59,11 @@ try
     builder.AddInvoicePdf();        // the invoice as a PDF, for the pay page and the API
     builder.AddTax();               // PPN, buyers' tax identity, the month's faktur (contract §12)
     builder.AddWebhooks();
-    builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (SPEC §8)
+    builder.AddDeliveries();        // outbox worker: email, app webhooks, reminders (contract §8)
     builder.AddHousekeeping();      // the every-15-minutes chores
     builder.AddScheduling();
     builder.AddHealth();
-    builder.AddConsole();           // the operator console at /admin (SPEC §9)
+    builder.AddConsole();           // the operator console at /admin (contract §9)
     builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
 

@@ -1,6 +1,6 @@
 namespace BillingCycle.IPaymu;
 
-/// <summary>iPaymu connection and resilience settings (IPAYMU_* variables, SPEC §2).</summary>
+/// <summary>iPaymu connection and resilience settings (IPAYMU_* variables, contract §2).</summary>
 public sealed class IPaymuOptions
 {
     public static readonly Uri ProductionHost = new("https://my.ipaymu.com");

@@ -3,7 +3,7 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.ProcessTests;
 
-/// <summary>The outbox across a crash (SPEC §8.1): at least once, never zero times.</summary>
+/// <summary>The outbox across a crash (contract §8.1): at least once, never zero times.</summary>
 public sealed class DeliveryCrashTests
 {
     [Fact]

@@ -19,7 +19,7 @@ public sealed class LocalIdentityStartupTests
         {
             ["ASPNETCORE_ENVIRONMENT"] = environment,
             ["CLERK_JWT_KEY"] = identity.PublicKeyPem,
-            // Production's other Clerk requirements met (SPEC §10.6), so the local key is what stops it.
+            // Production's other Clerk requirements met (contract §10.6), so the local key is what stops it.
             ["CLERK_ISSUER"] = "https://clerk.billing.test",
             ["CLERK_AUTHORIZED_PARTIES"] = "https://app.billing.test",
             ["DATABASE_URL"] = $"postgres://postgres@127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}/billing",

@@ -4,7 +4,7 @@ using Npgsql;
 namespace BillingCycle.ProcessTests;
 
 /// <summary>
-/// kill -9 at each point of a renewal page's life (issue 18): while the page's transaction waits,
+/// kill -9 at each point of a renewal page's life: while the page's transaction waits,
 /// after it committed and before any iPaymu answer, in the middle of its calls, and while a batch
 /// of answers is being recorded. Each time the next run finishes the day once: one invoice, one
 /// attempt, one link and one "payment due" notification per subscription, and iPaymu asked again

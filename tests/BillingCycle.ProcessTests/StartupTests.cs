@@ -45,7 +45,7 @@ public sealed class StartupTests
 
     private const string ShortSecret = "short-cron-secret-never-printed";
 
-    /// <summary>SPEC §10.6 guards: each stops the real binary with one line naming the setting (before the database is touched: it is unreachable here).</summary>
+    /// <summary>contract §10.6 guards: each stops the real binary with one line naming the setting (before the database is touched: it is unreachable here).</summary>
     public static TheoryData<string, string> Guards() => new()
     {
         { "short_cron_secret", "BILLING_CRON_SECRET" },

@@ -7,7 +7,7 @@ namespace BillingCycle.TestSupport;
 /// The money invariants, as SQL over the real database. Every scenario, fault test and simulated
 /// day is judged by the same list; a violation names the rule and the rows that break it.
 /// Each rule is one set-based query (a join and GROUP BY, or an anti-join) — never a subquery per
-/// row, which made the check quadratic in the history (issue 19). The same text runs over the
+/// row, which made the check quadratic in the history. The same text runs over the
 /// whole history, or narrowed by its <see cref="Rule.Scope"/> to what an
 /// <see cref="InvariantChangeLog"/> saw change, so a simulated day costs what the day did.
 /// </summary>
@@ -29,7 +29,7 @@ public static class InvariantChecker
     public static readonly Rule[] Rules =
     [
         // A period's invoice (renewal or checkout); an upgrade's prorated invoice may start at the
-        // same instant as a period, so plan_change invoices are outside the key (SPEC §7.5).
+        // same instant as a period, so plan_change invoices are outside the key (contract §7.5).
         new("one invoice per (subscription, period)", ScopeKind.Invoices, """
             SELECT i.subscription_id::text || '@' || i.period_start FROM invoices i
              WHERE i.kind <> 'plan_change' {scope}
@@ -124,7 +124,7 @@ public static class InvariantChecker
              WHERE true {scope}
              GROUP BY s.id HAVING s.current_period_end < max(i.period_end)
             """, "AND s.id IN (SELECT unnest($1))"),
-        // SPEC §7.2, enforced by subscriptions_one_live_per_user: this rule is what notices the index gone.
+        // contract §7.2, enforced by subscriptions_one_live_per_user: this rule is what notices the index gone.
         new("at most one live subscription per user", ScopeKind.Subscriptions, """
             SELECT s.user_id FROM subscriptions s
              WHERE s.status <> 'canceled' {scope}
@@ -132,7 +132,7 @@ public static class InvariantChecker
             """,
             // Every live subscription of a user whose subscription changed.
             "AND s.user_id IN (SELECT c.user_id FROM subscriptions c WHERE c.id IN (SELECT unnest($1)))"),
-        // SPEC §7.2: incomplete while the checkout invoice is open; live only once it is paid.
+        // contract §7.2: incomplete while the checkout invoice is open; live only once it is paid.
         new("incomplete until the checkout invoice is paid, and only while it is open", ScopeKind.Subscriptions, """
             SELECT s.id::text FROM subscriptions s
               LEFT JOIN invoices i ON i.subscription_id = s.id AND i.kind = 'subscription_create'
@@ -141,7 +141,7 @@ public static class InvariantChecker
             HAVING (s.status = 'incomplete' AND count(*) FILTER (WHERE i.status = 'pending') <> 1)
                 OR (s.status <> 'incomplete' AND count(*) FILTER (WHERE i.status NOT IN ('paid', 'refunded')) > 0)
             """, "AND s.id IN (SELECT unnest($1))"),
-        // SPEC §7.5: an upgrade (a pricier plan) only in the transaction that granted a paid
+        // contract §7.5: an upgrade (a pricier plan) only in the transaction that granted a paid
         // plan_change invoice for that plan, or, below the minimum charge, with the log that says
         // so; a downgrade (or same price) only in the transaction that granted a paid renewal
         // invoice that billed the scheduled plan.
@@ -184,7 +184,7 @@ public static class InvariantChecker
 
     public const string StaleRule = "no open attempt older than its expiry plus grace after a job run";
 
-    /// <summary>Checkouts and upgrades nobody paid, every attempt closed and past expiry plus grace: checked only after a housekeeping run (SPEC §7.9).</summary>
+    /// <summary>Checkouts and upgrades nobody paid, every attempt closed and past expiry plus grace: checked only after a housekeeping run (contract §7.9).</summary>
     private const string UnwithdrawnUnpaid = """
         SELECT i.id::text FROM invoices i JOIN payments p ON p.invoice_id = i.id
          WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change')
@@ -195,7 +195,7 @@ public static class InvariantChecker
 
     public const string UnwithdrawnRule = "no unpaid checkout or upgrade kept past its last attempt's expiry plus grace after housekeeping";
 
-    // ---- Deliveries (SPEC §8.1) --------------------------------------------------------------
+    // ---- Deliveries (contract §8.1) --------------------------------------------------------------
     // Kept apart from Rules on purpose: it needs the service's clock, which may be a test clock.
     // A pending delivery is due at next_attempt_at (a claimed one is leased past it), and every
     // instance looks every few seconds: one overdue by more than a minute was lost by the worker.
@@ -205,7 +205,7 @@ public static class InvariantChecker
         SELECT id::text FROM deliveries WHERE status = 'pending' AND next_attempt_at < coalesce($1, now()) - interval '1 minute'
         """;
 
-    // Every notification is queued for email in its own transaction while email is on (SPEC §8.1,
+    // Every notification is queued for email in its own transaction while email is on (contract §8.1,
     // the notifications_queue_email trigger): one without its row was never going to be sent.
     // Housekeeping prunes sent and skipped rows after the retention period (90 days by default),
     // so only the notifications of that window are asked; also on the service's clock.

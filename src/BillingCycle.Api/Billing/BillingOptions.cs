@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace BillingCycle.Api.Billing;
 
-/// <summary>Renewal and payment-link settings (SPEC §2), read from the environment and validated at start-up.</summary>
+/// <summary>Renewal and payment-link settings (contract §2), read from the environment and validated at start-up.</summary>
 public sealed class BillingOptions
 {
     /// <summary>BILLING_CRON_SECRET (at least <see cref="MinimumCronSecretLength"/> characters); null disables renew, retry and test-clock (401 for everyone).</summary>
@@ -17,7 +17,7 @@ public sealed class BillingOptions
     /// <summary>APP_URL (or NEXT_PUBLIC_APP_URL): the web app, for returnUrl and cancelUrl.</summary>
     public Uri? AppUrl { get; set; }
 
-    /// <summary>BILLING_TAX_PERCENT, BILLING_TAX_NAME, BILLING_PRICES_INCLUDE_TAX (SPEC §7.8).</summary>
+    /// <summary>BILLING_TAX_PERCENT, BILLING_TAX_NAME, BILLING_PRICES_INCLUDE_TAX (contract §7.8).</summary>
     public TaxSettings Tax { get; set; } = new(0, "PPN", true);
 
     /// <summary>BILLING_MIN_CHARGE: an upgrade's prorated price below this applies without a charge (iPaymu's minimum).</summary>
@@ -25,11 +25,11 @@ public sealed class BillingOptions
 
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");
 
-    /// <summary>An invoice's public pay page, PUBLIC_BASE_URL/pay/{public_token} (SPEC §7.6); null without PUBLIC_BASE_URL.</summary>
+    /// <summary>An invoice's public pay page, PUBLIC_BASE_URL/pay/{public_token} (contract §7.6); null without PUBLIC_BASE_URL.</summary>
     public Uri? PayPageUrl(string publicToken) => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/pay/" + Uri.EscapeDataString(publicToken));
 
     /// <summary>
-    /// iPaymu's returnUrl: the web app's APP_URL/billing?payment=success (SPEC §2) with the invoice's
+    /// iPaymu's returnUrl: the web app's APP_URL/billing?payment=success (contract §2) with the invoice's
     /// id, which the app looks up (GET /api/invoices/{id}, whose invoice_url is the pay page). Never
     /// the pay page's token: returnUrl is seen by iPaymu and lands in the app's query strings and
     /// analytics (contract §10.4).
@@ -37,7 +37,7 @@ public sealed class BillingOptions
     public Uri? ReturnUrl(Guid invoiceId) => AppUrl is null ? null
         : new Uri(AppUrl, "/billing?payment=success&invoice_id=" + invoiceId.ToString("D"));
 
-    /// <summary>SPEC §10.6: a shorter cron secret stops start-up.</summary>
+    /// <summary>contract §10.6: a shorter cron secret stops start-up.</summary>
     public const int MinimumCronSecretLength = Infrastructure.Auth.CronSecret.MinimumLength;
 
     public static BillingOptions FromConfiguration(IConfiguration c)

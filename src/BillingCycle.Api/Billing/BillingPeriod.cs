@@ -1,7 +1,7 @@
 namespace BillingCycle.Api.Billing;
 
 /// <summary>
-/// Billing periods are calendar months counted from the anchor (SPEC §4.2): period k ends at
+/// Billing periods are calendar months counted from the anchor (contract §4.2): period k ends at
 /// anchor + k months, clamped to the month's last day, time of day kept, all in UTC. Every end is
 /// computed from the anchor and the index — never from the previous end — so a short February
 /// does not drag the following months to the 28th.

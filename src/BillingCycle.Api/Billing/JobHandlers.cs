@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BillingCycle.Api.Billing;
 
-/// <summary>POST /api/billing/renew, /retry and /housekeeping: run a job now (SPEC §5, §7.9).</summary>
+/// <summary>POST /api/billing/renew, /retry and /housekeeping: run a job now (contract §5, §7.9).</summary>
 public static class JobHandlers
 {
     public static Task<Results<Ok<JobAnswer>, JsonHttpResult<ApiError>>> Renew(JobRunner runner) => RunAsync(runner, BillingJob.Renewal);

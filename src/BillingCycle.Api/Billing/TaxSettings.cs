@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace BillingCycle.Api.Billing;
 
 /// <summary>
-/// Tax on invoices (SPEC §7.8, contract §12.1): a rate in percent (0 changes nothing), its name,
+/// Tax on invoices (contract §7.8, contract §12.1): a rate in percent (0 changes nothing), its name,
 /// whether prices include it, and the other base f = n/d (BILLING_TAX_OTHER_BASE, DPP nilai lain:
 /// 11/12 under PMK 131/2024; 1/1 leaves the base the price). The arithmetic is in SQL (the invoice
 /// composer, db/functions/invoice_composer.sql) so every invoice, whoever creates it, is computed

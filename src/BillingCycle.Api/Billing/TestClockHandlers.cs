@@ -10,7 +10,7 @@ public sealed record ClockAnswer(DateTimeOffset Now);
 
 /// <summary>
 /// POST /api/billing/test-clock {"now": ISO-8601} — moves the frozen clock of BILLING_TEST_CLOCK
-/// forward (SPEC §5, §6.9), so a whole dunning month can be rehearsed in seconds. 404 unless the
+/// forward (contract §5, §6.9), so a whole dunning month can be rehearsed in seconds. 404 unless the
 /// service was started with a test clock.
 /// </summary>
 public static class TestClockHandlers

@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Console;
 public static class ConsoleApi
 {
     /// <summary>
-    /// The operator console (SPEC §9): server-rendered Razor components, its own Clerk scheme (bearer
+    /// The operator console (contract §9): server-rendered Razor components, its own Clerk scheme (bearer
     /// or <c>__session</c> cookie, admins only), ASP.NET Core antiforgery, and the stores its pages
     /// read. Customer actions go through <see cref="ISubscriptionActions"/> and the outbox through
     /// <see cref="IDeliveryConsole"/>: the feature that owns the code path registers its

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Console;
 
 /// <summary>
-/// Who may use the console (SPEC §9.1): a Clerk session token of an admin (SPEC §10.1,
+/// Who may use the console (contract §9.1): a Clerk session token of an admin (contract §10.1,
 /// <see cref="AdminRule"/>), from <c>Authorization: Bearer</c> or Clerk's <c>__session</c> cookie.
 /// Its own JwtBearer scheme with the API's verification (<see cref="ClerkBearer"/>): the API itself
 /// never reads the cookie, so a cross-site request cannot spend it there. Refusals are HTML pages.

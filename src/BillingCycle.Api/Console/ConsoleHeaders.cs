@@ -23,7 +23,7 @@ public static class ConsoleHeaders
     }
 }
 
-/// <summary>Applies <see cref="ConsoleHeaders"/> and, on every POST, ASP.NET Core's antiforgery check (SPEC §9.1).</summary>
+/// <summary>Applies <see cref="ConsoleHeaders"/> and, on every POST, ASP.NET Core's antiforgery check (contract §9.1).</summary>
 public sealed class ConsoleRequestFilter(Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery) : IEndpointFilter
 {
     /// <summary>ASP.NET Core's default limit on one form value (FormOptions.ValueLengthLimit).</summary>

@@ -1,6 +1,6 @@
 namespace BillingCycle.Api.Console;
 
-/// <summary>The console's paths (SPEC §9.3: operators bookmark them).</summary>
+/// <summary>The console's paths (contract §9.3: operators bookmark them).</summary>
 public static class ConsoleRoutes
 {
     public const string Root = "/admin";

@@ -6,7 +6,7 @@ namespace BillingCycle.Api.Console;
 
 /// <summary>
 /// What every console page needs beside its data: who is signed in, the current path (for the
-/// navigation), a notice after an action, and the antiforgery token its forms post back (SPEC
+/// navigation), a notice after an action, and the antiforgery token its forms post back (contract
 /// §9.1: every POST carries one; ASP.NET Core's antiforgery issues and checks it).
 /// </summary>
 public sealed record ConsoleView(string? OperatorId, string Path, string? Notice, string TokenField, string Token)

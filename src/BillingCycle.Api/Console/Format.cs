@@ -6,7 +6,7 @@ namespace BillingCycle.Api.Console;
 /// <summary>How the console writes money, times and JSON evidence.</summary>
 public static class Format
 {
-    /// <summary>Whole rupiah as the seed's messages write them: IDR 149,000 (SPEC §4.1).</summary>
+    /// <summary>Whole rupiah as the seed's messages write them: IDR 149,000 (contract §4.1).</summary>
     public static string Idr(long amount) => "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture);
 
     public static string Time(DateTimeOffset? at) =>

@@ -10,7 +10,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Credits;
 
-/// <summary>The credit endpoints (SPEC §5). Each is a named static method, testable on its own.</summary>
+/// <summary>The credit endpoints (contract §5). Each is a named static method, testable on its own.</summary>
 public static class CreditHandlers
 {
     public static Task<Results<Ok<CreditResetAnswer>, JsonHttpResult<ApiError>>> ResetInteraction(

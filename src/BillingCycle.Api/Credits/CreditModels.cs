@@ -19,7 +19,7 @@ public sealed record CreditBalanceAnswer(string UserId, long Interaction, long S
 
 public sealed record CreditConsumeAnswer(Guid TransactionId, long NewBalance);
 
-/// <summary>One ledger row; seq is its place in the (user, credit type) ledger (SPEC §10.5).</summary>
+/// <summary>One ledger row; seq is its place in the (user, credit type) ledger (contract §10.5).</summary>
 public sealed record CreditTransactionItem(
     Guid Id, string CreditType, string Kind, long Amount, long BalanceAfter, string? ReferenceId, string? Description,
     DateTimeOffset CreatedAt, long Seq);

@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure.Http;
 
 namespace BillingCycle.Api.Credits;
 
-/// <summary>Validation of the credit request bodies (SPEC §5).</summary>
+/// <summary>Validation of the credit request bodies (contract §5).</summary>
 public static class CreditRequestParser
 {
     public const long MaxAmount = 1_000_000_000;

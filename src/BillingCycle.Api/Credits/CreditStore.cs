@@ -50,7 +50,7 @@ public sealed class CreditStore(NpgsqlDataSource db, BillingClock clock, Balance
 
     /// <summary>
     /// Newest first by (created_at, seq): within one credit type that is the order the balance
-    /// lock gave (SPEC §10.5). The cursor is the (created_at, seq, credit_type) of the last row of
+    /// lock gave (contract §10.5). The cursor is the (created_at, seq, credit_type) of the last row of
     /// the previous page.
     /// </summary>
     public async Task<List<CreditTransactionItem>> LedgerAsync(string userId, CreditType? type, int limit,

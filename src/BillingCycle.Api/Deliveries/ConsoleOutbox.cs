@@ -5,7 +5,7 @@ using Npgsql;
 namespace BillingCycle.Api.Deliveries;
 
 /// <summary>
-/// The operator console's view of the outbox (SPEC §9.2, Deliveries page and the customer
+/// The operator console's view of the outbox (contract §9.2, Deliveries page and the customer
 /// timeline): the outbox owns <c>deliveries</c>, so its reads and the one action an operator may
 /// take on it (put a dead delivery back in line) live here, not in the console.
 /// </summary>

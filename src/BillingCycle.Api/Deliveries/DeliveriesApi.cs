@@ -9,7 +9,7 @@ namespace BillingCycle.Api.Deliveries;
 public static class DeliveriesApi
 {
     /// <summary>
-    /// Reaching the customer (SPEC §8): the outbox worker, email through SMTP, events to the web
+    /// Reaching the customer (contract §8): the outbox worker, email through SMTP, events to the web
     /// app, the reminders the housekeeping job queues, and the events catch-up endpoint. Every
     /// setting is parsed here, once, at start-up; email templates are parsed too.
     /// </summary>

@@ -5,7 +5,7 @@ using BillingCycle.Api.Infrastructure.Observability;
 namespace BillingCycle.Api.Deliveries;
 
 /// <summary>
-/// Delivery instruments (SPEC §8.1), exported at /metrics with the service's own meter:
+/// Delivery instruments (contract §8.1), exported at /metrics with the service's own meter:
 /// billing_deliveries_total{channel, result} (sent, retried, dead, skipped), and the gauges
 /// billing_deliveries_pending, billing_deliveries_dead and billing_deliveries_oldest_pending_age_seconds,
 /// refreshed by the worker on each pass (a scrape never queries the database).

@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Deliveries;
 
-/// <summary>The delivery worker's settings (SPEC §8.1), read from the environment and validated at start-up.</summary>
+/// <summary>The delivery worker's settings (contract §8.1), read from the environment and validated at start-up.</summary>
 public sealed class DeliveryOptions
 {
     /// <summary>BILLING_DELIVERY_INTERVAL: how often each instance looks for due deliveries (real time: a transport concern).</summary>

@@ -17,7 +17,7 @@ public sealed record EventItem(Guid EventId, string Type, string Data, DateTimeO
 /// <summary>One claimed delivery: its try number (1 = the first) and what to send.</summary>
 public sealed record DeliveryItem(Guid Id, DeliveryChannel Channel, int Attempts, DateTimeOffset CreatedAt, EmailItem? Email, EventItem? Event);
 
-/// <summary>Counts for the gauges (SPEC §8.1).</summary>
+/// <summary>Counts for the gauges (contract §8.1).</summary>
 public sealed record DeliveryStats(DeliveryChannel Channel, long Pending, long Dead, DateTimeOffset? OldestPendingCreatedAt);
 
 /// <summary>
@@ -102,7 +102,7 @@ public sealed class DeliveryStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync(CancellationToken.None) == 1;
     }
 
-    /// <summary>Tells the triggers which channels this deployment sends on (SPEC §8.2: SMTP_URL unset, no email queued).</summary>
+    /// <summary>Tells the triggers which channels this deployment sends on (contract §8.2: SMTP_URL unset, no email queued).</summary>
     public async Task WriteChannelsAsync(bool email, bool webhook, DateTimeOffset now, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""

@@ -6,7 +6,7 @@ using Npgsql;
 namespace BillingCycle.Api.Deliveries;
 
 /// <summary>
-/// The delivery worker of every instance (SPEC §8.1): at start-up it tells the database which
+/// The delivery worker of every instance (contract §8.1): at start-up it tells the database which
 /// channels this deployment sends on (and says so once in the log), then every
 /// BILLING_DELIVERY_INTERVAL (real time) it runs a pass of the dispatcher and refreshes the gauges.
 /// A pass that fails (database away) is logged and the next tick tries again; nothing is lost,

@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Deliveries;
 /// <summary>The catch-up answer: events after the cursor, oldest first; pass next_after back as after.</summary>
 public sealed record EventsAnswer(IReadOnlyList<EventView> Events, Guid? NextAfter, bool HasMore);
 
-/// <summary>GET /api/billing/events?after=&amp;limit= (BILLING_EVENTS_SECRET): the events the web app may have missed (SPEC §8.4).</summary>
+/// <summary>GET /api/billing/events?after=&amp;limit= (BILLING_EVENTS_SECRET): the events the web app may have missed (contract §8.4).</summary>
 public static class EventHandlers
 {
     public const int DefaultLimit = 100;

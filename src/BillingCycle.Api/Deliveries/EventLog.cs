@@ -11,7 +11,7 @@ public sealed record EventView(Guid Id, string Type, DateTimeOffset Timestamp, J
 public sealed record EventPage(IReadOnlyList<EventView> Events, bool HasMore);
 
 /// <summary>
-/// Reading events back (SPEC §8.4, GET /api/billing/events). Events are ordered by (txid, seq),
+/// Reading events back (contract §8.4, GET /api/billing/events). Events are ordered by (txid, seq),
 /// the writing transaction and the insert order, and a page holds only events whose transaction
 /// is older than every transaction still running (pg_snapshot_xmin): any event that commits
 /// later therefore sorts after everything already returned, and a client that pages with the

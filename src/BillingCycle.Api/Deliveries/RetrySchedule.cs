@@ -6,7 +6,7 @@ public enum DeliveryChannel
     Webhook,
 }
 
-/// <summary>When a failed delivery is tried again (SPEC §8.2, §8.4), by how many tries it has had.</summary>
+/// <summary>When a failed delivery is tried again (contract §8.2, §8.4), by how many tries it has had.</summary>
 public static class RetrySchedule
 {
     /// <summary>Email: after 1 min, 5 min, 30 min, 2 h, 6 h; then dead.</summary>

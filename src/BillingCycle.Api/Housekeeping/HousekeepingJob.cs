@@ -11,7 +11,7 @@ using Npgsql;
 namespace BillingCycle.Api.Housekeeping;
 
 /// <summary>
-/// The housekeeping job (SPEC §7.9), every 15 minutes by default: the small chores that keep the
+/// The housekeeping job (contract §7.9), every 15 minutes by default: the small chores that keep the
 /// billing world tidy between the daily runs. Each step reports what it did in the run's counts.
 /// </summary>
 public sealed class HousekeepingJob(
@@ -29,11 +29,11 @@ public sealed class HousekeepingJob(
         report.CountReconciliation("checkouts_expired", checkouts);
         report.CountReconciliation("upgrades_expired", upgrades);
 
-        // Unverified callbacks are kept only as excerpts, and only for the retention period (SPEC §10.4).
+        // Unverified callbacks are kept only as excerpts, and only for the retention period (contract §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);
         report.CountReconciliation("webhook_events_pruned", pruned);
 
-        // Reminders (SPEC §8.3): each at most once, enforced by the database; the outbox emails them.
+        // Reminders (contract §8.3): each at most once, enforced by the database; the outbox emails them.
         var queued = await reminders.QueueDueAsync(stopping);
         report.CountReconciliation("upcoming_renewal_reminders", queued.UpcomingRenewals);
         report.CountReconciliation("payment_reminders", queued.PaymentReminders);

@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Housekeeping;
 
-/// <summary>Housekeeping settings (SPEC §7.9, §10.4), read from the environment and validated at start-up.</summary>
+/// <summary>Housekeeping settings (contract §7.9, §10.4), read from the environment and validated at start-up.</summary>
 public sealed class HousekeepingOptions
 {
     /// <summary>BILLING_RETENTION_DAYS: how long unverified and unparsable callbacks are kept.</summary>

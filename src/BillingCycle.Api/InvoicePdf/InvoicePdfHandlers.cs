@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace BillingCycle.Api.InvoicePdf;
 
 /// <summary>
-/// The PDF invoice (SPEC §7.7): GET /pay/{token}/invoice.pdf for anyone with the pay page's link,
+/// The PDF invoice (contract §7.7): GET /pay/{token}/invoice.pdf for anyone with the pay page's link,
 /// GET /api/invoices/{id}/pdf for its own user. Bahasa Indonesia by default, ?lang=en for English.
 /// </summary>
 public static class InvoicePdfHandlers

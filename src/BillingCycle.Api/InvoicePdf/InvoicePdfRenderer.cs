@@ -7,7 +7,7 @@ using PdfSharp.Pdf;
 namespace BillingCycle.Api.InvoicePdf;
 
 /// <summary>
-/// One invoice as an A4 PDF (SPEC §7.7), in the pay page's words and money format (Bahasa
+/// One invoice as an A4 PDF (contract §7.7), in the pay page's words and money format (Bahasa
 /// Indonesia by default, English on request): the seller with address and NPWP, the buyer's name
 /// and email, the invoice number, issue and paid dates, the period, the line items with the tax
 /// line and the total (<see cref="InvoiceLines"/>, as the pay page shows them), and the status;

@@ -9,9 +9,9 @@ public enum InvoiceLineKind { Item, Tax, TaxBase, OtherTaxBase, Total }
 public sealed record InvoiceLine(InvoiceLineKind Kind, string Label, long Amount);
 
 /// <summary>
-/// The rows an invoice shows, the same on the pay page and in the PDF (SPEC §7.6, §7.7), read from
+/// The rows an invoice shows, the same on the pay page and in the PDF (contract §7.6, §7.7), read from
 /// its line_items: the plan (or the plan change) at its price; then, when the invoice has a tax
-/// line (SPEC §7.8, db/functions/billing_invoices.sql), the tax, and when prices include it the
+/// line (contract §7.8, db/functions/billing_invoices.sql), the tax, and when prices include it the
 /// word "included" and the taxable base (exclusive: the base is the price above); then the total, which is the invoice's amount.
 /// </summary>
 public static class InvoiceLines

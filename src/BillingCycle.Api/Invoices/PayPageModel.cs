@@ -4,7 +4,7 @@ using BillingCycle.Api.Infrastructure.Time;
 
 namespace BillingCycle.Api.Invoices;
 
-/// <summary>An invoice as its public pay page shows it (SPEC §7.6).</summary>
+/// <summary>An invoice as its public pay page shows it (contract §7.6).</summary>
 public sealed record PayPageInvoice(
     Guid Id, string InvoiceNumber, string Kind, string Status, long Amount, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     JsonElement LineItems, DateTimeOffset CreatedAt, DateTimeOffset? PaidAt, string? BuyerName, string? BuyerEmail,
@@ -84,7 +84,7 @@ public sealed record PayPageText(
 
     public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
 
-    /// <summary>Rp149.000 in Indonesian, IDR 149,000 in English (SPEC §8.2).</summary>
+    /// <summary>Rp149.000 in Indonesian, IDR 149,000 in English (contract §8.2).</summary>
     public string Money(long amount) => Lang == "en"
         ? "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture)
         : "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');

@@ -52,7 +52,7 @@ public sealed class PayPageStore(NpgsqlDataSource db)
         return await ReadOneAsync(cmd, ct);
     }
 
-    /// <summary>One of the user's invoices; null for anyone else's (SPEC §7.3: 404, never 403).</summary>
+    /// <summary>One of the user's invoices; null for anyone else's (contract §7.3: 404, never 403).</summary>
     public async Task<PayPageInvoice?> ByIdAsync(Guid id, string userId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand($"{Select} WHERE i.id = $1 AND i.user_id = $2");

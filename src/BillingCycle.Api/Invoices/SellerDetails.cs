@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure;
 namespace BillingCycle.Api.Invoices;
 
 /// <summary>
-/// Who sells (SPEC §7.7): BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, BILLING_SELLER_NPWP, as the
+/// Who sells (contract §7.7): BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, BILLING_SELLER_NPWP, as the
 /// pay page and the PDF invoice print them. Parsed once at start-up (AddInvoices); a bad value
 /// stops start-up with one line naming the setting.
 /// </summary>

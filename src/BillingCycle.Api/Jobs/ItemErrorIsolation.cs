@@ -4,7 +4,7 @@ using Npgsql;
 namespace BillingCycle.Api.Jobs;
 
 /// <summary>
-/// Error isolation for one item of a job (SPEC §6.3): one bad subscription never stops the batch.
+/// Error isolation for one item of a job (contract §6.3): one bad subscription never stops the batch.
 /// Its exception becomes an "error" result, a billing log and a log line, and the job moves on.
 /// </summary>
 public sealed partial class ItemErrorIsolation(BillingLog log, ILogger<ItemErrorIsolation> logger)

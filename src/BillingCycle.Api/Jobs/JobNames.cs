@@ -14,7 +14,7 @@ public enum JobTrigger
     CatchUp,
 }
 
-/// <summary>The names job_runs stores (SPEC §3) and the advisory lock key of each job.</summary>
+/// <summary>The names job_runs stores (contract §3) and the advisory lock key of each job.</summary>
 public static class JobNames
 {
     public static string Name(this BillingJob job) => job switch

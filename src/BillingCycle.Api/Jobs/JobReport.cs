@@ -19,7 +19,7 @@ public sealed record JobResultRow(
     Guid? SubscriptionId, Guid? InvoiceId, string Status, long? Amount,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
 
-/// <summary>The renew/retry answer (SPEC §5).</summary>
+/// <summary>The renew/retry answer (contract §5).</summary>
 public sealed record JobAnswer(
     int Processed, IReadOnlyDictionary<string, int> Summary, IReadOnlyList<JobResultRow> Results,
     bool ResultsTruncated, string Message, Guid RunId, string Status,

@@ -4,7 +4,7 @@ namespace BillingCycle.Api.PayPage;
 
 public static class PayPageApi
 {
-    /// <summary>The public pay page of every invoice (SPEC §7.6). Its PDF is InvoicePdf's (AddInvoicePdf).</summary>
+    /// <summary>The public pay page of every invoice (contract §7.6). Its PDF is InvoicePdf's (AddInvoicePdf).</summary>
     public static IHostApplicationBuilder AddPayPage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents();
@@ -14,7 +14,7 @@ public static class PayPageApi
 
     public static IEndpointRouteBuilder MapPayPage(this IEndpointRouteBuilder app)
     {
-        // Anyone with the link: the token (256 random bits) is the credential; per-address limits (SPEC §10.4).
+        // Anyone with the link: the token (256 random bits) is the credential; per-address limits (contract §10.4).
         var pay = app.MapGroup("/pay").WithTags("Pay page").AllowAnonymous().RequireRateLimiting(RateLimits.PayPages)
             .AddEndpointFilter<PayPageHeaders>().ExcludeFromDescription();
         pay.MapGet("/{token}", PayPageHandlers.Show);

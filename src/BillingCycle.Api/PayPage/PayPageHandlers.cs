@@ -9,7 +9,7 @@ namespace BillingCycle.Api.PayPage;
 /// <summary>What the pay page handlers need, bundled.</summary>
 public sealed record PayPageServices(PayPageStore Store, PayNow PayNow, SellerDetails Seller, CustomerTime Zone, CancellationToken Cancellation);
 
-/// <summary>GET and POST /pay/{token} (SPEC §7.6): the page, and "Bayar sekarang" → 303 to a live iPaymu link.</summary>
+/// <summary>GET and POST /pay/{token} (contract §7.6): the page, and "Bayar sekarang" → 303 to a live iPaymu link.</summary>
 public static class PayPageHandlers
 {
     public static async Task<RazorComponentResult<PayPageView>> Show(string token, [FromQuery] string? lang, [AsParameters] PayPageServices s)

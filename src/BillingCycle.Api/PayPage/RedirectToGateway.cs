@@ -1,7 +1,7 @@
 namespace BillingCycle.Api.PayPage;
 
 /// <summary>
-/// 303 See Other to the iPaymu payment page (SPEC §7.6): the browser follows with a GET, and a
+/// 303 See Other to the iPaymu payment page (contract §7.6): the browser follows with a GET, and a
 /// reload of the page it lands on never posts "pay" again. Only http(s) URLs iPaymu gave us.
 /// </summary>
 public sealed class RedirectToGateway(string url) : IResult

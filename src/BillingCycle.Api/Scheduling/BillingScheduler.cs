@@ -106,7 +106,7 @@ public sealed partial class BillingScheduler(
     /// HTTP run, or a loop that woke late and tried an occurrence that already ran (its clock
     /// leapt: a resumed VM, a test clock) — and this occurrence is still owed. So it is tried
     /// again once the lock is free, until it has its run or its next occurrence comes. The pause
-    /// between tries is real time: lock contention is not a billing decision (SPEC §6.9).
+    /// between tries is real time: lock contention is not a billing decision (contract §6.9).
     /// </summary>
     private async Task<JobAnswer?> TryAgainWhileHeldAsync(BillingJob job, JobTrigger trigger, DateTimeOffset occurrence, CancellationToken stoppingToken)
     {

@@ -8,7 +8,7 @@ namespace BillingCycle.Api.Settlement;
 
 /// <summary>
 /// The one place an attempt's fate is applied: what iPaymu's check-transaction says (the only
-/// outcome ever acted upon, SPEC §6.6), an unpaid link expired, a creation iPaymu refused, or a
+/// outcome ever acted upon, contract §6.6), an unpaid link expired, a creation iPaymu refused, or a
 /// free invoice. The callback, reconciliation, the late-payment sweep and payment creation all
 /// come here, so paid is applied, counted and alerted the same way whoever learned it.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class AttemptSettler(AttemptStore store, ManualSettlementStore man
     {
         if (status.IsPaid)
         {
-            // paid_at is when the billing clock learned it (SPEC §6.9); iPaymu's SuccessDate stays in gateway_response.
+            // paid_at is when the billing clock learned it (contract §6.9); iPaymu's SuccessDate stays in gateway_response.
             var paid = await store.MarkPaidAsync(attempt.Id, status.TransactionId, status.Amount, status.Fee, null, Raw(status), callback);
             var result = new SettlementResult(SettlementKind.Paid, Paid: paid.Outcome);
             CountPaid(paid);
@@ -61,7 +61,7 @@ public sealed class AttemptSettler(AttemptStore store, ManualSettlementStore man
         return SettlementResult.StillPending;
     }
 
-    /// <summary>True when the attempt's link expired more than the grace period ago (SPEC §4.9).</summary>
+    /// <summary>True when the attempt's link expired more than the grace period ago (contract §4.9).</summary>
     public bool IsPastGrace(PaymentAttempt attempt) =>
         attempt.ExpiresAt is { } e && e + options.ExpiryGrace < clock.UtcNow;
 

@@ -87,7 +87,7 @@ public sealed class AttemptStore(NpgsqlDataSource db, BillingClock clock, Settle
         return closed;
     }
 
-    /// <summary>A payment iPaymu confirmed: applied at most once per invoice (SPEC §4.5, §4.10).</summary>
+    /// <summary>A payment iPaymu confirmed: applied at most once per invoice (contract §4.5, §4.10).</summary>
     /// <param name="witness">Who asked (a callback), recording the outcome in the same transaction as the change.</param>
     public async Task<PaidChange> MarkPaidAsync(Guid paymentId, string? transactionId, long? amount, long? fee,
         DateTimeOffset? paidAt, string? rawJson, ISettlementWitness? witness = null)
@@ -117,7 +117,7 @@ public sealed class AttemptStore(NpgsqlDataSource db, BillingClock clock, Settle
         return change;
     }
 
-    /// <summary>Fails (or expires) an attempt and moves dunning one step (SPEC §4.6).</summary>
+    /// <summary>Fails (or expires) an attempt and moves dunning one step (contract §4.6).</summary>
     /// <param name="witness">Who asked (a callback), recording the outcome in the same transaction as the change.</param>
     public async Task<FailOutcome> FailAsync(Guid paymentId, bool expired, string reason, string? rawJson, ISettlementWitness? witness = null)
     {

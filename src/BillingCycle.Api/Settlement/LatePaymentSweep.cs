@@ -43,7 +43,7 @@ public sealed partial class LatePaymentSweep(
                 var status = await ipaymu.CheckTransactionAsync(byReference[reference].TransactionId!, CancellationToken.None);
                 if (attempt is null || !status.IsPaid || status.ReferenceId != reference)
                 {
-                    continue; // iPaymu's own answer must name this attempt (SPEC §10.3)
+                    continue; // iPaymu's own answer must name this attempt (contract §10.3)
                 }
                 var result = await settler.ApplyAsync(status, attempt);
                 LogLatePayment(logger, reference, result.Label);

@@ -6,7 +6,7 @@ using BillingCycle.IPaymu;
 namespace BillingCycle.Api.Settlement;
 
 /// <summary>
-/// Settles open attempts at the start of every job (SPEC §4.9), because callbacks get lost —
+/// Settles open attempts at the start of every job (contract §4.9), because callbacks get lost —
 /// even the only one. An attempt with a transaction id is checked with iPaymu; one without is
 /// looked up in iPaymu's history by our reference or session id, then checked; an attempt past
 /// its expiry plus grace that iPaymu does not report paid is expired — but only when the history

@@ -3,13 +3,13 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Settlement;
 
-/// <summary>Settlement settings (SPEC §2), read from the environment and validated at start-up.</summary>
+/// <summary>Settlement settings (contract §2), read from the environment and validated at start-up.</summary>
 public sealed class SettlementOptions
 {
     /// <summary>BILLING_DUNNING_DAYS: days before retries 1..5 (a failed attempt schedules the next).</summary>
     public IReadOnlyList<int> DunningDays { get; init; } = [1, 2, 4, 7, 14];
 
-    /// <summary>How long past expires_at an unpaid attempt is kept open before it is expired (SPEC §4.9).</summary>
+    /// <summary>How long past expires_at an unpaid attempt is kept open before it is expired (contract §4.9).</summary>
     public TimeSpan ExpiryGrace { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>Open attempts settled per reconciliation page.</summary>

@@ -29,7 +29,7 @@ public sealed record Confirmation(ConfirmationKind Kind, SettlementResult? Settl
 /// <summary>
 /// A callback said "transaction T changed": ask iPaymu's check-transaction about T, find the
 /// attempt by what iPaymu's answer names — our reference, or the session id of a redirect payment
-/// (SPEC §10.3; never by what the callback claims, since the VA that signs it is no secret) — and
+/// (contract §10.3; never by what the callback claims, since the VA that signs it is no secret) — and
 /// apply iPaymu's word to it.
 /// </summary>
 public sealed class TransactionConfirmation(
@@ -44,7 +44,7 @@ public sealed class TransactionConfirmation(
         IPaymu.Models.TransactionStatus status;
         try
         {
-            // Its own client, breaker and bound: a callback storm cannot defer the jobs (SPEC §10.4).
+            // Its own client, breaker and bound: a callback storm cannot defer the jobs (contract §10.4).
             var (ran, answer) = await slots.TryRunAsync(() => ipaymu.CheckTransactionAsync(transactionId, CancellationToken.None));
             if (!ran)
             {

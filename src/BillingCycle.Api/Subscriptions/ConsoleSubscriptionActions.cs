@@ -6,7 +6,7 @@ using Npgsql;
 namespace BillingCycle.Api.Subscriptions;
 
 /// <summary>
-/// The operator console's customer actions (SPEC §9.2), through the API's own code: cancel at
+/// The operator console's customer actions (contract §9.2), through the API's own code: cancel at
 /// period end is <see cref="LifecycleStore.CancelAsync"/> as <c>POST /api/subscriptions/current/cancel</c>
 /// uses it, a fresh pay link is the one pay-now rule (<see cref="PayNow"/>) plus the customer's
 /// "payment due" notice (a pay-now link is normally handed to the customer who asked; here the

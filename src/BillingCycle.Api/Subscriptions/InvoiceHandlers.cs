@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace BillingCycle.Api.Subscriptions;
 
-/// <summary>GET /api/invoices, GET /api/invoices/{id}, POST /api/invoices/{id}/pay (SPEC §7.3, §7.6).</summary>
+/// <summary>GET /api/invoices, GET /api/invoices/{id}, POST /api/invoices/{id}/pay (contract §7.3, §7.6).</summary>
 public static class InvoiceHandlers
 {
     public static async Task<Results<Ok<InvoicesAnswer>, JsonHttpResult<ApiError>>> List(

@@ -89,7 +89,7 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
         return new PlanChange(outcome, Uuid(r, 1), Uuid(r, 2));
     }
 
-    /// <summary>The pay-now rule (SPEC §7.6): a live link with at least 30 minutes left, or a new attempt.</summary>
+    /// <summary>The pay-now rule (contract §7.6): a live link with at least 30 minutes left, or a new attempt.</summary>
     public async Task<PayNowDecision> PayNowAsync(Guid invoiceId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
@@ -123,7 +123,7 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
     }
 
     /// <summary>
-    /// Housekeeping (SPEC §7.2, §7.5): checkouts and upgrades whose every attempt has closed, the
+    /// Housekeeping (contract §7.2, §7.5): checkouts and upgrades whose every attempt has closed, the
     /// last more than the grace period past its expiry, are withdrawn. Returns how many of each.
     /// </summary>
     public async Task<(int Checkouts, int Upgrades)> WithdrawUnpaidAsync(TimeSpan grace, CancellationToken ct)

@@ -7,7 +7,7 @@ public enum PayLinkResult { Ready, NotOpen, TooMany, GatewayUnavailable, Refused
 public sealed record PayLink(PayLinkResult Result, string? Url = null, DateTimeOffset? ExpiresAt = null, int? AttemptNumber = null, string? Error = null);
 
 /// <summary>
-/// The one pay-now rule (SPEC §7.6), for the API, the pay page and the operator console: the live
+/// The one pay-now rule (contract §7.6), for the API, the pay page and the operator console: the live
 /// link when it has 30 minutes left, else a new attempt and a new iPaymu link — created by the same
 /// PaymentLinks as renewals, confirmed later by the same settlement.
 /// </summary>

@@ -12,7 +12,7 @@ public sealed record SubscriptionServices(
     HttpRequest Request, ClaimsPrincipal User, LifecycleStore Lifecycle, SubscriptionReader Reader, PaymentLinks Links,
     CancellationToken Cancellation);
 
-/// <summary>Checkout, the current subscription, cancel, resume and change plan (SPEC §7.2–§7.5).</summary>
+/// <summary>Checkout, the current subscription, cancel, resume and change plan (contract §7.2–§7.5).</summary>
 public static class SubscriptionHandlers
 {
     public static async Task<Ok<PlansAnswer>> Plans(SubscriptionReader reader, CancellationToken ct) =>

@@ -8,12 +8,12 @@ public sealed record PlansAnswer(IReadOnlyList<PlanItem> Plans);
 
 public sealed record PlanRef(Guid Id, string Name, long Price);
 
-/// <summary>A subscription as the web app sees it (SPEC §7.3).</summary>
+/// <summary>A subscription as the web app sees it (contract §7.3).</summary>
 public sealed record SubscriptionView(
     Guid Id, string Status, PlanRef Plan, DateTimeOffset? CurrentPeriodStart, DateTimeOffset? CurrentPeriodEnd,
     bool CancelAtPeriodEnd, DateTimeOffset? CanceledAt, string? CancelReason, PlanRef? ScheduledPlan);
 
-/// <summary>An invoice as the web app sees it (SPEC §7.3); invoice_url is its public pay page.</summary>
+/// <summary>An invoice as the web app sees it (contract §7.3); invoice_url is its public pay page.</summary>
 public sealed record InvoiceView(
     Guid Id, string InvoiceNumber, string Kind, string Status, long Amount, string Currency,
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, JsonElement LineItems, DateTimeOffset CreatedAt,

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-/// <summary>What the web app reads (SPEC §7.1, §7.3): plans, the current subscription, invoices.</summary>
+/// <summary>What the web app reads (contract §7.1, §7.3): plans, the current subscription, invoices.</summary>
 public sealed class SubscriptionReader(NpgsqlDataSource db)
 {
     // The API's shapes are built by SQL (db/functions/api_objects.sql), the one definition the
@@ -70,7 +70,7 @@ public sealed class SubscriptionReader(NpgsqlDataSource db)
         return await r.ReadAsync(ct) ? ReadInvoice(r) : null;
     }
 
-    /// <summary>One of the user's invoices (null for anyone else's: SPEC §7.3 answers 404, never 403).</summary>
+    /// <summary>One of the user's invoices (null for anyone else's: contract §7.3 answers 404, never 403).</summary>
     public async Task<InvoiceView?> InvoiceAsync(Guid id, string userId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand($"SELECT {InvoiceColumns} FROM invoices i WHERE i.id = $1 AND i.user_id = $2");

@@ -4,7 +4,7 @@ namespace BillingCycle.Api.Subscriptions;
 
 public static class SubscriptionsApi
 {
-    /// <summary>Subscriptions the web app starts, changes and lets customers pay (SPEC §7).</summary>
+    /// <summary>Subscriptions the web app starts, changes and lets customers pay (contract §7).</summary>
     public static IHostApplicationBuilder AddSubscriptions(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SubscriptionReader>();

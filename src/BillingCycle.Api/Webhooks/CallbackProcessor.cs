@@ -11,7 +11,7 @@ using Npgsql;
 namespace BillingCycle.Api.Webhooks;
 
 /// <summary>
-/// One iPaymu callback (SPEC §5, §6.6): stored first; then its signature; then iPaymu's own
+/// One iPaymu callback (contract §5, §6.6): stored first; then its signature; then iPaymu's own
 /// check-transaction answer decides, through settlement. Returns how it went, as a type.
 /// </summary>
 public sealed partial class CallbackProcessor(
@@ -34,7 +34,7 @@ public sealed partial class CallbackProcessor(
         Guid eventId;
         try
         {
-            // Only a verified callback is kept whole: anyone can post unsigned ones (SPEC §10.4).
+            // Only a verified callback is kept whole: anyone can post unsigned ones (contract §10.4).
             var payload = trust == Trust.Verified ? callback!.ToJson() : StoredExcerpt.Of(body, text);
             eventId = await events.InsertAsync(callback?.TrxId, callback?.ReferenceId, callback?.StatusCode, contentType, payload, ct);
         }

@@ -2,7 +2,7 @@ using BillingCycle.Api.Settlement;
 
 namespace BillingCycle.Api.Webhooks;
 
-/// <summary>What iPaymu is told (SPEC §5).</summary>
+/// <summary>What iPaymu is told (contract §5).</summary>
 public enum CallbackAnswer
 {
     /// <summary>200: applied, duplicate or deliberately ignored — iPaymu stops resending.</summary>

@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Webhooks;
 
 /// <summary>
 /// What is kept of a callback nobody vouched for (unsigned, badly signed or unparsable): its first
-/// KiB and the SHA-256 of the whole body (SPEC §10.4). Enough to recognise a genuine callback
+/// KiB and the SHA-256 of the whole body (contract §10.4). Enough to recognise a genuine callback
 /// that was refused, too little for a flood of them to fill the database.
 /// </summary>
 public static class StoredExcerpt

@@ -34,7 +34,7 @@ public sealed record TransactionStatus(
         : TransactionState.Unknown;
 
     /// <summary>
-    /// Paid = status 1, 6 or 7 (SPEC §10.3). PaidStatus alone never counts: a refunded (3) or
+    /// Paid = status 1, 6 or 7 (contract §10.3). PaidStatus alone never counts: a refunded (3) or
     /// cancelled (2) transaction can still say "paid" there.
     /// </summary>
     public bool IsPaid => State is TransactionState.Success or TransactionState.SuccessUnsettled or TransactionState.Escrow;

@@ -5,7 +5,7 @@ using BillingCycle.TestSupport;
 namespace BillingCycle.IntegrationTests.Console;
 
 /// <summary>
-/// The run command's sign-in page and token (SPEC §9.5): scripts/token.sh signs a local admin's token with
+/// The run command's sign-in page and token (contract §9.5): scripts/token.sh signs a local admin's token with
 /// the local development key (scripts/local-identity.sh); the service, given its public half as
 /// CLERK_JWT_KEY the way run.sh passes it, lets it into the console. And the cookie's Secure flag
 /// outside Development.

@@ -17,7 +17,7 @@ public sealed class NovemberFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The Overview's figures for November (SPEC §9.2) against SQL written here, over the month the
+/// The Overview's figures for November (contract §9.2) against SQL written here, over the month the
 /// engine played, and against what the twelve customers were scripted to do.
 /// </summary>
 public sealed class OverviewFiguresTests(NovemberFixture f) : IClassFixture<NovemberFixture>

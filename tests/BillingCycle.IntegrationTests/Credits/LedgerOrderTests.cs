@@ -5,7 +5,7 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.IntegrationTests.Credits;
 
-/// <summary>SPEC §10.5: the ledger listed newest first chains balance_after, also under concurrent changes.</summary>
+/// <summary>contract §10.5: the ledger listed newest first chains balance_after, also under concurrent changes.</summary>
 public sealed class LedgerOrderTests(DatabaseFixture fx) : IClassFixture<DatabaseFixture>, IAsyncLifetime
 {
     private static readonly ClerkTokens Tokens = new();

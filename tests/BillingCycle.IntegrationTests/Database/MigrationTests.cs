@@ -45,7 +45,7 @@ public sealed class MigrationTests
             Assert.True(await db.ScalarAsync<bool>(
                 "SELECT relrowsecurity FROM pg_class WHERE relname = $1 AND relkind = 'r'", t), $"{t}: RLS");
         }
-        // And every other table, the migrator's own schema_migrations included (SPEC §10.2).
+        // And every other table, the migrator's own schema_migrations included (contract §10.2).
         var without = await db.ListAsync<string>("""
             SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity
@@ -57,7 +57,7 @@ public sealed class MigrationTests
     [Fact]
     public async Task On_plain_postgresql_no_function_is_executable_by_public()
     {
-        // SPEC §10.2 holds without Supabase's roles too; the policies are simply not created.
+        // contract §10.2 holds without Supabase's roles too; the policies are simply not created.
         await using var db = await PostgresServer.CreateDatabaseAsync();
         Assert.Empty(await db.ListAsync<string>("""
             SELECT f.oid::regprocedure::text FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace

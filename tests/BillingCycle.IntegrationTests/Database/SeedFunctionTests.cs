@@ -120,7 +120,7 @@ public sealed class SeedFunctionTests(DatabaseFixture fx) : IClassFixture<Databa
         var plan = await Seed.PlanAsync(Db);
         var end = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
         var due = await Seed.SubscriptionAsync(Db, user, plan, end.AddMonths(-1), end.AddMonths(-1), end);
-        // Another user: one live subscription per user (SPEC §7.2).
+        // Another user: one live subscription per user (contract §7.2).
         var notYet = await Seed.SubscriptionAsync(Db, await Seed.UserAsync(Db), plan, end, end, end.AddMonths(1));
 
         var dueIds = await ListAsync("SELECT subscription_id FROM get_subscriptions_due_for_renewal('2026-03-01')");

@@ -7,7 +7,7 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.IntegrationTests.Deliveries;
 
-/// <summary>Events to the web app (SPEC §8.4) received by a real HTTP receiver that checks signatures itself.</summary>
+/// <summary>Events to the web app (contract §8.4) received by a real HTTP receiver that checks signatures itself.</summary>
 public sealed class AppWebhookTests
 {
     private static async Task<HttpStatusCode> ActAsync(BillingHarness h, Guid sub, string action, int attempt = 1)

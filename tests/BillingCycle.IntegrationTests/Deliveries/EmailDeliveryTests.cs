@@ -5,7 +5,7 @@ using Serilog.Core;
 
 namespace BillingCycle.IntegrationTests.Deliveries;
 
-/// <summary>Email through a real SMTP server in the test process (SPEC §8.1, §8.2).</summary>
+/// <summary>Email through a real SMTP server in the test process (contract §8.1, §8.2).</summary>
 public sealed class EmailDeliveryTests
 {
     private static string ArtifactPath(string name)

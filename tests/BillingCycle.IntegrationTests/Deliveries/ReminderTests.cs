@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace BillingCycle.IntegrationTests.Deliveries;
 
-/// <summary>The reminders of SPEC §8.3, queued by the housekeeping job on the test clock.</summary>
+/// <summary>The reminders of contract §8.3, queued by the housekeeping job on the test clock.</summary>
 public sealed class ReminderTests
 {
     [Fact]

@@ -1,7 +1,7 @@
 namespace BillingCycle.IntegrationTests.Documentation;
 
 /// <summary>
-/// What each endpoint under /api takes and answers, as the SPEC (§5, §7) and README say: who may
+/// What each endpoint under /api takes and answers, as the contract (§5, §7) and README say: who may
 /// call it, its request body's media types, its success status, and every error status it can
 /// give (each a JSON {error, code}). The OpenAPI coverage test holds the document to this table,
 /// and the table to the endpoints the app maps: a new endpoint fails the test until it is here.

@@ -69,7 +69,7 @@ public sealed class LocalIdentityTests(DatabaseFixture fx) : IClassFixture<Datab
         Assert.True(payload.GetProperty("nbf").GetInt64() <= iat);
         Assert.InRange(iat, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
         Assert.Equal("admin", payload.GetProperty("metadata").GetProperty("role").GetString());
-        Assert.False(payload.TryGetProperty("o", out _), "no organization role: it never makes an admin (SPEC §10.1)");
+        Assert.False(payload.TryGetProperty("o", out _), "no organization role: it never makes an admin (contract §10.1)");
 
         var plain = LocalIdentityScripts.Part(await identity.TokenAsync("user_demo_budi"), 1);
         Assert.False(plain.TryGetProperty("metadata", out _));

@@ -7,7 +7,7 @@ using UglyToad.PdfPig;
 
 namespace BillingCycle.IntegrationTests.PayPage;
 
-/// <summary>SPEC §7.7: the PDF invoice on the pay page's path and the API's, read back with a PDF text reader.</summary>
+/// <summary>contract §7.7: the PDF invoice on the pay page's path and the API's, read back with a PDF text reader.</summary>
 public sealed class InvoicePdfTests : IAsyncLifetime
 {
     private LifecycleWorld _w = null!;
@@ -90,7 +90,7 @@ public sealed class InvoicePdfTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Idempotency-Key is for POSTs (SPEC §7). A client that sends it on every request (some HTTP
+    /// Idempotency-Key is for POSTs (contract §7). A client that sends it on every request (some HTTP
     /// libraries do) must still get its PDF each time: a GET is not claimed, so its file answer —
     /// which has no JSON to store — can never leave the key "in progress".
     /// </summary>

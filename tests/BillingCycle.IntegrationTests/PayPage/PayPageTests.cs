@@ -4,7 +4,7 @@ using BillingCycle.IntegrationTests.Subscriptions;
 
 namespace BillingCycle.IntegrationTests.PayPage;
 
-/// <summary>SPEC §7.6, checked without a browser: the HTML parsed, the form posted, the 303 followed by hand.</summary>
+/// <summary>contract §7.6, checked without a browser: the HTML parsed, the form posted, the 303 followed by hand.</summary>
 public sealed class PayPageTests : IAsyncLifetime
 {
     /// <summary>The rendered pages, for a person to open (git-ignored .local/test-results/pages/).</summary>

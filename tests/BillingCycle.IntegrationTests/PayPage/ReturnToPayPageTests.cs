@@ -5,9 +5,9 @@ using BillingCycle.IntegrationTests.Subscriptions;
 namespace BillingCycle.IntegrationTests.PayPage;
 
 /// <summary>
-/// iPaymu sends the customer back to returnUrl, the web app (SPEC §2), naming the invoice by its id
+/// iPaymu sends the customer back to returnUrl, the web app (contract §2), naming the invoice by its id
 /// and never by its pay page's token (contract §10.4); the app looks the invoice up and shows its
-/// invoice_url, the pay page (SPEC §7.6), which then says "Lunas".
+/// invoice_url, the pay page (contract §7.6), which then says "Lunas".
 /// </summary>
 public sealed class ReturnToPayPageTests
 {
@@ -22,7 +22,7 @@ public sealed class ReturnToPayPageTests
         var payment = w.H.StandIn.ByReference(reference)!;
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = w.H.StandIn.BaseUrl };
 
-        // What our client asked iPaymu for: the web app (SPEC §2) with the invoice's id, not its token.
+        // What our client asked iPaymu for: the web app (contract §2) with the invoice's id, not its token.
         var invoiceId = await w.H.Db.ScalarAsync<Guid>("SELECT id FROM invoices WHERE user_id = 'u_return'");
         var payPage = $"https://billing.test/pay/{token}";
         var app = $"https://app.billing.test/billing?payment=success&invoice_id={invoiceId}";

@@ -40,7 +40,7 @@ public sealed class ObservabilityTests
         {
             ["IPAYMU_BASE_URL"] = standIn.BaseUrl.ToString().TrimEnd('/'),
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            // Production requires both (SPEC §10.6).
+            // Production requires both (contract §10.6).
             ["CLERK_ISSUER"] = ClerkTokens.DefaultIssuer,
             ["CLERK_AUTHORIZED_PARTIES"] = ClerkTokens.DefaultParty,
         }, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(BillingHarness.Start))

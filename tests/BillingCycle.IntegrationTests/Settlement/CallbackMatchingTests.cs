@@ -5,7 +5,7 @@ using BillingCycle.IPaymu.StandIn;
 namespace BillingCycle.IntegrationTests.Settlement;
 
 /// <summary>
-/// SPEC §10.3: a callback is applied only to the attempt iPaymu's own check-transaction answer
+/// contract §10.3: a callback is applied only to the attempt iPaymu's own check-transaction answer
 /// names. The VA that keys the callback signature is an identifier, not a secret, so a signed
 /// callback may point a real, paid transaction of someone else at one of our invoices.
 /// </summary>

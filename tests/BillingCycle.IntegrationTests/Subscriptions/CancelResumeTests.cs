@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
-/// <summary>SPEC §7.4: cancel at period end or now, resume, and the codes around them.</summary>
+/// <summary>contract §7.4: cancel at period end or now, resume, and the codes around them.</summary>
 public sealed class CancelResumeTests : IAsyncLifetime
 {
     private LifecycleWorld _w = null!;

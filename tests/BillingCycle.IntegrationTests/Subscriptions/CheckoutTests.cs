@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
-/// <summary>SPEC §7.1–§7.3: plans, checkout, its first payment, reading it back.</summary>
+/// <summary>contract §7.1–§7.3: plans, checkout, its first payment, reading it back.</summary>
 public sealed class CheckoutTests : IAsyncLifetime
 {
     private LifecycleWorld _w = null!;

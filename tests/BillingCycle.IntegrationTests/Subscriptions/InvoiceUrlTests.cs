@@ -2,7 +2,7 @@ using BillingCycle.IntegrationTests.Infrastructure;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
-/// <summary>SPEC §7.6: every billing notification about an invoice carries its pay page beside the iPaymu link.</summary>
+/// <summary>contract §7.6: every billing notification about an invoice carries its pay page beside the iPaymu link.</summary>
 public sealed class InvoiceUrlTests
 {
     [Fact]

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
-/// <summary>SPEC §7.6: pay now returns the live link, or a new attempt; once a minute; never for another user.</summary>
+/// <summary>contract §7.6: pay now returns the live link, or a new attempt; once a minute; never for another user.</summary>
 public sealed class PayNowTests : IAsyncLifetime
 {
     private LifecycleWorld _w = null!;

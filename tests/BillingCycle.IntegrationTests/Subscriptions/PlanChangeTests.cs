@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
-/// <summary>SPEC §7.5: upgrades are paid before they take effect; downgrades wait for the renewal.</summary>
+/// <summary>contract §7.5: upgrades are paid before they take effect; downgrades wait for the renewal.</summary>
 public sealed class PlanChangeTests : IAsyncLifetime
 {
     private LifecycleWorld _w = null!;

@@ -4,7 +4,7 @@ using BillingCycle.TestSupport;
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
 /// <summary>
-/// The arithmetic of SPEC §7.5 (proration) and §7.8 (tax). It lives in two pure SQL functions so
+/// The arithmetic of contract §7.5 (proration) and §7.8 (tax). It lives in two pure SQL functions so
 /// every invoice, whoever makes it, is computed alike; these cases run them on the real server.
 /// </summary>
 public sealed class ProrationAndTaxTests(DatabaseFixture fx) : IClassFixture<DatabaseFixture>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BillingCycle.IntegrationTests.Webhooks;
 
-/// <summary>SPEC §10.4: callbacks' check-transaction calls have a breaker of their own.</summary>
+/// <summary>contract §10.4: callbacks' check-transaction calls have a breaker of their own.</summary>
 public sealed class CallbackBreakerTests
 {
     [Fact]

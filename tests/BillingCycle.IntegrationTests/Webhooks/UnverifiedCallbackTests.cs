@@ -4,7 +4,7 @@ using BillingCycle.IntegrationTests.Infrastructure;
 
 namespace BillingCycle.IntegrationTests.Webhooks;
 
-/// <summary>SPEC §10.4: what anyone can post without a valid signature is bounded.</summary>
+/// <summary>contract §10.4: what anyone can post without a valid signature is bounded.</summary>
 public sealed class UnverifiedCallbackTests
 {
     [Fact]

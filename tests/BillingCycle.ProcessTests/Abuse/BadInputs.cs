@@ -15,7 +15,7 @@ public sealed record BadBody(string Label, byte[] Bytes, string? ContentType = "
 /// </summary>
 public static class BadInputs
 {
-    /// <summary>Values that are never a valid amount (SPEC §5: a JSON integer 1..1,000,000,000).</summary>
+    /// <summary>Values that are never a valid amount (contract §5: a JSON integer 1..1,000,000,000).</summary>
     public static readonly string[] BadAmounts =
     [
         "\"10\"", "true", "false", "null", "[]", "[5]", "{}", "\"abc\"", "\"\"", "1.5", "10.0", "-1", "0", "-0",

@@ -4,7 +4,7 @@ using System.Text;
 namespace BillingCycle.ProcessTests.Abuse;
 
 /// <summary>
-/// SPEC §10.4 against the real process and its default limit: a flood of unsigned callbacks from
+/// contract §10.4 against the real process and its default limit: a flood of unsigned callbacks from
 /// one address is mostly refused with 429, costs the database little, and renewals go on.
 /// </summary>
 public sealed class CallbackFloodTests

@@ -13,7 +13,7 @@ public abstract record Behaviour
     public sealed record NeverPay : Behaviour;
     /// <summary>Lets the first link lapse, then pays both the old link and the retry's new one.</summary>
     public sealed record PayTwice : Behaviour;
-    /// <summary>Leaves the link; the next day asks for one (pay now, SPEC §7.6, as the pay page does) and pays that.</summary>
+    /// <summary>Leaves the link; the next day asks for one (pay now, contract §7.6, as the pay page does) and pays that.</summary>
     public sealed record PayNowNextDay : Behaviour;
 
     /// <summary>A renewal has dunning behind it; a checkout or an upgrade only its own link and pay now.</summary>

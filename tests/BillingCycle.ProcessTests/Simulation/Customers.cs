@@ -7,7 +7,7 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// The customers: each open payment link the service told a customer about is acted on once,
 /// per the invoice's behaviour (drawn from the seed the first time the invoice is seen). Paying
 /// marks the payment paid at the stand-in and hands iPaymu's callback to the mailbox. And a
-/// fraudster: the VA that signs callbacks is no secret (SPEC §10.3), so now and then someone posts
+/// fraudster: the VA that signs callbacks is no secret (contract §10.3), so now and then someone posts
 /// a correctly signed "paid" callback for an open link, with a transaction iPaymu never had.
 /// </summary>
 public sealed class Customers(ProcessWorld world, Mailbox mail, Func<SignedCallback, int, Task<int?>> deliver, SimApi api)
@@ -84,7 +84,7 @@ public sealed class Customers(ProcessWorld world, Mailbox mail, Func<SignedCallb
 
     /// <summary>
     /// The customers who left their link and come back the next day (the pay page's "Bayar
-    /// sekarang", SPEC §7.6): an open invoice gets a live link — a new attempt when the old one has
+    /// sekarang", contract §7.6): an open invoice gets a live link — a new attempt when the old one has
     /// under 30 minutes left — which they pay; one no longer open is refused (409); with iPaymu down
     /// a new link cannot be made (503) and they try again the day after. Answers are checked
     /// against the invoice's state, read before the calls.

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace BillingCycle.ProcessTests.Simulation;
 
 /// <summary>
-/// Issue 19: one rule was a count per paid invoice over an unindexed ledger, and a 500-subscription
+/// One rule was a count per paid invoice over an unindexed ledger, and a 500-subscription
 /// year spent most of its 24 minutes in it. Here every rule is timed on a generated history of
 /// 100,000 invoices (BILLING_INVARIANT_SUBSCRIPTIONS × 12 months; 8,334 by default): over the
 /// whole history, and over one day's changes as the simulation checks them. The bounds are loose

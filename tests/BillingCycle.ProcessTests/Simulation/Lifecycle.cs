@@ -8,7 +8,7 @@ namespace BillingCycle.ProcessTests.Simulation;
 public sealed record SimPlan(Guid Id, string Name, long Price, long Interaction, long Scraper);
 
 /// <summary>
-/// The customers' side of the web app (SPEC §7), through the real API with their own Clerk tokens.
+/// The customers' side of the web app (contract §7), through the real API with their own Clerk tokens.
 /// New customers check out — whether they pay is their invoice's behaviour, and an unpaid checkout
 /// is withdrawn by housekeeping — and now and then one checks out twice at once, of which exactly
 /// one may win. Active customers upgrade mid-period (the prorated invoice paid, or left unpaid:
@@ -87,8 +87,8 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         }
         if (newcomers.Count > 0)
         {
-            // The web app writes its users (SPEC §1); the service reads their contact details for iPaymu.
-            // One in two without an address: their emails are skipped (SPEC §8.2), their links still made.
+            // The web app writes its users (contract §1); the service reads their contact details for iPaymu.
+            // One in two without an address: their emails are skipped (contract §8.2), their links still made.
             await world.Db.ExecAsync("""
                 INSERT INTO users (id, email, full_name, phone)
                 SELECT u, CASE WHEN right(u, 1) IN ('0', '2', '4', '6', '8') THEN u || '@example.com' END, 'Komang Test', '08123456789' FROM unnest($1::text[]) u
@@ -134,7 +134,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
             }
             case "checkout race":
             {
-                // The same customer, two tabs: both checkouts at once, one wins (SPEC §7.2, database-enforced).
+                // The same customer, two tabs: both checkouts at once, one wins (contract §7.2, database-enforced).
                 var both = await Task.WhenAll(
                     api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id }, a.Pick),
                     api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan.Id }, a.Pick + 1));
@@ -153,7 +153,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 var planNow = res.Body.GetProperty("subscription").GetProperty("plan").GetProperty("id").GetGuid();
                 if (res.Body.GetProperty("invoice") is { ValueKind: JsonValueKind.Object } invoice)
                 {
-                    // Invoiced: the plan changes only when this is paid (SPEC §7.5).
+                    // Invoiced: the plan changes only when this is paid (contract §7.5).
                     Check(a, res, invoice.GetProperty("kind").GetString() == "plan_change" && planNow == a.From!.Id
                                   && invoice.GetProperty("amount").GetInt64() is >= 5_000 and var amount && amount <= a.Plan.Price - a.From.Price,
                         "a plan_change invoice of at least the minimum charge and at most the full difference, the plan unchanged");
@@ -186,7 +186,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
             }
             case "cancel now" or "checkout abandoned (cancel)":
             {
-                // An incomplete checkout has no period to wait for: canceled now either way (SPEC §7.4).
+                // An incomplete checkout has no period to wait for: canceled now either way (contract §7.4).
                 var res = await api.PostAsync(a.User, "/api/subscriptions/current/cancel", new { at_period_end = a.What != "cancel now" }, a.Pick);
                 Expect(a, res, 200);
                 Check(a, res, res.Body.GetProperty("subscription").GetProperty("status").GetString() == "canceled", "canceled");

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace BillingCycle.ProcessTests.Simulation;
 
 /// <summary>
-/// Where a simulated year's real time goes (issue 19: measure the simulation's own overhead before
+/// Where a simulated year's real time goes (measure the simulation's own overhead before
 /// cutting it): each phase's total wall time and how often it ran, printed with the run's figures.
 /// </summary>
 public sealed class Phases

@@ -40,7 +40,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var plans = await SeedAsync(world.Db, rng, subscriptions);
         var tokens = new ClerkTokens();
-        // Email on (SPEC §8): every notification goes through the outbox to this server, whose
+        // Email on (contract §8): every notification goes through the outbox to this server, whose
         // worker passes run every 200 ms of real time (a transport concern) in both instances.
         await using var smtp = await SmtpTestServer.StartAsync(keepMessages: false);
         var instances = new Instances(world, output, phases, new Dictionary<string, string>
@@ -170,7 +170,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
         output.WriteLine($"lifecycle calls ({api.Calls} to the API): {lifecycle.Counts}");
-        // Not decided by the seed: at least once (SPEC §8.1) lets a send repeat, and here a lease
+        // Not decided by the seed: at least once (contract §8.1) lets a send repeat, and here a lease
         // (4 minutes on the billing clock) ends whenever the simulated clock leaps an hour or a
         // day past a worker still sending its batch, so the other instance sends it again.
         var repeats = $"emails received more than once (at least once; timing, not the seed): {duplicatesReceived} of {smtp.Accepted}";
@@ -191,7 +191,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             "SELECT reference_id || ' ' || status FROM payments WHERE session_id = ANY($1) AND status <> 'paid'", (object)takenByGateway);
         Assert.True(unrecorded.Count == 0, $"payments iPaymu took but we did not record (seed {seed}): {string.Join(", ", unrecorded.Take(10))}\n{reproduce}");
         Assert.True(paid > 0 && total >= subscriptions, "the year billed and collected");
-        // At least once, never zero times (SPEC §8.1): every email recorded as sent reached the server; nothing died or waits.
+        // At least once, never zero times (contract §8.1): every email recorded as sent reached the server; nothing died or waits.
         var sent = await world.Db.ListAsync<Guid>("SELECT id FROM deliveries WHERE status = 'sent'");
         var unreceived = sent.Where(id => !smtp.MessageIds.ContainsKey($"delivery-{id:N}@billing.test")).ToList();
         Assert.True(unreceived.Count == 0 && sent.Count > 0, $"{unreceived.Count} of {sent.Count} emails recorded as sent never reached the server: {string.Join(", ", unreceived.Take(5))}");
@@ -300,9 +300,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
     /// <summary>
     /// Three plans (the Business plan's scraper credits above Pro's, Starter's below, so upgrades
     /// add a difference and downgrades change what a renewal grants), and subscriptions written as
-    /// the web app writes them (SPEC §1) on a plan drawn from the seed, anchored on every kind of
+    /// the web app writes them (contract §1) on a plan drawn from the seed, anchored on every kind of
     /// day (28th-31st included), periods ending in January. One customer in four has an email
-    /// address (the others' emails are skipped, SPEC §8.2: every notification still has its row).
+    /// address (the others' emails are skipped, contract §8.2: every notification still has its row).
     /// </summary>
     private static async Task<SimPlan[]> SeedAsync(TestDatabase db, Random rng, int count)
     {

@@ -2,7 +2,7 @@ using BillingCycle.IPaymu.Models;
 
 namespace BillingCycle.UnitTests.IPaymu;
 
-/// <summary>SPEC §10.3: paid is Status 1, 6 or 7 — never PaidStatus alone.</summary>
+/// <summary>contract §10.3: paid is Status 1, 6 or 7 — never PaidStatus alone.</summary>
 public sealed class TransactionStatusTests
 {
     [Theory]

@@ -2,7 +2,7 @@ using BillingCycle.Api.Invoices;
 
 namespace BillingCycle.UnitTests.InvoicePdf;
 
-/// <summary>The rows the pay page and the PDF both show (SPEC §7.6–§7.8).</summary>
+/// <summary>The rows the pay page and the PDF both show (contract §7.6–§7.8).</summary>
 public sealed class InvoiceLinesTests
 {
     private static string Rows(PayPageInvoice invoice, PayPageText text) =>

@@ -5,7 +5,7 @@ using UglyToad.PdfPig;
 
 namespace BillingCycle.UnitTests.InvoicePdf;
 
-/// <summary>The PDF as a text reader sees it (SPEC §7.7: text extractable), read back with PdfPig.</summary>
+/// <summary>The PDF as a text reader sees it (contract §7.7: text extractable), read back with PdfPig.</summary>
 public sealed class InvoicePdfRendererTests
 {
     private static readonly SellerDetails Seller = new("PT Contoh Jaya", "Jl. Jend. Sudirman Kav. 52-53\nJakarta Selatan 12190", "01.234.567.8-901.000");

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace BillingCycle.UnitTests.InvoicePdf;
 
-/// <summary>BILLING_SELLER_NAME, _ADDRESS, _NPWP (SPEC §7.7): parsed once at start-up, a bad one named in one line.</summary>
+/// <summary>BILLING_SELLER_NAME, _ADDRESS, _NPWP (contract §7.7): parsed once at start-up, a bad one named in one line.</summary>
 public sealed class SellerDetailsTests
 {
     private static SellerDetails Parse(string? name = null, string? address = null, string? npwp = null) =>

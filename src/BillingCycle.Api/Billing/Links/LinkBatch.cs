@@ -16,7 +16,7 @@ public interface ILinkRecorder
 /// write ran is the next write — one call of billing_attach_sessions (links, notifications, logs)
 /// and one of billing_defer_payments — so a page of 500 costs a few dozen commits, not 500. Each
 /// caller's task completes when its batch committed. A batch that fails as a whole is written again
-/// one attempt at a time, so one bad attempt fails alone (SPEC §6.3).
+/// one attempt at a time, so one bad attempt fails alone (contract §6.3).
 /// </summary>
 public sealed class LinkBatch : ILinkRecorder
 {

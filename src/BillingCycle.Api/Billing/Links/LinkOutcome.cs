@@ -11,7 +11,7 @@ public enum LinkStatus
     /// <summary>Nothing to collect (a free invoice): paid at once.</summary>
     Paid,
 
-    /// <summary>iPaymu could not be asked; the attempt waits for the next run (SPEC §4.7).</summary>
+    /// <summary>iPaymu could not be asked; the attempt waits for the next run (contract §4.7).</summary>
     Deferred,
 
     /// <summary>iPaymu refused it; the attempt failed and dunning moved.</summary>
@@ -25,7 +25,7 @@ public enum LinkStatus
 
 public sealed record LinkOutcome(LinkStatus Status, string? Url = null, DateTimeOffset? ExpiresAt = null, string? Error = null)
 {
-    /// <summary>The job answer's row for this attempt (SPEC §5 result statuses).</summary>
+    /// <summary>The job answer's row for this attempt (contract §5 result statuses).</summary>
     public JobResultRow ToRow(PaymentWork w) => new(w.SubscriptionId, w.InvoiceId, Status switch
     {
         LinkStatus.Created => "pending_payment",

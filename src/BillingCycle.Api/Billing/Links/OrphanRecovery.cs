@@ -5,7 +5,7 @@ namespace BillingCycle.Api.Billing.Links;
 /// <summary>
 /// Attempts left without a payment link — a crash between the invoice and the gateway call (or
 /// before a page's answers were recorded), or an outage that deferred them — whose run has ended
-/// are claimed by this run and created again, with the same reference (SPEC §4.9), a page at a time.
+/// are claimed by this run and created again, with the same reference (contract §4.9), a page at a time.
 /// </summary>
 public sealed class OrphanRecovery(PaymentLinkStore store, LinkPages pages)
 {

@@ -44,7 +44,7 @@ public sealed partial class PaymentLinks(
             Qty = [1],
             Price = [work.Amount],
             Description = [$"{work.InvoiceNumber} {work.PeriodStart.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} to {work.PeriodEnd.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"],
-            // Back to the web app (SPEC §2), naming the invoice by its id (never its pay page's token).
+            // Back to the web app (contract §2), naming the invoice by its id (never its pay page's token).
             ReturnUrl = options.ReturnUrl(work.InvoiceId)!.ToString(),
             CancelUrl = new Uri(options.AppUrl, "/billing?payment=cancelled").ToString(),
             NotifyUrl = options.NotifyUrl.ToString(),

@@ -7,12 +7,12 @@ using BillingCycle.Api.Settlement;
 namespace BillingCycle.Api.Billing.Renewal;
 
 /// <summary>
-/// The daily renewal (SPEC §4.3–4.4): settle open attempts, give orphaned attempts their payment,
+/// The daily renewal (contract §4.3–4.4): settle open attempts, give orphaned attempts their payment,
 /// then renew every subscription due up to today a page at a time: one transaction writes a page's
 /// invoices and attempts (billing_renew_page), its iPaymu calls run concurrently within the gateway
 /// slots, and their answers are recorded in batches. The next page is claimed while this one's
 /// calls run, so the database and the gateway work side by side. A crash anywhere in a page leaves
-/// attempts without a link, which the next run's orphan recovery makes (SPEC §6.2).
+/// attempts without a link, which the next run's orphan recovery makes (contract §6.2).
 /// </summary>
 public sealed class RenewalJob(
     RenewalStore store, LinkPages links, Reconciler reconciler, OrphanRecovery orphans, ItemErrorIsolation isolation,
@@ -70,7 +70,7 @@ public sealed class RenewalJob(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The page failed as a whole: renew it one subscription at a time, each isolated, so
-            // one bad subscription never stops the others (SPEC §6.3).
+            // one bad subscription never stops the others (contract §6.3).
             return await RenewOneByOneAsync(due, report);
         }
         var work = new List<PaymentWork>(rows.Count);

@@ -7,7 +7,7 @@ using BillingCycle.Api.Settlement;
 namespace BillingCycle.Api.Billing.Retry;
 
 /// <summary>
-/// The daily retry run (SPEC §4.8): settle open attempts, then give every pending retry due up to
+/// The daily retry run (contract §4.8): settle open attempts, then give every pending retry due up to
 /// today a new payment attempt for its invoice and a new iPaymu payment — in the renewal's page
 /// shape: one transaction starts a page of retries (billing_start_retries), their iPaymu calls run
 /// concurrently within the gateway slots, their answers are recorded in batches.
@@ -55,7 +55,7 @@ public sealed class RetryJob(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The page failed as a whole: each retry alone, isolated (SPEC §6.3).
+            // The page failed as a whole: each retry alone, isolated (contract §6.3).
             foreach (var due in page)
             {
                 if (await isolation.RunAsync("retry", due.SubscriptionId, due.InvoiceId, due.Amount, async () =>

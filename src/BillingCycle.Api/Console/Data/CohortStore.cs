@@ -3,7 +3,7 @@ using Npgsql;
 namespace BillingCycle.Api.Console.Data;
 
 /// <summary>
-/// A month's renewals as a funnel (SPEC §9.2): the cohort is every renewal invoice whose period
+/// A month's renewals as a funnel (contract §9.2): the cohort is every renewal invoice whose period
 /// starts in the month (UTC), followed to where each one is now.
 /// </summary>
 /// <param name="Due">Invoiced, plus active subscriptions whose period ends in the month and that are not invoiced yet.</param>

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Console.Data;
 
-/// <summary>One invoice as accounting receives it (SPEC §9.2, Export).</summary>
+/// <summary>One invoice as accounting receives it (contract §9.2, Export).</summary>
 public sealed record ExportRow(
     string Number, DateTimeOffset Date, string? Customer, string? Email, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     long Amount, long Tax, string Status, DateTimeOffset? PaidAt, string? TransactionId,
@@ -13,7 +13,7 @@ public sealed record ExportRow(
 public sealed class ExportStore(NpgsqlDataSource db)
 {
     /// <summary>
-    /// Tax is the sum of the invoice's tax lines (SPEC §7.8: a line <c>{type: "tax", amount}</c>); an
+    /// Tax is the sum of the invoice's tax lines (contract §7.8: a line <c>{type: "tax", amount}</c>); an
     /// invoice whose line_items is a single object (every renewal so far) carries none, 0. The
     /// transaction id is the one of the attempt that paid it (never an oddity's).
     /// </summary>

@@ -11,7 +11,7 @@ public sealed record CallbackEvidence(Guid Id, DateTimeOffset ReceivedAt, string
 public sealed record AttemptEvidence(Guid Id, string ReferenceId, int AttemptNumber, string Status, long Amount,
     string? TransactionId, string? Oddity, string? GatewayResponse, string? InvoiceNumber, string? InvoiceStatus);
 
-/// <summary>One oddity (SPEC §4.10): the billing_logs row that raised it, its evidence and its resolution if any.</summary>
+/// <summary>One oddity (contract §4.10): the billing_logs row that raised it, its evidence and its resolution if any.</summary>
 public sealed record OddityRow(
     Guid Id, DateTimeOffset At, string EventType, string? Kind, string? UserId, string? Message, string Details,
     string? TransactionId, AttemptEvidence? Attempt, string? ResolvedBy, string? ResolutionNote, DateTimeOffset? ResolvedAt)

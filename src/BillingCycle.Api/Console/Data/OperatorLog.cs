@@ -4,7 +4,7 @@ using BillingCycle.Api.Infrastructure.Audit;
 namespace BillingCycle.Api.Console.Data;
 
 /// <summary>
-/// The operator_action row every console action leaves in billing_logs (SPEC §9.1): who
+/// The operator_action row every console action leaves in billing_logs (contract §9.1): who
 /// (<c>details.operator_id</c>), what (<c>details.action</c> and its target), why
 /// (<c>details.reason</c>), and how it went. <c>user_id</c> is the customer acted on, so the row is
 /// on that customer's timeline; actions on no customer (a job run) leave it empty.

@@ -14,7 +14,7 @@ public sealed record TimelineEntry(DateTimeOffset At, string Kind, string Title,
 }
 
 /// <summary>
-/// A customer's history as one timeline (SPEC §9.2): subscription changes, invoices, payment
+/// A customer's history as one timeline (contract §9.2): subscription changes, invoices, payment
 /// attempts, dunning retries, iPaymu callbacks, the credit ledger, notifications and the billing
 /// log, newest first. Each branch is a read of a per-user index, capped, so a customer with years
 /// of history still answers at once. (Callbacks are found by two index joins and a UNION: one

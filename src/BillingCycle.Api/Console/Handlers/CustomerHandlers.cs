@@ -45,7 +45,7 @@ public static class CustomerHandlers
         });
     }
 
-    /// <summary>Through <see cref="ISubscriptionActions"/>: the API's own cancel path (SPEC §7.4).</summary>
+    /// <summary>Through <see cref="ISubscriptionActions"/>: the API's own cancel path (contract §7.4).</summary>
     public static async Task<Results<SeeOther, RazorComponentResult<MessagePage>>> CancelAtPeriodEnd(
         [AsParameters] ConsoleRequest request, [AsParameters] CustomerServices s, string userId, [FromForm] string? reason, CancellationToken ct)
     {
@@ -59,7 +59,7 @@ public static class CustomerHandlers
         return ActionPages.After(outcome, request.View(), ConsoleRoutes.Customer(userId), "cancel_scheduled", "Not canceled");
     }
 
-    /// <summary>Through <see cref="ISubscriptionActions"/>: the pay-now rule (SPEC §7.6).</summary>
+    /// <summary>Through <see cref="ISubscriptionActions"/>: the pay-now rule (contract §7.6).</summary>
     public static async Task<Results<SeeOther, RazorComponentResult<MessagePage>>> SendPayLink(
         [AsParameters] ConsoleRequest request, [AsParameters] CustomerServices s, string userId,
         [FromForm(Name = "invoice_id")] string? invoiceId, [FromForm] string? reason, CancellationToken ct)

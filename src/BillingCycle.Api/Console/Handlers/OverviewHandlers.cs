@@ -21,7 +21,7 @@ public readonly record struct OverviewServices(
     CohortStore Cohorts, OverviewStore Overview, OddityStore Oddities, IDeliveryConsole Deliveries,
     BillingScheduler Scheduler, BillingClock Clock);
 
-/// <summary>GET /admin: jobs, this month's renewals, revenue, and what needs a person (SPEC §9.2).</summary>
+/// <summary>GET /admin: jobs, this month's renewals, revenue, and what needs a person (contract §9.2).</summary>
 public static class OverviewHandlers
 {
     public static async Task<RazorComponentResult<OverviewPage>> Show(

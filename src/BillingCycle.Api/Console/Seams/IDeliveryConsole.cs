@@ -1,6 +1,6 @@
 namespace BillingCycle.Api.Console.Seams;
 
-/// <summary>One row of the outbox (SPEC §8.1, table <c>deliveries</c>) as the console shows it.</summary>
+/// <summary>One row of the outbox (contract §8.1, table <c>deliveries</c>) as the console shows it.</summary>
 public sealed record DeliveryRow(
     Guid Id, string Channel, string Status, int Attempts, string? UserId, string? What,
     string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, DateTimeOffset? SentAt)
@@ -10,7 +10,7 @@ public sealed record DeliveryRow(
 }
 
 /// <summary>
-/// The console's view of the delivery outbox (issue 16, folder <c>Deliveries/</c>). The outbox owns
+/// The console's view of the delivery outbox (folder <c>Deliveries/</c>). The outbox owns
 /// its table (Deliveries/ConsoleOutbox); the console only reads through this and asks it to retry.
 /// </summary>
 public interface IDeliveryConsole

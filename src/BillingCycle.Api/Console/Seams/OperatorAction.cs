@@ -1,6 +1,6 @@
 namespace BillingCycle.Api.Console.Seams;
 
-/// <summary>Who asks for an action from the console, and why (both go to billing_logs, SPEC §9.1).</summary>
+/// <summary>Who asks for an action from the console, and why (both go to billing_logs, contract §9.1).</summary>
 public sealed record OperatorAction(string OperatorId, string Reason);
 
 /// <summary>How an action asked through a seam turned out; the console turns it into a page and a log row.</summary>

@@ -3,14 +3,14 @@ using BillingCycle.Api.Infrastructure;
 namespace BillingCycle.Api.Deliveries.AppWebhooks;
 
 /// <summary>
-/// Events to the web app (SPEC §8.4): APP_WEBHOOK_URL and APP_WEBHOOK_SECRET (whsec_ and the
+/// Events to the web app (contract §8.4): APP_WEBHOOK_URL and APP_WEBHOOK_SECRET (whsec_ and the
 /// base64 key, the Standard Webhooks format), parsed once at start-up. Both unset: no webhook is queued.
 /// </summary>
 public sealed class AppWebhookOptions
 {
     public const string SecretPrefix = "whsec_";
 
-    /// <summary>The receiver's time limit for one try (SPEC §8.4): no answer in 10 s is a failure.</summary>
+    /// <summary>The receiver's time limit for one try (contract §8.4): no answer in 10 s is a failure.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public Uri? Url { get; init; }

@@ -7,7 +7,7 @@ using StandardWebhooks;
 namespace BillingCycle.Api.Deliveries.AppWebhooks;
 
 /// <summary>
-/// Posts an event to the web app (SPEC §8.4): body {type, timestamp, data}, signed with the
+/// Posts an event to the web app (contract §8.4): body {type, timestamp, data}, signed with the
 /// Standard Webhooks library (webhook-id = the event id on every try, webhook-timestamp = now in
 /// real time, webhook-signature = v1,base64(HMAC-SHA256(id.timestamp.body))). The timestamp is
 /// the moment of sending, not the billing clock: receivers reject signatures older than a few

@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Deliveries.Email;
 /// <summary>
 /// The values a template may show, and nothing else: named fields taken from the notification,
 /// its invoice and plan, formatted for the locale. Free-form notification data never reaches a
-/// template as such, so a template cannot print a field nobody chose to show (SPEC §8.2: never a secret).
+/// template as such, so a template cannot print a field nobody chose to show (contract §8.2: never a secret).
 /// </summary>
 public sealed record EmailModel(
     string CustomerName, string? PlanName, string? Amount, string? InvoiceNumber,
@@ -71,7 +71,7 @@ public sealed record EmailModel(
     }
 
     /// <summary>
-    /// The link the customer follows: the pay page (data.invoice_url, SPEC §7.6) when the
+    /// The link the customer follows: the pay page (data.invoice_url, contract §7.6) when the
     /// notification has it, else the iPaymu link (data.payment_url). Only http(s): a link is put
     /// in an href, where encoding alone would not stop a javascript: URL.
     /// </summary>

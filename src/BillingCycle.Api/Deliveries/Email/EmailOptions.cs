@@ -4,7 +4,7 @@ using MimeKit;
 
 namespace BillingCycle.Api.Deliveries.Email;
 
-/// <summary>Where and how email goes (SPEC §8.2): SMTP_URL, EMAIL_FROM, BILLING_LOCALE, parsed once at start-up.</summary>
+/// <summary>Where and how email goes (contract §8.2): SMTP_URL, EMAIL_FROM, BILLING_LOCALE, parsed once at start-up.</summary>
 public sealed class EmailOptions
 {
     /// <summary>Null when SMTP_URL is unset: no email is queued.</summary>

@@ -9,7 +9,7 @@ using BillingCycle.Api.Infrastructure.Time;
 namespace BillingCycle.Api.Deliveries.Email;
 
 /// <summary>
-/// Sends a notification's email through SMTP with MailKit (SPEC §8.2). The Message-ID is made
+/// Sends a notification's email through SMTP with MailKit (contract §8.2). The Message-ID is made
 /// from the delivery id, so every try of one delivery carries the same one and a receiver (or a
 /// person) can tell a resend from a second email. 5xx is a permanent refusal; 4xx, a dropped
 /// connection or a time-out is temporary.

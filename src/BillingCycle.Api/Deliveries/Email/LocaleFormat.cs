@@ -4,10 +4,10 @@ using BillingCycle.Api.Infrastructure.Time;
 namespace BillingCycle.Api.Deliveries.Email;
 
 /// <summary>
-/// Amounts and dates as each locale writes them (SPEC §8.2): Rp149.000 and 1 Desember 2026 in
+/// Amounts and dates as each locale writes them (contract §8.2): Rp149.000 and 1 Desember 2026 in
 /// Bahasa Indonesia, IDR 149,000 and 1 December 2026 in English. Written out here rather than
 /// taken from CultureInfo: the service runs with invariant globalization, and these are the
-/// forms the SPEC names.
+/// forms the contract names.
 /// </summary>
 public static class LocaleFormat
 {

@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Deliveries.Reminders;
 
-/// <summary>BILLING_REMINDER_DAYS and BILLING_UNPAID_REMINDER_HOURS (SPEC §8.3), validated at start-up.</summary>
+/// <summary>BILLING_REMINDER_DAYS and BILLING_UNPAID_REMINDER_HOURS (contract §8.3), validated at start-up.</summary>
 public sealed class ReminderOptions
 {
     /// <summary>Days before current_period_end that billing_upcoming_renewal goes out.</summary>

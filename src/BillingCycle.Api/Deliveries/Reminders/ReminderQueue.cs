@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Deliveries.Reminders;
 public sealed record ReminderCounts(int UpcomingRenewals, int PaymentReminders);
 
 /// <summary>
-/// Queues the reminders of SPEC §8.3 (a step of the housekeeping job). The SQL functions in
+/// Queues the reminders of contract §8.3 (a step of the housekeeping job). The SQL functions in
 /// db/functions/reminders.sql pick what is due and record each reminder under a unique index,
 /// so two runs (or instances) never queue one twice; pages of <see cref="PageSize"/> keep each
 /// transaction short on a big day.

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Whose data a request acts on (SPEC §7): the caller's own; an admin (SPEC §10.1) may name
+/// Whose data a request acts on (contract §7): the caller's own; an admin (contract §10.1) may name
 /// another user with user_id. Anyone else naming another user is refused.
 /// </summary>
 public static class Actor

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace BillingCycle.Api.Infrastructure.Auth;
 
 /// <summary>
-/// Who is an admin (SPEC §10.1), in one place so the credits API and the operator console agree:
+/// Who is an admin (contract §10.1), in one place so the credits API and the operator console agree:
 /// <list type="bullet">
 /// <item><c>metadata.role</c> equals CLERK_ADMIN_ROLE (custom session claim filled from the user's
 /// public metadata, which only the backend can write); or</item>

@@ -47,7 +47,7 @@ public static class ClerkAuthentication
         return builder;
     }
 
-    /// <summary>Checks a verified token's claims (Clerk's session rules) and marks admins (SPEC §10.1).</summary>
+    /// <summary>Checks a verified token's claims (Clerk's session rules) and marks admins (contract §10.1).</summary>
     internal static Task OnTokenValidated(TokenValidatedContext ctx, ClerkOptions clerk, AdminRule admins) => CheckSession(ctx, clerk, admins);
 
     private static Task CheckSession(TokenValidatedContext ctx, ClerkOptions clerk, AdminRule admins)

@@ -1,6 +1,6 @@
 namespace BillingCycle.Api.Infrastructure.Auth;
 
-/// <summary>Clerk session-token verification settings (SPEC §2, §10.1, §10.6), parsed and checked here only.</summary>
+/// <summary>Clerk session-token verification settings (contract §2, §10.1, §10.6), parsed and checked here only.</summary>
 public sealed class ClerkOptions
 {
     /// <summary>CLERK_JWT_KEY: the instance's PEM public key, for verification without network.</summary>
@@ -25,7 +25,7 @@ public sealed class ClerkOptions
     public bool RequireHttps { get; set; }
 
     /// <param name="production">ASPNETCORE_ENVIRONMENT=Production: issuer and authorized parties
-    /// are required and the JWKS URL must be https (SPEC §10.6).</param>
+    /// are required and the JWKS URL must be https (contract §10.6).</param>
     public static ClerkOptions FromConfiguration(IConfiguration c, bool production)
     {
         var o = new ClerkOptions

@@ -33,7 +33,7 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, DatabaseTarget
                     file       text PRIMARY KEY,
                     checksum   text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now());
-                -- Like every table (SPEC §3, §10.2): no role but the owner may read or rewrite the
+                -- Like every table (contract §3, §10.2): no role but the owner may read or rewrite the
                 -- record. Only when still off, so a migrating role that does not own them can start.
                 DO $$ BEGIN
                     IF NOT (SELECT relrowsecurity FROM pg_class WHERE oid = 'schema_migrations'::regclass) THEN
@@ -66,7 +66,7 @@ public sealed partial class Migrator(NpgsqlDataSource dataSource, DatabaseTarget
                 {
                     continue;
                 }
-                if (RewrittenMigrations.PreviousChecksums.TryGetValue(m.Name, out var previous) && previous == recorded)
+                if (RewrittenMigrations.PreviousChecksums.TryGetValue(m.Name, out var previous) && previous.Contains(recorded, StringComparer.Ordinal))
                 {
                     await ExecAsync(conn, "UPDATE schema_migrations SET checksum = $2 WHERE name = $1", ct, m.Name, m.Checksum);
                     LogRewrittenAccepted(logger, m.Name);

@@ -1,7 +1,7 @@
 namespace BillingCycle.Api.Infrastructure.Gateway;
 
 /// <summary>
-/// The bound on check-transaction calls that callbacks trigger (SPEC §10.4), apart from the jobs'
+/// The bound on check-transaction calls that callbacks trigger (contract §10.4), apart from the jobs'
 /// <see cref="GatewaySlots"/>: a storm of signed callbacks waits here, briefly, and is then told to
 /// resend, instead of filling iPaymu's rate limit and the jobs' breaker.
 /// </summary>

@@ -6,7 +6,7 @@ public sealed class GatewayOptions
     /// <summary>BILLING_GATEWAY_CONCURRENCY: iPaymu calls in flight at once during a job (1..256).</summary>
     public int Concurrency { get; init; } = 8;
 
-    /// <summary>Check-transaction calls made for callbacks at once, apart from the jobs' (SPEC §10.4).</summary>
+    /// <summary>Check-transaction calls made for callbacks at once, apart from the jobs' (contract §10.4).</summary>
     public int CallbackCheckConcurrency { get; init; } = 16;
 
     /// <summary>How long a callback waits for one of those slots before it is answered 503 (resend).</summary>

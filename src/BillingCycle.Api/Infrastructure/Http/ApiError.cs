@@ -1,6 +1,6 @@
 namespace BillingCycle.Api.Infrastructure.Http;
 
-/// <summary>Every error answer: a human message and a stable code (SPEC §5).</summary>
+/// <summary>Every error answer: a human message and a stable code (contract §5).</summary>
 public sealed record ApiError(string Error, string Code);
 
 /// <summary>The stable codes clients rely on.</summary>

@@ -98,7 +98,7 @@ public static class OpenApiDocs
         });
 
     /// <summary>
-    /// The optional Idempotency-Key header of a signed-in POST (SPEC §5, §7): a repeat is answered
+    /// The optional Idempotency-Key header of a signed-in POST (contract §5, §7): a repeat is answered
     /// as the first request was; the same key with another request is 409 IDEMPOTENCY_KEY_REUSED.
     /// </summary>
     public static TBuilder DocumentsIdempotencyKey<TBuilder>(this TBuilder b) where TBuilder : IEndpointConventionBuilder =>

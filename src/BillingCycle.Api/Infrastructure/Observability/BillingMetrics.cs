@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace BillingCycle.Api.Infrastructure.Observability;
 
-/// <summary>The service's own instruments (SPEC §6.8); exported at /metrics. Names are documented in docs/operations.md.</summary>
+/// <summary>The service's own instruments (contract §6.8); exported at /metrics. Names are documented in docs/operations.md.</summary>
 public static class BillingMetrics
 {
     public const string MeterName = "BillingCycle";

@@ -5,7 +5,7 @@ namespace BillingCycle.Api.Infrastructure.Observability;
 
 public static class MetricsExtensions
 {
-    /// <summary>OpenTelemetry metrics, exported in Prometheus text at /metrics (SPEC §6.8).</summary>
+    /// <summary>OpenTelemetry metrics, exported in Prometheus text at /metrics (contract §6.8).</summary>
     public static IHostApplicationBuilder AddBillingMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenTelemetry().WithMetrics(m => m

@@ -1,7 +1,7 @@
 namespace BillingCycle.Api.Infrastructure.Time;
 
 /// <summary>
-/// The one clock of every billing decision (SPEC §6.9): due dates, periods, retry dates, expiry,
+/// The one clock of every billing decision (contract §6.9): due dates, periods, retry dates, expiry,
 /// scheduler occurrences and timestamps written. It is kept apart from the DI-wide TimeProvider
 /// on purpose: transport concerns (HTTP time-outs, circuit breaker, token lifetimes) must keep
 /// real time even while the test clock is frozen.

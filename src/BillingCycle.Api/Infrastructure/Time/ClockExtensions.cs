@@ -5,7 +5,7 @@ namespace BillingCycle.Api.Infrastructure.Time;
 public static class ClockExtensions
 {
     /// <summary>
-    /// One TimeProvider for every billing decision (SPEC §6.9): the system clock, or a frozen
+    /// One TimeProvider for every billing decision (contract §6.9): the system clock, or a frozen
     /// movable clock when BILLING_TEST_CLOCK is set (refused in Production, and unless iPaymu is
     /// the sandbox or a loopback stand-in: <see cref="TestClockGuard"/>).
     /// </summary>

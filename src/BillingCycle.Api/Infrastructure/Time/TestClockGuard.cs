@@ -3,7 +3,7 @@ using BillingCycle.IPaymu;
 namespace BillingCycle.Api.Infrastructure.Time;
 
 /// <summary>
-/// SPEC §10.6: a movable clock may only run against money that is not real. iPaymu must be the
+/// contract §10.6: a movable clock may only run against money that is not real. iPaymu must be the
 /// sandbox (https://sandbox.ipaymu.com) or a stand-in on this machine (a loopback IPAYMU_BASE_URL);
 /// Staging with production keys would otherwise bill real customers on a clock anyone holding the
 /// cron secret can move.

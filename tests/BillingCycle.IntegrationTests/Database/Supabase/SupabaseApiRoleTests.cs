@@ -4,7 +4,7 @@ using static BillingCycle.IntegrationTests.Database.Supabase.SupabaseDatabase;
 namespace BillingCycle.IntegrationTests.Database.Supabase;
 
 /// <summary>
-/// SPEC §10.2 as the API roles meet it through PostgREST: logged in as authenticator, the claims
+/// contract §10.2 as the API roles meet it through PostgREST: logged in as authenticator, the claims
 /// in request.jwt.claims and the role switched for the transaction.
 /// </summary>
 [Collection(SupabaseCollection.Name)]

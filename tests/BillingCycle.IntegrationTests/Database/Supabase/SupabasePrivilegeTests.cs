@@ -7,7 +7,7 @@ public sealed class SupabaseCollection : ICollectionFixture<SupabaseDatabase>
 }
 
 /// <summary>
-/// SPEC §10.2 read from the catalogs of a migrated Supabase-shaped database: the effective
+/// contract §10.2 read from the catalogs of a migrated Supabase-shaped database: the effective
 /// privileges (has_*_privilege, which counts grants to PUBLIC and through role membership) of
 /// each API role on every table, column, sequence and function of schema public.
 /// </summary>

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace BillingCycle.UnitTests.Startup;
 
-/// <summary>SPEC §10.6: settings that must stop start-up, each with one line naming the setting and never its value.</summary>
+/// <summary>contract §10.6: settings that must stop start-up, each with one line naming the setting and never its value.</summary>
 public sealed class StartupGuardTests
 {
     private static IConfiguration Config(Dictionary<string, string?> values) =>
