@@ -64,7 +64,7 @@ LANGUAGE sql AS $$
            SET attempts = d.attempts + 1, next_attempt_at = p_now + p_lease, updated_at = p_now
           FROM due
          WHERE d.id = due.id
-        RETURNING d.id, d.channel, d.attempts, d.created_at, d.notification_id, d.event_id)
+        RETURNING d.id, d.channel, d.attempts, d.created_at, d.notification_id, d.event_id, d.seq)
     SELECT l.id, l.channel, l.attempts, l.created_at,
            n.id, n.type, n.title, n.message, n.data, n.created_at, n.user_id, u.email, u.full_name,
            i.invoice_number, i.amount, i.period_start, i.period_end,
@@ -77,4 +77,7 @@ LANGUAGE sql AS $$
       LEFT JOIN subscriptions s ON s.id = coalesce(i.subscription_id, deliveries_uuid_or_null(n.data->>'subscription_id'))
       LEFT JOIN subscription_plans pl ON pl.id = s.plan_id
       LEFT JOIN events e ON e.id = l.event_id
+     -- Sent in the order they were written (a frozen test clock gives many rows one instant): the
+     -- UPDATE and the joins above return rows in no defined order.
+     ORDER BY l.created_at, l.seq
 $$;

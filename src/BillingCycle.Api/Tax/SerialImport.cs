@@ -79,6 +79,13 @@ public sealed class SerialImport(NpgsqlDataSource db)
         var candidates = lines.Where(l => l.Outcome == SerialOutcome.Stored).ToList();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // One import at a time: two pastes giving one NSFP to different invoices would each miss the
+        // other's uncommitted number, and the second would meet the unique index as an error
+        // instead of a line that says "NSFP taken". Imports are a monthly, one-operator task.
+        await using (var serial = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('billing:nsfp-import'))", conn, tx))
+        {
+            await serial.ExecuteNonQueryAsync(ct);
+        }
         // The named invoices, locked, and any invoice already holding one of the pasted NSFP.
         var invoices = new Dictionary<string, (Guid Id, string Status, string? Nsfp)>(StringComparer.Ordinal);
         var holders = new Dictionary<string, string>(StringComparer.Ordinal);
