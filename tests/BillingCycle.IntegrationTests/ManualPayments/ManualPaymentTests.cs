@@ -42,7 +42,7 @@ public sealed class ManualPaymentTests : IAsyncLifetime
             """, invoice));
         // Everything a payment brings, once: notification (its email queued), event, logs.
         Assert.Equal(1, await db.ScalarAsync<long>("SELECT count(*) FROM notifications WHERE user_id = 'u_bank' AND type = 'subscription_activated'"));
-        Assert.Equal(1, await db.ScalarAsync<long>("SELECT count(*) FROM events WHERE type = 'invoice.paid' AND data->>'id' = $1", invoice.ToString()));
+        Assert.Equal(1, await db.ScalarAsync<long>("SELECT count(*) FROM events WHERE type = 'invoice.paid' AND data->'object'->>'id' = $1", invoice.ToString()));
         Assert.Equal(1, await db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE user_id = 'u_bank' AND event_type = 'checkout' AND status = 'success'"));
         Assert.Equal("op_1|record_payment|BCA transfer seen on the statement", await db.ScalarAsync<string>("""
             SELECT details->>'operator_id' || '|' || (details->>'action') || '|' || (details->>'reason')
