@@ -77,6 +77,7 @@ describe("the typed client against a live service", () => {
 
   const key = idempotencyKey();
   let subscriptionId = "";
+  let checkoutInvoiceId = "";
 
   test("a checkout is paid on the stand-in and the subscription becomes active", async () => {
     const created = await ok(api.POST("/api/subscriptions", {
@@ -89,6 +90,7 @@ describe("the typed client against a live service", () => {
     assert.equal(created.invoice?.line_items.type, "subscription_create");
     assert.ok(created.payment_url, "iPaymu (the stand-in) gave a payment link");
     subscriptionId = created.subscription.id;
+    checkoutInvoiceId = created.invoice?.id ?? "";
 
     const sid = new URL(created.payment_url).pathname.split("/").pop();
     const paid = await fetch(`${standinUrl}/_standin/payments/${sid}/pay`, { method: "POST" });
@@ -154,15 +156,23 @@ describe("the typed client against a live service", () => {
   });
 
   test("a signed event reaches the app's receiver, verifies, and a tampered copy is refused", async () => {
+    // Events carry the API's objects (contract §15.1): the checkout's invoice, as GET /api/invoices/{id} shows it.
     const paid = await eventually("a signed invoice.paid event", () => received.find((r) => {
       try {
-        const e = JSON.parse(r.body) as { type?: string };
-        return e.type === "invoice.paid" && r.body.includes(user);
+        const e = JSON.parse(r.body) as { type?: string; data?: { object?: { id?: string } } };
+        return e.type === "invoice.paid" && e.data?.object?.id === checkoutInvoiceId;
       } catch { return false; }
     }));
     const event: BillingEvent = verifyBillingWebhook(paid.body, paid.headers as Record<string, string>, hookSecret);
-    assert.equal(event.type, "invoice.paid");
     assert.equal(event.id, paid.headers["webhook-id"]);
+    assert.equal(event.type, "invoice.paid");
+    if (event.type === "invoice.paid") {
+      const invoice = await ok(api.GET("/api/invoices/{id}", { params: { path: { id: checkoutInvoiceId } } }));
+      assert.equal(event.data.object.invoice_number, invoice.invoice_number);
+      assert.equal(event.data.object.status, "paid");
+      assert.equal(event.data.object.amount, 49000);
+      assert.ok(!paid.body.includes("public_token"), "no pay-page credential in an event");
+    }
 
     const tampered = paid.body.replace("49000", "4900");
     assert.notEqual(tampered, paid.body);
