@@ -93,10 +93,10 @@ BEGIN
         v_canceled := cancel_subscription(v_subscription_id, 'Refunded', p_now);
     END IF;
 
-    INSERT INTO notifications (user_id, type, title, message, data, created_at)
-    VALUES (inv.user_id, 'invoice_refunded', 'Refund Issued',
-            format('A refund of %s for invoice %s has been recorded in credit note %s.',
-                   format_idr(p_amount), inv.invoice_number, v_number),
+    -- The words are the invoice_refunded email's (notify(), docs/architecture.md): one place for them.
+    PERFORM notify(inv.user_id, 'invoice_refunded', '',
+            jsonb_build_object('refund_amount', notify_money(p_amount), 'invoice_number', inv.invoice_number,
+                               'credit_note_number', v_number),
             jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number,
                                'credit_note_id', v_id, 'credit_note_number', v_number,
                                'amount', p_amount, 'tax_amount', v_tax, 'refunded_amount', v_after,
