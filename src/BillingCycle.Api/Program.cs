@@ -15,6 +15,7 @@ using BillingCycle.Api.Infrastructure.LocalIdentity;
 using BillingCycle.Api.InvoicePdf;
 using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
+using BillingCycle.Api.Portal;
 using BillingCycle.Api.Refunds;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
@@ -66,6 +67,7 @@ try
     builder.AddConsole();           // the operator console at /admin (contract §9)
     builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
+    builder.AddPortal();            // the customer portal at /portal (contract §14)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -81,6 +83,7 @@ try
     app.MapDeliveriesApi();
     app.MapManualPaymentsApi();
     app.MapRefundsApi();
+    app.MapPortal();
     await app.RunAsync();
     return 0;
 }

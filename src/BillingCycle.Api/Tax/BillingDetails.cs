@@ -19,6 +19,9 @@ public sealed record BillingDetailsInput(
     public const int MaxEmail = 254;
     public const int MaxAddress = 500;
 
+    /// <summary>The field a refusal names (name, email, address, tax_id_type, tax_id, nitku), for a form that shows it beside the field.</summary>
+    public string? Field { get; private init; }
+
     public static async Task<BillingDetailsInput> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         var read = await JsonBody.ReadObjectAsync(request, ct);
@@ -29,33 +32,56 @@ public sealed record BillingDetailsInput(
         using var doc = read.Document!;
         var root = doc.RootElement;
         var (userId, userOk) = JsonBody.OptionalString(root, "user_id", 200);
-        var (name, nameOk) = JsonBody.OptionalString(root, "name", MaxName);
-        var (email, emailOk) = JsonBody.OptionalString(root, "email", MaxEmail);
-        var (address, addressOk) = JsonBody.OptionalString(root, "address", MaxAddress);
         if (!userOk)
         {
-            return Invalid("user_id must be a short string", ErrorCodes.InvalidRequest);
+            return Invalid("user_id must be a short string", ErrorCodes.InvalidRequest, "user_id");
         }
-        if (!nameOk || !emailOk || !addressOk)
+        // Strings of any length here; Check bounds them, for the JSON body and the portal's form alike.
+        var fields = new string?[Names.Length];
+        for (var i = 0; i < Names.Length; i++)
         {
-            var field = !nameOk ? "name" : !emailOk ? "email" : "address";
-            var max = !nameOk ? MaxName : !emailOk ? MaxEmail : MaxAddress;
-            return Invalid($"{field} must be text of at most {max} characters", ErrorCodes.InvalidRequest);
+            var (value, ok) = JsonBody.OptionalString(root, Names[i], int.MaxValue);
+            if (!ok)
+            {
+                return i < 3 ? TooLong(Names[i]) : InvalidTaxId(Names[i], "must be a string");
+            }
+            fields[i] = value;
+        }
+        return Check(userId, fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
+    }
+
+    private static readonly string[] Names = ["name", "email", "address", "tax_id_type", "tax_id", "nitku"];
+
+    /// <summary>
+    /// The one set of rules for billing details (contract §12.2): the API's JSON body and the portal's
+    /// form both end here. Empty strings are absent values.
+    /// </summary>
+    public static BillingDetailsInput Check(string? userId, string? name, string? email, string? address,
+        string? type, string? taxId, string? nitku)
+    {
+        (name, email, address, type, taxId, nitku) = (Blank(name), Blank(email), Blank(address), Blank(type), Blank(taxId), Blank(nitku));
+        foreach (var (field, value, max) in new[] { ("name", name, MaxName), ("email", email, MaxEmail), ("address", address, MaxAddress) })
+        {
+            if (value is not null && (value.Length > max || value.Contains('\0', StringComparison.Ordinal)))
+            {
+                return TooLong(field);
+            }
         }
         if (name?.Any(char.IsControl) == true || address?.Any(ch => char.IsControl(ch) && ch is not ('\n' or '\r')) == true)
         {
-            return Invalid($"{(name?.Any(char.IsControl) == true ? "name" : "address")} must be printable text", ErrorCodes.InvalidRequest);
+            var field = name?.Any(char.IsControl) == true ? "name" : "address";
+            return Invalid($"{field} must be printable text", ErrorCodes.InvalidRequest, field);
         }
         if (email is not null && (!email.Contains('@', StringComparison.Ordinal) || email.Any(char.IsWhiteSpace)))
         {
-            return Invalid("email must be an email address", ErrorCodes.InvalidRequest);
+            return Invalid("email must be an email address", ErrorCodes.InvalidRequest, "email");
         }
-        var (type, typeOk) = JsonBody.OptionalString(root, "tax_id_type", 20);
-        var (taxId, taxIdOk) = JsonBody.OptionalString(root, "tax_id", 40);
-        var (nitku, nitkuOk) = JsonBody.OptionalString(root, "nitku", 40);
-        if (!typeOk || !taxIdOk || !nitkuOk)
+        foreach (var (field, value, max) in new[] { ("tax_id_type", type, 20), ("tax_id", taxId, 40), ("nitku", nitku, 40) })
         {
-            return InvalidTaxId(!typeOk ? "tax_id_type" : !taxIdOk ? "tax_id" : "nitku", "must be a string");
+            if (value is not null && (value.Length > max || value.Contains('\0', StringComparison.Ordinal)))
+            {
+                return InvalidTaxId(field, "must be a string");
+            }
         }
         var identity = (type, taxId, nitku) switch
         {
@@ -74,6 +100,14 @@ public sealed record BillingDetailsInput(
         return new BillingDetailsInput(userId, name, email, address, identity, null);
     }
 
+    private static string? Blank(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static BillingDetailsInput TooLong(string field)
+    {
+        var max = field switch { "name" => MaxName, "email" => MaxEmail, _ => MaxAddress };
+        return Invalid($"{field} must be text of at most {max} characters", ErrorCodes.InvalidRequest, field);
+    }
+
     /// <summary>Which field to name: the type, else the number, else the NITKU.</summary>
     private static (string Field, string Rule) Culprit(string? type, string? taxId, string? nitku) => type switch
     {
@@ -89,9 +123,10 @@ public sealed record BillingDetailsInput(
     private static BillingDetailsInput InvalidTaxId((string Field, string Rule) c) => InvalidTaxId(c.Field, c.Rule);
 
     private static BillingDetailsInput InvalidTaxId(string field, string rule) =>
-        Refused(Fail.With(400, $"{field} {rule}", ErrorCodes.InvalidTaxId));
+        Refused(Fail.With(400, $"{field} {rule}", ErrorCodes.InvalidTaxId)) with { Field = field };
 
-    private static BillingDetailsInput Invalid(string message, string code) => Refused(Fail.With(400, message, code));
+    private static BillingDetailsInput Invalid(string message, string code, string field) =>
+        Refused(Fail.With(400, message, code)) with { Field = field };
 
     private static BillingDetailsInput Refused(JsonHttpResult<ApiError> error) => new(null, null, null, null, null, error);
 

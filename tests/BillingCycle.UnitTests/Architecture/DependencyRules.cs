@@ -31,6 +31,7 @@ public static class DependencyRules
         ["ManualPayments"] = ["Settlement", "Console/Seams", "Infrastructure"],
         ["Refunds"] = ["Billing", "Tax", "Invoices", "PayPage", "InvoicePdf", "Console/Seams", "Infrastructure"],
         ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Infrastructure"],
+        ["Portal"] = ["Subscriptions", "Tax", "Credits", "Invoices", "Billing", "Infrastructure"],
     };
 
     /// <summary>Other assemblies of ours, by the folder name the table gives them.</summary>

@@ -50,6 +50,9 @@ public static class ErrorCodes
     public const string InvoiceAlreadyRefunded = "INVOICE_ALREADY_REFUNDED";
     public const string RefundExceedsPaid = "REFUND_EXCEEDS_PAID";
     public const string CreditNoteNotFound = "CREDIT_NOTE_NOT_FOUND";
+
+    // The customer portal (contract §14).
+    public const string InvalidReturnUrl = "INVALID_RETURN_URL";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>
