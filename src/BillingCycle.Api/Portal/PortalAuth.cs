@@ -56,14 +56,18 @@ public static class PortalAuth
         return null;
     }
 
-    public static CookieOptions CookieOptions(HttpRequest request, DateTimeOffset? expires) => new()
+    /// <summary>
+    /// The cookie lives as long as a session may (Max-Age, on the browser's clock); the session row,
+    /// on the billing clock, decides whether it still opens anything.
+    /// </summary>
+    public static CookieOptions CookieOptions(HttpRequest request, bool live) => new()
     {
         HttpOnly = true,
         Secure = request.IsHttps,
         // Lax: the link arrives as a top-level navigation from the web app, another site.
         SameSite = SameSiteMode.Lax,
         Path = PortalRoutes.Root,
-        Expires = expires,
+        MaxAge = live ? PortalOptions.SessionLifetime : null,
         IsEssential = true,
     };
 }

@@ -14,9 +14,9 @@ public sealed class LifecycleWorld : IAsyncDisposable
     public Guid Starter { get; }
     public Guid Pro { get; }
 
-    public static async Task<LifecycleWorld> StartAsync(Dictionary<string, string?>? settings = null)
+    public static async Task<LifecycleWorld> StartAsync(Dictionary<string, string?>? settings = null, bool kestrel = false)
     {
-        var h = await BillingHarness.StartAsync(settings);
+        var h = await BillingHarness.StartAsync(settings, kestrel: kestrel);
         var starter = await Seed.PlanAsync(h.Db, 49_000, 200, 100, "Starter");
         var pro = await Seed.PlanAsync(h.Db, 149_000, 1_000, 500, "Pro");
         return new LifecycleWorld(h, starter, pro);

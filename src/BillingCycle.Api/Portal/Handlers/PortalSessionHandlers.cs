@@ -80,7 +80,7 @@ public static class PortalSessionHandlers
                 _ => PortalPage.Message(404, view, "link.unknown.title", "link.unknown.text"),
             };
         }
-        http.Response.Cookies.Append(PortalAuth.Cookie, session, PortalAuth.CookieOptions(http.Request, expires));
+        http.Response.Cookies.Append(PortalAuth.Cookie, session, PortalAuth.CookieOptions(http.Request, live: true));
         return PortalRedirect.Local(PortalRoutes.Root);
     }
 
@@ -94,7 +94,7 @@ public static class PortalSessionHandlers
         {
             await store.EndAsync(session, clock.UtcNow, request.Cancellation);
         }
-        http.Response.Cookies.Delete(PortalAuth.Cookie, PortalAuth.CookieOptions(http.Request, null));
+        http.Response.Cookies.Delete(PortalAuth.Cookie, PortalAuth.CookieOptions(http.Request, live: false));
         return PortalPage.Message(200, view, "signed_out.title", "signed_out.text");
     }
 

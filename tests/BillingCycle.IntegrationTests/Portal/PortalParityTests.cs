@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using BillingCycle.IntegrationTests.Subscriptions;
+using BillingCycle.TestSupport;
+
+namespace BillingCycle.IntegrationTests.Portal;
+
+/// <summary>
+/// Same code, same rules (contract §14): two customers live the same month at the same instants,
+/// one through the API as the web app drives it, one through the portal's forms; every row their
+/// actions leave, read with SQL and stripped of ids and numbers, is the same.
+/// </summary>
+public sealed class PortalParityTests : IAsyncLifetime
+{
+    private LifecycleWorld _w = null!;
+
+    public async Task InitializeAsync() => _w = await LifecycleWorld.StartAsync();
+
+    public async Task DisposeAsync() => await _w.DisposeAsync();
+
+    /// <summary>Everything a customer's actions wrote, one line per row, without ids, numbers or the user's name.</summary>
+    private const string Footprint = """
+        SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+          SELECT concat_ws('|', 'subscription', s.status, p.name, sp.name, s.cancel_at_period_end, s.cancel_reason,
+                           s.billing_anchor, s.current_period_start, s.current_period_end, s.canceled_at, s.updated_at) AS line
+            FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id
+            LEFT JOIN subscription_plans sp ON sp.id = s.scheduled_plan_id WHERE s.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'invoice', i.kind, i.status, i.amount, i.period_start, i.period_end, i.paid_at, i.attempt_count,
+                           i.line_items - 'subscription_id' - 'invoice_id', i.buyer IS NULL)
+            FROM invoices i WHERE i.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'payment', i.kind, p.attempt_number, p.status, p.amount, p.payment_url IS NOT NULL, p.expires_at, p.paid_at)
+            FROM payments p JOIN invoices i ON i.id = p.invoice_id WHERE i.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'log', l.event_type, l.status, l.details->>'action', l.details->>'amount', l.created_at)
+            FROM billing_logs l WHERE l.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'notification', n.type, n.title, n.created_at) FROM notifications n WHERE n.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'credit', t.credit_type, t.kind, t.amount, t.balance_after, t.seq, t.created_at)
+            FROM credit_transactions t WHERE t.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'details', d.name, d.email, d.address, d.tax_id_type, d.tax_id, d.nitku, d.updated_at)
+            FROM billing_details d WHERE d.user_id = $1
+        ) rows
+        """;
+
+    [Fact]
+    public async Task Checkout_pay_upgrade_cancel_resume_and_billing_details_leave_the_same_rows_through_the_portal_and_the_api()
+    {
+        await Seed.UserAsync(_w.H.Db, "u_api");
+        await Seed.UserAsync(_w.H.Db, "u_portal");
+        var api = _w.As("u_api");
+        var portal = await PortalWorld.EnterAsync(_w, "u_portal");
+
+        // Checkout of Starter: the API's 201, the portal's confirmation → the invoice's pay page.
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/subscriptions", new { plan_id = _w.Starter })).StatusCode);
+        using (var res = await PortalWorld.PostFormAsync(portal, $"/portal/plans?choose={_w.Starter}", "/portal/plans", ("plan_id", _w.Starter.ToString())))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, res.StatusCode);
+            Assert.StartsWith("/pay/", res.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+        await _w.PayLatestAsync("u_api");
+        await _w.PayLatestAsync("u_portal");
+
+        // Half a month later, an upgrade to Pro: a prorated invoice, paid.
+        _w.H.Api.Clock.Advance(TimeSpan.FromDays(15));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/subscriptions/current/change-plan", new { plan_id = _w.Pro })).StatusCode);
+        var (_, preview) = await portal.GetAsync($"/portal/plans?choose={_w.Pro}");
+        Assert.Contains("Rp50.000", preview, StringComparison.Ordinal); // (149,000 − 49,000) × 15/30, before confirming
+        using (var res = await PortalWorld.PostFormAsync(portal, $"/portal/plans?choose={_w.Pro}", "/portal/plans", ("plan_id", _w.Pro.ToString())))
+        {
+            Assert.Equal(HttpStatusCode.SeeOther, res.StatusCode);
+        }
+        await _w.PayLatestAsync("u_api");
+        await _w.PayLatestAsync("u_portal");
+
+        // Cancel at period end, then resume.
+        _w.H.Api.Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await PortalWorld.PostFormAsync(portal, "/portal/cancel", "/portal/cancel")).StatusCode);
+        _w.H.Api.Clock.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync("/api/subscriptions/current/resume", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await PortalWorld.PostFormAsync(portal, "/portal", "/portal/resume")).StatusCode);
+
+        // A downgrade, scheduled for the renewal.
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/subscriptions/current/change-plan", new { plan_id = _w.Starter })).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await PortalWorld.PostFormAsync(portal, "/portal/plans", "/portal/plans", ("plan_id", _w.Starter.ToString()))).StatusCode);
+
+        // Billing details with an NPWP.
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/billing-details", new
+        {
+            name = "PT Maju Jaya", email = "finance@maju.example", address = "Jl. Sudirman 1\nJakarta", tax_id_type = "npwp", tax_id = "0012345678901000",
+        })).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await PortalWorld.PostFormAsync(portal, "/portal/billing-details", "/portal/billing-details",
+            ("name", "PT Maju Jaya"), ("email", "finance@maju.example"), ("address", "Jl. Sudirman 1\nJakarta"), ("tax_id_type", "npwp"),
+            ("tax_id", "0012345678901000"), ("nitku", ""))).StatusCode);
+
+        var viaApi = await _w.H.Db.ScalarAsync<string>(Footprint, "u_api");
+        var viaPortal = await _w.H.Db.ScalarAsync<string>(Footprint, "u_portal");
+        Assert.Equal(viaApi, viaPortal);
+        // The footprint is the whole story, not an empty match.
+        foreach (var expected in new[] { "invoice|subscription_create|paid|49000", "invoice|plan_change|paid|50000", "subscription|active|Pro|Starter|f",
+                     "details|PT Maju Jaya", "log|subscription|success|resumed", "notification|subscription_resumed" })
+        {
+            Assert.Contains(expected, viaPortal, StringComparison.Ordinal);
+        }
+    }
+}
