@@ -47,6 +47,7 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+portal-invoice-not-owned :: FullyQualifiedName~IntegrationTests.Portal.PortalRefusalTests :: the portal's pay button no longer checks that the invoice is the signed-in customer's (another user's invoice id gets a payment attempt)
 TABLE
 
 mutate() {
@@ -135,6 +136,9 @@ mutate() {
     manual-payment-grants-twice)
       perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
       grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
+    portal-invoice-not-owned)
+      perl -0pi -e 's/if \(await reader\.InvoiceAsync\(id, request\.UserId, request\.Cancellation\) is null\)/if (false \&\& await reader.InvoiceAsync(id, request.UserId, request.Cancellation) is null)/' src/BillingCycle.Api/Portal/Handlers/InvoiceHandlers.cs
+      grep -q 'if (false && await reader.InvoiceAsync(id, request.UserId' src/BillingCycle.Api/Portal/Handlers/InvoiceHandlers.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -160,6 +160,15 @@ console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste an admin's Clerk 
 if [ "$identity" != "${identity#local development key}" ]; then
   console_note="http://127.0.0.1:$api_port/admin/sign-in  (paste the local admin token that this prints: bash scripts/token.sh admin_local --admin --minutes 480)"
 fi
+# The customer portal (contract §14): a single-use link for the demo customer Ayu, made as the web
+# app makes one (POST /api/portal/sessions with her Clerk token). It lives BILLING_PORTAL_LINK_MINUTES.
+portal_note="POST /api/portal/sessions with a customer's Clerk token answers a single-use link"
+if [ "$identity" != "${identity#local development key}" ] && kill -0 "$api_pid" 2>/dev/null; then
+  portal_url="$(curl -fsS -X POST -H "Authorization: Bearer $(bash scripts/token.sh user_demo_ayu)" \
+    -H 'Content-Type: application/json' -d "{\"return_url\": \"$APP_URL/\"}" \
+    "http://127.0.0.1:$api_port/api/portal/sessions" 2>/dev/null | sed -nE 's/.*"url":"([^"]+)".*/\1/p')" || portal_url=""
+  [ -n "$portal_url" ] && portal_note="$portal_url  (Ayu's single-use link, ${BILLING_PORTAL_LINK_MINUTES:-5} minutes; a new one:"$'\n'"                   curl -X POST -H \"Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)\" http://127.0.0.1:$api_port/api/portal/sessions)"
+fi
 secret="$BILLING_CRON_SECRET"
 [ "$secret" = "local-cron-secret-0123456789abcdef" ] || secret="(your BILLING_CRON_SECRET, not shown)"
 events_secret="$BILLING_EVENTS_SECRET"
@@ -179,6 +188,7 @@ BillingCycle is running ($ASPNETCORE_ENVIRONMENT)
                    e.g. curl -H "Authorization: Bearer \$(bash scripts/token.sh user_demo_ayu)" http://127.0.0.1:$api_port/api/credits/balance
                    an admin: bash scripts/token.sh admin_local --admin   (paste into /docs to try any endpoint)
   console          $console_note
+  portal           $portal_note
   stop             Ctrl-C stops the API, the stand-in and the mail catcher; bash scripts/stop.sh stops them and PostgreSQL
 INFO
 set +e

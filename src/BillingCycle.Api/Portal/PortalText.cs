@@ -17,6 +17,11 @@ public sealed partial record PortalText(string Lang, IReadOnlyDictionary<string,
 
     public string Date(DateTimeOffset at) => Format.Date(at);
 
+    /// <summary>1.000 in Indonesian, 1,000 in English: the money format without its currency.</summary>
+    public string Number(long n) => Lang == "en"
+        ? n.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)
+        : n.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture).Replace(',', '.');
+
     public string DateTime(DateTimeOffset at) => Format.DateTime(at);
 
     public static PortalText For(string? locale, CustomerTime zone) => locale == "en"

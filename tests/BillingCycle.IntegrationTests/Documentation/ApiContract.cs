@@ -50,5 +50,6 @@ internal static class ApiContract
         new("GET", "/api/billing/test-clock", Auth.Cron, 200, [401, 404]),
         new("GET", "/api/billing/events", Auth.Events, 200, [400, 401, 404]),
         new("GET", "/api/billing/health", Auth.None, 200, [], SameShapeAnswers: [503]),
+        new("POST", "/api/portal/sessions", Auth.Clerk, 201, [.. UserWriteErrors, 403], Json, BodyRequired: false),
     ];
 }
