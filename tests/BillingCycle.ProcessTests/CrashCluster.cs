@@ -22,8 +22,17 @@ public sealed class CrashCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Pg = await DedicatedPostgres.StartAsync(database: Template, settings: DedicatedPostgres.CrashSettings);
-        await using var ds = NpgsqlDataSource.Create(Pg.ConnectionString);
-        await new Migrator(ds, new DatabaseTarget(Template), NullLogger<Migrator>.Instance).MigrateAsync();
+        await MigratedAsync(Pg);
+    }
+
+    /// <summary>The cluster's own database, migrated (as the API would at start-up).</summary>
+    public static async Task<TestDatabase> MigratedAsync(DedicatedPostgres pg)
+    {
+        await using (var ds = NpgsqlDataSource.Create(pg.ConnectionString))
+        {
+            await new Migrator(ds, new DatabaseTarget(pg.Database), NullLogger<Migrator>.Instance).MigrateAsync();
+        }
+        return new TestDatabase(pg.Database, pg.ConnectionString + ";Maximum Pool Size=40");
     }
 
     /// <summary>A fresh database cloned from the migrated template (the cluster goes at the end, so it is never dropped).</summary>
