@@ -47,6 +47,7 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immediate_stop|FullyQualifiedName~UnitTests.Infrastructure.DatabaseOutageTests :: the database away is not recognised, so a request that meets it is answered 500 INTERNAL_ERROR instead of 503 with a code
 TABLE
 
 mutate() {
@@ -135,6 +136,9 @@ mutate() {
     manual-payment-grants-twice)
       perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
       grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
+    database-away-is-500)
+      perl -0pi -e 's/public static bool Is\(Exception\? ex\) => ex switch/public static bool Is(Exception? ex) => ex is null \&\& ex switch/' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs
+      grep -q 'ex is null && ex switch' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
