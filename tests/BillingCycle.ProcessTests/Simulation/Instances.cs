@@ -88,30 +88,6 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     /// <summary>Waits for an instance still restarting (the run's end: nothing may be left starting).</summary>
     public Task SettleAsync() => phases.TimeAsync("restart (waited for)", () => _restart);
 
-    /// <summary>Waits until every running instance's health answers 200 (after the database came back: they reconnect by themselves).</summary>
-    public async Task WaitUntilHealthyAsync()
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        foreach (var api in _apis.Where((_, i) => i != _down || _restart.IsCompleted))
-        {
-            while (true)
-            {
-                using (var res = await api.Http.GetAsync(new Uri("/api/billing/health", UriKind.Relative)))
-                {
-                    if (res.StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"API on port {api.Port} not healthy a minute after the database restarted\n{Tails()}");
-                }
-                await Task.Delay(50);
-            }
-        }
-    }
-
     /// <summary>kill -9 the instance making the next payment request.</summary>
     public void Arm() => _armed = 1;
 

@@ -11,10 +11,7 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// on a retry, through pay now, never, or twice; callbacks are duplicated, delayed, reordered or
 /// lost; iPaymu has outage days; an instance is killed mid-job. Customers also live through the
 /// web app's API (<see cref="Lifecycle"/>): new ones check out (some never pay), others upgrade
-/// mid-period, downgrade, cancel and resume, or come back. PostgreSQL itself crashes (an immediate
-/// stop, then a restart) on three days the seed picks, between two of the day's steps, while the
-/// delivery workers run; every invariant over the whole history is checked after each restart. The
-/// database is a cluster of the run's own, so crashing it disturbs nobody. The invariants are checked after every
+/// mid-period, downgrade, cancel and resume, or come back. The invariants are checked after every
 /// simulated day (over what the day changed) and at every month end (over the whole history); a
 /// failure names the seed and day.
 /// Defaults (840 × 12 = 10,080 subscription-months) are what CI runs; the long run is
@@ -38,8 +35,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var phases = new Phases();
         ResilienceReport.Scenario();
 
-        await using var pg = await DedicatedPostgres.StartAsync(settings: DedicatedPostgres.CrashSettings);
-        await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true, await CrashCluster.MigratedAsync(pg));
+        await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true);
         await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var plans = await SeedAsync(world.Db, rng, subscriptions);
@@ -64,26 +60,6 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         var end = start.AddMonths(months);
         var days = (end - start).Days;
-        // Their own draws, so that every other draw of the year stays what the seed made it.
-        var crashRng = new Random(seed ^ 0x70_67);
-        var crashDays = Enumerable.Range(0, 3).Select(_ => (Day: crashRng.Next(days), AfterRenewal: crashRng.Next(2) == 0)).ToList();
-        var pgCrashes = 0;
-        async Task CrashPostgresAsync(DateTimeOffset now)
-        {
-            await phases.TimeAsync("postgres crash", async () =>
-            {
-                await instances.SettleAsync(); // an instance restarting after a kill is up first (its start-up needs the database)
-                await pg.CrashAsync();
-                await pg.StartAgainAsync();
-                world.Db.DataSource.Clear(); // the simulation's own connections died with the server
-                await instances.WaitUntilHealthyAsync();
-            });
-            pgCrashes++;
-            ResilienceReport.PostgresCrashes(1);
-            output.WriteLine($"{now:yyyy-MM-dd HH:mm}: PostgreSQL crashed (immediate stop) and restarted");
-            await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync(clockNow: now,
-                outboxSettles: () => WaitForOutboxAsync(world, now, overdueOnly: true)));
-        }
         var outages = 0;
         var day = 0;
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
@@ -102,11 +78,6 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await world.StandIn.SetFaultsAsync(new StandInFaults { Mode = "http500" });
                 }
                 await instances.RunScheduledAsync("renewal", "/api/billing/renew", date.AddHours(2));
-                var crash = crashDays.FindIndex(c => c.Day == day);
-                if (crash >= 0 && crashDays[crash].AfterRenewal)
-                {
-                    await CrashPostgresAsync(date.AddHours(2).AddSeconds(30));
-                }
                 await instances.RunScheduledAsync("retry", "/api/billing/retry", date.AddHours(3));
                 instances.Disarm();
                 await instances.RunScheduledAsync("housekeeping", "/api/billing/housekeeping", date.AddHours(4));
@@ -119,10 +90,6 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await world.StandIn.SetFaultsAsync(new StandInFaults());
                 }
                 var now = date.AddHours(4).AddSeconds(30); // the service's clock since the housekeeping step
-                if (crash >= 0 && !crashDays[crash].AfterRenewal)
-                {
-                    await CrashPostgresAsync(now);
-                }
                 Func<Task> outboxSettles = () => WaitForOutboxAsync(world, now, overdueOnly: true);
                 await phases.TimeAsync("outbox", outboxSettles);
                 // After an outage day, open attempts could not be settled: judge staleness only on normal days.
@@ -196,7 +163,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             "count(*) FILTER (WHERE status = 'dead'), 'dead,', count(*) FILTER (WHERE status = 'pending'), 'pending') FROM deliveries");
         var duplicatesReceived = smtp.Accepted - smtp.MessageIds.Count;
         var figures = $"seed {seed}: {subscriptions} subscriptions x {months} months, 2 instances; {total} invoices, {paid} paid, " +
-            $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {pgCrashes} PostgreSQL crashes, {outages} outage days; " +
+            $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
             $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
             $"lifecycle: {life.Describe()}; pay now {customers.PayNowLinks} links, {customers.PayNowUnavailable} gateway down, {customers.PayNowNotOpen} not open; " +
             $"emails {outbox}; " +
