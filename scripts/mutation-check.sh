@@ -48,6 +48,7 @@ refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests 
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
 portal-invoice-not-owned :: FullyQualifiedName~IntegrationTests.Portal.PortalRefusalTests :: the portal's pay button no longer checks that the invoice is the signed-in customer's (another user's invoice id gets a payment attempt)
+database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immediate_stop|FullyQualifiedName~UnitTests.Infrastructure.DatabaseOutageTests :: the database away is not recognised, so a request that meets it is answered 500 INTERNAL_ERROR instead of 503 with a code
 TABLE
 
 mutate() {
@@ -139,6 +140,9 @@ mutate() {
     portal-invoice-not-owned)
       perl -0pi -e 's/if \(await reader\.InvoiceAsync\(id, request\.UserId, request\.Cancellation\) is null\)/if (false \&\& await reader.InvoiceAsync(id, request.UserId, request.Cancellation) is null)/' src/BillingCycle.Api/Portal/Handlers/InvoiceHandlers.cs
       grep -q 'if (false && await reader.InvoiceAsync(id, request.UserId' src/BillingCycle.Api/Portal/Handlers/InvoiceHandlers.cs ;;
+    database-away-is-500)
+      perl -0pi -e 's/public static bool Is\(Exception\? ex\) => ex switch/public static bool Is(Exception? ex) => ex is null \&\& ex switch/' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs
+      grep -q 'ex is null && ex switch' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

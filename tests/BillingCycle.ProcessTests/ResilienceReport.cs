@@ -10,12 +10,19 @@ public static class ResilienceReport
 {
     private static readonly Lock Gate = new();
     private static readonly List<string> Simulations = [];
-    private static long _scenarios, _faults, _badInputs, _subscriptionMonths, _violations, _invariantChecks;
+    private static long _scenarios, _faults, _badInputs, _subscriptionMonths, _violations, _invariantChecks, _postgresCrashes;
 
     public static void Scenario() => Add(ref _scenarios, 1);
     public static void Faults(long n) => Add(ref _faults, n);
     public static void BadInputs(long n) => Add(ref _badInputs, n);
     public static void SubscriptionMonths(long n) => Add(ref _subscriptionMonths, n);
+    /// <summary>PostgreSQL itself stopped as a crash does (immediate stop, kill -9 of the postmaster) and the service came back: a fault, and its own figure.</summary>
+    public static void PostgresCrashes(long n)
+    {
+        Add(ref _postgresCrashes, n);
+        Add(ref _faults, n);
+    }
+
     /// <summary>A simulated run's figures (seed, size, faults, time), printed on the resilience line.</summary>
     public static void Simulation(string figures)
     {
@@ -47,6 +54,7 @@ public static class ResilienceReport
                 simulated_subscription_months = _subscriptionMonths,
                 invariant_checks = _invariantChecks,
                 invariant_violations = _violations,
+                postgres_crashes_survived = _postgresCrashes,
                 simulations = Simulations,
             }));
         }

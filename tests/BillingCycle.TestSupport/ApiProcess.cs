@@ -136,6 +136,16 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a deploy stops an instance: the host shuts down gracefully (requests in hand finish).</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
     /// <summary>kill -9: no shutdown, no cleanup, connections dropped mid-flight.</summary>
     public void KillHard()
     {

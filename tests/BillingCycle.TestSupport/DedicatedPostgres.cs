@@ -10,11 +10,21 @@ namespace BillingCycle.TestSupport;
 /// </summary>
 public sealed class DedicatedPostgres : IAsyncDisposable
 {
-    private readonly string _dir;
+    /// <summary>
+    /// Server settings for crash tests: commits wait for their WAL as in production (the fast test
+    /// cluster turns that off for every transaction, so a crash would lose what production never
+    /// loses), and the WAL writer wakes only every 10 s, so what a transaction committed without
+    /// waiting (synchronous_commit off, the link batches) is still in memory when the crash comes.
+    /// </summary>
+    public const string CrashSettings = "-c synchronous_commit=on -c wal_writer_delay=10s -c wal_writer_flush_after=1GB";
 
-    private DedicatedPostgres(string dir, int port, string superuser, string database)
+    private readonly string _dir;
+    private readonly string _settings;
+
+    private DedicatedPostgres(string dir, int port, string superuser, string database, string settings)
     {
         _dir = dir;
+        _settings = settings;
         Port = port;
         Superuser = superuser;
         Database = database;
@@ -39,20 +49,53 @@ public sealed class DedicatedPostgres : IAsyncDisposable
     /// <param name="superuser">bootstrap superuser: a Supabase-shaped cluster uses supabase_admin, and its
     /// postgres role is then an ordinary role that the test creates and demotes.</param>
     /// <param name="database">database to create; an existing one (e.g. "postgres") is left as it is.</param>
-    public static async Task<DedicatedPostgres> StartAsync(string superuser = "postgres", string database = "billing")
+    /// <param name="settings">more server options (BILLING_PG_EXTRA), e.g. <see cref="CrashSettings"/>.</param>
+    public static async Task<DedicatedPostgres> StartAsync(string superuser = "postgres", string database = "billing", string settings = "")
     {
         var port = FreePort();
         var dir = Path.Combine(RepoRoot(), ".local", "pg-test-" + Guid.NewGuid().ToString("N")[..8]);
-        var pg = new DedicatedPostgres(dir, port, superuser, database);
+        var pg = new DedicatedPostgres(dir, port, superuser, database, settings);
         await pg.ScriptAsync("local-postgres.sh");
         return pg;
     }
 
     public Task StopAsync() => ScriptAsync("stop-local-postgres.sh");
 
-    public Task StartAgainAsync() => ScriptAsync("local-postgres.sh");
+    /// <summary>pg_ctl stop -m immediate: every backend quits at once, nothing is written; the next start recovers.</summary>
+    public Task CrashAsync() => ScriptAsync("stop-local-postgres.sh", immediate: true);
 
-    private async Task ScriptAsync(string script)
+    /// <summary>kill -9 of the postmaster; returns once its backends, which notice their parent's death, are gone too.</summary>
+    public async Task KillPostmasterAsync()
+    {
+        var pid = int.Parse(File.ReadLines(Path.Combine(_dir, "data", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        using var postmaster = Process.GetProcessById(pid);
+        postmaster.Kill();
+        await postmaster.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// Starts the cluster again (crash recovery runs first). After a killed postmaster its orphaned
+    /// backends may still hold the old shared memory for a moment, which refuses the start: tried
+    /// again for up to 30 s.
+    /// </summary>
+    public async Task StartAgainAsync()
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await ScriptAsync("local-postgres.sh");
+                return;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private async Task ScriptAsync(string script, bool immediate = false)
     {
         var psi = new ProcessStartInfo("bash", [Path.Combine(RepoRoot(), "scripts", script)])
         {
@@ -64,6 +107,11 @@ public sealed class DedicatedPostgres : IAsyncDisposable
         psi.Environment["BILLING_PG_FAST"] = "1";
         psi.Environment["BILLING_PG_SUPERUSER"] = Superuser;
         psi.Environment["BILLING_PG_DB"] = Database;
+        psi.Environment["BILLING_PG_EXTRA"] = _settings;
+        if (immediate)
+        {
+            psi.Environment["BILLING_PG_STOP_MODE"] = "immediate";
+        }
         using var p = Process.Start(psi)!;
         var err = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();

@@ -1,3 +1,4 @@
+using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Jobs;
 using BillingCycle.Api.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ public static class BillingHealth
 {
     /// <summary>GET /api/billing/health — 200 healthy, 503 unhealthy when the database does not answer within 2 s.</summary>
     public static async Task<Results<Ok<BillingHealthAnswer>, JsonHttpResult<BillingHealthAnswer>>> Get(
-        NpgsqlDataSource db, BillingScheduler scheduler, CancellationToken ct)
+        NpgsqlDataSource db, BillingScheduler scheduler, DatabaseOutage outage, CancellationToken ct)
     {
         var schedulerState = scheduler.Running ? "running" : "stopped";
         var jobs = new Dictionary<string, JobHealth>(StringComparer.Ordinal);
@@ -46,8 +47,8 @@ public static class BillingHealth
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
         {
-            // Pooled connections may be dead after a database restart: drop them so the next call reconnects.
-            db.Clear();
+            // Counted and alerted like any request that meets the outage; the pool's dead connections are dropped.
+            outage.Met("health", ex);
             foreach (var job in JobNames.All)
             {
                 jobs[job.Name()] = new JobHealth(null, null, scheduler.NextRun(job));

@@ -32,6 +32,9 @@ public sealed class HousekeepingJob(
         // Unverified callbacks are kept only as excerpts, and only for the retention period (contract §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);
         report.CountReconciliation("webhook_events_pruned", pruned);
+        // Callbacks a crash caught mid-way (answered nothing, so resent): closed once no handling can still be under way.
+        report.CountReconciliation("webhook_events_interrupted",
+            await webhookEvents.CloseInterruptedAsync(clock.UtcNow.AddMinutes(-5), stopping));
 
         // Reminders (contract §8.3): each at most once, enforced by the database; the outbox emails them.
         var queued = await reminders.QueueDueAsync(stopping);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Observability;
 using BillingCycle.Api.Infrastructure.Time;
@@ -90,12 +91,19 @@ public static class PlatformExtensions
     {
         app.UseKnownProxies(); // first: everything after it sees the client's address
         app.UseAccessLog();    // then: it times and logs everything, the error answers included
-        // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace.
+        // Any exception that escapes a handler becomes a plain 500 with a code: no stack trace. The
+        // database away (stopped, crashed, recovering) is not a bug: 503, try again shortly.
         app.UseExceptionHandler(errorApp => errorApp.Run(async ctx =>
         {
             var feature = ctx.Features.Get<IExceptionHandlerFeature>();
+            if (DatabaseOutage.Is(feature?.Error))
+            {
+                ctx.RequestServices.GetRequiredService<DatabaseOutage>().Met("request", feature!.Error);
+            }
             var (status, error) = feature?.Error switch
             {
+                var e when DatabaseOutage.Is(e) =>
+                    (503, new ApiError("The database is unavailable; please try again shortly", ErrorCodes.ServiceUnavailable)),
                 BadHttpRequestException { StatusCode: 413 } =>
                     (413, new ApiError("Request body too large", ErrorCodes.PayloadTooLarge)),
                 BadHttpRequestException b when b.InnerException is JsonException =>

@@ -1,4 +1,5 @@
 using System.Text;
+using BillingCycle.Api.Infrastructure.Database;
 using BillingCycle.Api.Infrastructure.Gateway;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Observability;
@@ -16,7 +17,7 @@ namespace BillingCycle.Api.Webhooks;
 /// </summary>
 public sealed partial class CallbackProcessor(
     WebhookEventStore events, TransactionConfirmation confirmation, IOptions<IPaymuOptions> ipaymu, GatewayOptions gateway,
-    UnverifiedCallbackLimit unverifiedLimit, ILogger<CallbackProcessor> logger)
+    UnverifiedCallbackLimit unverifiedLimit, DatabaseOutage outage, ILogger<CallbackProcessor> logger)
 {
     /// <summary>The outcome, or null when the event could not even be stored (the caller answers 503).</summary>
     public async Task<CallbackResult?> ProcessAsync(byte[] body, string? contentType, string? signature, string clientAddress,
@@ -41,6 +42,7 @@ public sealed partial class CallbackProcessor(
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             LogNotStored(logger, ex.GetType().Name);
+            outage.Met("callback", ex);
             return null;
         }
 
@@ -56,6 +58,7 @@ public sealed partial class CallbackProcessor(
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
             // The event is stored; only its outcome is missing. iPaymu resends on 503.
+            outage.Met("callback", ex);
             result = CallbackResult.DatabaseUnavailable(result.SignatureValid);
         }
         BillingMetrics.WebhookEvents.Add(1, new KeyValuePair<string, object?>("outcome", result.Metric));
@@ -115,6 +118,7 @@ public sealed partial class CallbackProcessor(
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
         {
+            outage.Met("callback", ex);
             return CallbackResult.DatabaseUnavailable(signatureValid);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -55,6 +55,23 @@ public sealed class WebhookEventStore(NpgsqlDataSource db, BillingClock clock)
     }
 
     /// <summary>
+    /// Callbacks stored but never given an outcome, received before the cut-off: the process or the
+    /// database crashed while they were handled, so nothing was answered 200 and iPaymu sends them
+    /// again (each resend a row of its own). Marked "interrupted", so every stored callback has an
+    /// outcome; returns how many.
+    /// </summary>
+    public async Task<int> CloseInterruptedAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            UPDATE webhook_events SET outcome = 'interrupted', processed_at = $2
+             WHERE outcome IS NULL AND received_at < $1
+            """);
+        cmd.Parameters.Add(new() { Value = before });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
     /// Deletes unverified and unparsable callbacks received before the cut-off, a batch at a time
     /// so no statement holds many locks; returns how many went. Verified ones are the audit trail and stay.
     /// </summary>

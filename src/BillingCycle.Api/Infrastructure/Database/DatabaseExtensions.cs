@@ -30,6 +30,7 @@ public static class DatabaseExtensions
         });
         builder.Services.AddSingleton(new DatabaseTarget(DatabaseUrl.Describe(csb)));
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<DatabaseOutage>();
         builder.Services.AddSingleton<Audit.BillingLog>();
         if (!string.Equals(builder.Configuration["BILLING_MIGRATE_ON_START"], "false", StringComparison.OrdinalIgnoreCase))
         {

@@ -27,6 +27,10 @@ public static class BillingMetrics
     public static readonly Counter<long> WebhookEvents = Meter.CreateCounter<long>(
         "billing.webhook.events", description: "iPaymu callbacks received, by outcome");
 
+    /// <summary>Requests (by route group) and health probes that met the database unreachable: each answered 503.</summary>
+    public static readonly Counter<long> DatabaseUnavailable = Meter.CreateCounter<long>(
+        "billing.database.unavailable", description: "Requests answered 503 because the database was unreachable, by where");
+
     public static readonly Histogram<double> JobDuration = Meter.CreateHistogram<double>(
         "billing.job.duration", unit: "s", description: "Duration of billing job runs, by job and status");
 
