@@ -16,6 +16,7 @@ using BillingCycle.Api.InvoicePdf;
 using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Refunds;
+using BillingCycle.Api.Coupons;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Tax;
@@ -66,6 +67,7 @@ try
     builder.AddConsole();           // the operator console at /admin (contract §9)
     builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
+    builder.AddCoupons();           // coupons admins create (contract §11.3)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -81,6 +83,7 @@ try
     app.MapDeliveriesApi();
     app.MapManualPaymentsApi();
     app.MapRefundsApi();
+    app.MapCouponsApi();
     await app.RunAsync();
     return 0;
 }
