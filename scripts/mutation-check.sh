@@ -47,6 +47,7 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+redemption-limit-dropped :: FullyQualifiedName~IntegrationTests.Coupons.CouponRedemptionTests :: a coupon's max_redemptions no longer held: the counter UPDATE loses its guard and the table its check (concurrent redemptions then pass the limit)
 TABLE
 
 mutate() {
@@ -135,6 +136,11 @@ mutate() {
     manual-payment-grants-twice)
       perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
       grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
+    redemption-limit-dropped)
+      perl -0pi -e 's/\n\s*WHERE k\.id = c\.id AND \(k\.max_redemptions IS NULL OR k\.times_redeemed < k\.max_redemptions\);/\n         WHERE k.id = c.id;/' db/functions/coupons.sql
+      perl -0pi -e 's/,\n\s*CONSTRAINT coupons_within_max_redemptions\n[^\n]*\)\)//' db/migrations/0110_coupons.sql
+      ! grep -q 'k.times_redeemed < k.max_redemptions' db/functions/coupons.sql \
+        && ! grep -q 'coupons_within_max_redemptions' db/migrations/0110_coupons.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
