@@ -28,7 +28,7 @@ public static class CouponsApi
             .ProducesErrors(401, 403);
         admin.MapPost("/{id}/deactivate", CouponHandlers.Deactivate).WithName("deactivateCoupon")
             .WithSummary("No new redemptions of this coupon; discounts already running keep running.")
-            .ProducesErrors(401, 403, 404);
+            .ProducesErrors(400, 401, 403, 404, 409);
         return app;
     }
 }

@@ -97,12 +97,28 @@ public sealed class CouponRedemptionTests : IAsyncLifetime
         var res = await _c.W.As("u_up").PostAsJsonAsync("/api/subscriptions/current/change-plan", new { plan_id = _c.W.Pro });
 
         Assert.Equal(HttpStatusCode.OK, res.StatusCode);
-        Assert.Equal("t|50|1", await _c.W.H.Db.ScalarAsync<string>("""
+        Assert.Equal("true|50|1", await _c.W.H.Db.ScalarAsync<string>("""
             SELECT ((line_items->'discount'->>'amount')::bigint = round((line_items->>'price')::bigint * 50 / 100.0)
                     AND amount = (line_items->>'price')::bigint - (line_items->'discount'->>'amount')::bigint)::text
                    || '|' || (line_items->'discount'->>'percent_off') || '|' || (SELECT periods_used FROM coupon_redemptions)
               FROM invoices WHERE kind = 'plan_change'
             """));
+    }
+
+    [Fact]
+    public async Task The_console_MRR_takes_off_running_discounts_only()
+    {
+        await _c.CouponAsync(new { code = "EVER10", name = "Ever", percent_off = 10, duration = "forever" });
+        await _c.CouponAsync(new { code = "ONE", name = "One", amount_off = 9_000, duration = "once" });
+        await _c.SubscribeAsync("u_ever", _c.W.Pro, "EVER10");  // 149,000 − 14,900 for as long as it runs
+        await _c.SubscribeAsync("u_one", _c.W.Starter, "ONE");   // its one period used at checkout: 49,000
+        await _c.SubscribeAsync("u_plain", _c.W.Starter, null);
+
+        using var admin = Console.ConsoleSession.WithBearer(_c.W.H.Api, _c.W.H.Api.Tokens.Admin("user_operator"));
+        var (status, html) = await admin.GetAsync("/admin");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(134_100 + 49_000 + 49_000, Console.ConsoleSession.Figure(html, "mrr"));
     }
 
     private async Task<(string?, int)> CheckoutRefusalAsync(string user, string code)
