@@ -88,7 +88,7 @@ public sealed record PayPageText(
     public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
 
     /// <summary>Rp149.000 in Indonesian, IDR 149,000 in English (contract §8.2).</summary>
-    public string Money(long amount) => amount < 0 ? "−" + Money(-amount) : Lang == "en"
+    public string Money(long amount) => amount < 0 ? "-" + Money(-amount) : Lang == "en"
         ? "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture)
         : "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
 

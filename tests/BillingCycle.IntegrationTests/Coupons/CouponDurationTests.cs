@@ -83,7 +83,8 @@ public sealed class CouponDurationTests : IAsyncLifetime
         Assert.Equal("3|3|0|3", await _c.W.H.Db.ScalarAsync<string>("""
             SELECT (SELECT count(*) FROM payments WHERE provider = 'waived' AND status = 'paid') || '|' ||
                    (SELECT count(*) FROM billing_logs WHERE event_type = 'charge_waived') || '|' ||
-                   (SELECT count(*) FROM payments WHERE session_id IS NOT NULL) || '|' ||
+                   (SELECT count(*) FROM payments p JOIN invoices i ON i.id = p.invoice_id
+                     WHERE p.session_id IS NOT NULL AND i.line_items ? 'discount') || '|' ||
                    (SELECT count(*) FROM events WHERE type = 'invoice.paid')
             """));
     }
