@@ -14,9 +14,9 @@ public sealed class CouponsBrowserTests(BrowserFixture f)
         await page.GotoAsync("/admin/coupons");
         await page.GetByLabel("Code (").FillAsync("BROWSER25");
         await page.GetByLabel("Name (").FillAsync("Browser launch");
-        await page.GetByLabel("Discount", new() { Exact = true }).SelectOptionAsync("percent");
+        await page.Locator("#coupon-kind").SelectOptionAsync("percent");
         await page.GetByLabel("Value").FillAsync("25");
-        await page.GetByLabel("Duration").SelectOptionAsync("repeating");
+        await page.Locator("#coupon-duration").SelectOptionAsync("repeating");
         await page.GetByLabel("Periods (").FillAsync("3");
         await page.GetByLabel("Max redemptions (").FillAsync("100");
         await page.Locator("#coupon-reason").FillAsync("Launch campaign");
