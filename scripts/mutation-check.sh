@@ -49,6 +49,7 @@ revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: 
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
 portal-invoice-not-owned :: FullyQualifiedName~IntegrationTests.Portal.PortalRefusalTests :: the portal's pay button no longer checks that the invoice is the signed-in customer's (another user's invoice id gets a payment attempt)
 database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immediate_stop|FullyQualifiedName~UnitTests.Infrastructure.DatabaseOutageTests :: the database away is not recognised, so a request that meets it is answered 500 INTERNAL_ERROR instead of 503 with a code
+redemption-limit-dropped :: FullyQualifiedName~IntegrationTests.Coupons.CouponRedemptionTests :: a coupon's max_redemptions no longer held: the counter UPDATE loses its guard and the table its check (concurrent redemptions then pass the limit)
 TABLE
 
 mutate() {
@@ -143,6 +144,11 @@ mutate() {
     database-away-is-500)
       perl -0pi -e 's/public static bool Is\(Exception\? ex\) => ex switch/public static bool Is(Exception? ex) => ex is null \&\& ex switch/' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs
       grep -q 'ex is null && ex switch' src/BillingCycle.Api/Infrastructure/Database/DatabaseOutage.cs ;;
+    redemption-limit-dropped)
+      perl -0pi -e 's/\n\s*WHERE k\.id = c\.id AND \(k\.max_redemptions IS NULL OR k\.times_redeemed < k\.max_redemptions\);/\n         WHERE k.id = c.id;/' db/functions/coupons.sql
+      perl -0pi -e 's/,\n\s*CONSTRAINT coupons_within_max_redemptions\n[^\n]*\)\)//' db/migrations/0110_coupons.sql
+      ! grep -q 'k.times_redeemed < k.max_redemptions' db/functions/coupons.sql \
+        && ! grep -q 'coupons_within_max_redemptions' db/migrations/0110_coupons.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

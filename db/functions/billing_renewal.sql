@@ -5,6 +5,8 @@
 -- it changes (docs/architecture.md, "Where a change goes").
 
 DROP FUNCTION IF EXISTS billing_renew_subscription(uuid, timestamptz, timestamptz, uuid, timestamptz);
+DROP FUNCTION IF EXISTS billing_renew_subscription(uuid, timestamptz, timestamptz, uuid, timestamptz, jsonb);
+DROP FUNCTION IF EXISTS billing_renew_page(uuid[], timestamptz[], timestamptz[], boolean, uuid, timestamptz, jsonb);
 
 -- A page of renewals in one transaction: for each subscription (with the next period the caller
 -- computed from its anchor, Billing/BillingPeriod.cs), the next period's invoice and payment
@@ -16,10 +18,11 @@ DROP FUNCTION IF EXISTS billing_renew_subscription(uuid, timestamptz, timestampt
 -- p_wait = false locks with SKIP LOCKED: a subscription another transaction holds (a callback, a
 -- plan change) is answered 'busy' instead of stalling the page, and the caller comes back for it
 -- with p_wait = true. One row per subscription given: created, canceled, busy, not_due,
--- already_invoiced.
+-- already_invoiced, waived (a coupon's discount left too little to charge: settled at once,
+-- db/functions/coupons.sql).
 CREATE OR REPLACE FUNCTION billing_renew_page(
     p_subscription_ids uuid[], p_period_starts timestamptz[], p_period_ends timestamptz[],
-    p_wait boolean, p_run_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+    p_wait boolean, p_run_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb, p_min_charge bigint DEFAULT 0)
 RETURNS TABLE (outcome text, subscription_id uuid, invoice_id uuid, payment_id uuid, amount bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -83,11 +86,12 @@ BEGIN
     ), billed AS (
         -- A downgrade waiting for this renewal: the new period is invoiced at the scheduled plan.
         SELECT x.id, x.user_id, x.plan_id, page.period_start, page.period_end, pl.id AS bill_plan_id, pl.name,
-               pl.price, pl.interaction_credits, pl.scraper_credits, t.amount, t.tax_line
+               pl.price, pl.interaction_credits, pl.scraper_credits, t.amount, t.tax_line, d.discount
           FROM page
           JOIN subscriptions x ON x.id = page.id
           JOIN subscription_plans pl ON pl.id = coalesce(x.scheduled_plan_id, x.plan_id)
-          CROSS JOIN LATERAL billing_compose_invoice(pl.price, 0, p_tax) t
+          CROSS JOIN LATERAL billing_coupon_discount(x.id, pl.id, pl.price, page.period_start, true) d(discount)
+          CROSS JOIN LATERAL billing_compose_invoice(pl.price, coalesce((d.discount->>'amount')::bigint, 0), p_tax) t
          ORDER BY x.id
     ), inv AS (
         INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount,
@@ -99,7 +103,8 @@ BEGIN
                                   'plan_id', b.bill_plan_id, 'interaction_credits', b.interaction_credits,
                                   'scraper_credits', b.scraper_credits,
                                   'scheduled_change', b.bill_plan_id IS DISTINCT FROM b.plan_id)
-               || CASE WHEN b.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', b.tax_line) END,
+               || CASE WHEN b.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', b.tax_line) END
+               || CASE WHEN b.discount IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('discount', b.discount) END,
                1, p_now, p_now
           FROM billed b
         ON CONFLICT (subscription_id, period_start) WHERE kind <> 'plan_change' DO NOTHING
@@ -108,6 +113,7 @@ BEGIN
         INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, claim_run_id, retry_number,
                               created_at, updated_at)
         SELECT inv.id, 1, inv.invoice_number || '-1', inv.amount, 'pending', p_run_id, 0, p_now, p_now FROM inv
+         WHERE NOT billing_charge_waived(inv.amount, inv.line_items->'discount', p_min_charge)
         RETURNING id, invoice_id
     ), logged AS (
         INSERT INTO billing_logs (event_type, subscription_id, user_id, status, details, error_message, created_at)
@@ -118,7 +124,8 @@ BEGIN
                NULL, p_now
           FROM inv
     )
-    SELECT CASE WHEN inv.id IS NOT NULL THEN 'created'
+    SELECT CASE WHEN inv.id IS NOT NULL AND pay.id IS NULL THEN 'waived'
+                WHEN inv.id IS NOT NULL THEN 'created'
                 WHEN u.id = ANY (v_canceled) THEN 'canceled'
                 WHEN u.id = ANY (v_due) THEN 'already_invoiced'
                 WHEN u.id = ANY (v_locked) THEN 'not_due'
@@ -127,6 +134,12 @@ BEGIN
       FROM unnest(p_subscription_ids) AS u(id)
       LEFT JOIN inv ON inv.subscription_id = u.id
       LEFT JOIN pay ON pay.invoice_id = inv.id;
+
+    -- The page's waived invoices (no attempt was made for them), settled through the one path.
+    PERFORM billing_waive_charge(i.id, p_now)
+       FROM invoices i
+      WHERE i.subscription_id = ANY (v_due) AND i.kind = 'renewal' AND i.status = 'pending' AND i.created_at = p_now
+        AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id);
 END $$;
 
 -- Renewal of one subscription: a page of one that waits for the subscription's lock. The
@@ -134,12 +147,12 @@ END $$;
 -- one bad subscription never stops the others, contract §6.3).
 CREATE OR REPLACE FUNCTION billing_renew_subscription(
     p_subscription_id uuid, p_period_start timestamptz, p_period_end timestamptz,
-    p_run_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+    p_run_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb, p_min_charge bigint DEFAULT 0)
 RETURNS TABLE (outcome text, invoice_id uuid, payment_id uuid, amount bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY
     SELECT r.outcome, r.invoice_id, r.payment_id, r.amount
       FROM billing_renew_page(ARRAY[p_subscription_id], ARRAY[p_period_start], ARRAY[p_period_end],
-                              true, p_run_id, p_now, p_tax) r;
+                              true, p_run_id, p_now, p_tax, p_min_charge) r;
 END $$;

@@ -5,7 +5,12 @@
 -- In one transaction: the subscription (incomplete, anchored now), its first invoice
 -- (subscription_create) and attempt 1. subscriptions_one_live_per_user refuses a second live
 -- subscription for the user, however many checkouts race: the loser answers subscription_exists.
-CREATE OR REPLACE FUNCTION billing_checkout(p_user_id text, p_plan_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+-- A coupon code is redeemed in the same block (db/functions/coupons.sql): a refusal rolls the
+-- subscription back and is the answer (coupon_not_found, …); an invoice whose composed amount is
+-- too small to charge is settled at once (waived, no attempt to pay).
+DROP FUNCTION IF EXISTS billing_checkout(text, uuid, timestamptz, jsonb);
+CREATE OR REPLACE FUNCTION billing_checkout(p_user_id text, p_plan_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb,
+                                            p_coupon_code text DEFAULT NULL, p_min_charge bigint DEFAULT 0)
 RETURNS TABLE (outcome text, subscription_id uuid, invoice_id uuid, payment_id uuid)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -17,6 +22,8 @@ DECLARE
     v_number text;
     v_end timestamptz;
     v_total record;
+    v_discount jsonb;
+    v_coupon text;
 BEGIN
     SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits INTO pl
       FROM subscription_plans p WHERE p.id = p_plan_id AND p.is_active;
@@ -33,13 +40,23 @@ BEGIN
                                    created_at, updated_at)
         VALUES (p_user_id, pl.id, 'incomplete', p_now, p_now, v_end, p_now, p_now)
         RETURNING id INTO v_sub;
+        IF p_coupon_code IS NOT NULL THEN
+            SELECT c.outcome INTO v_coupon FROM billing_redeem_coupon(p_coupon_code, p_user_id, v_sub, pl.id, p_now) c;
+            IF v_coupon <> 'redeemed' THEN
+                RAISE EXCEPTION '%', v_coupon USING ERRCODE = 'BCCP1';
+            END IF;
+        END IF;
     EXCEPTION WHEN unique_violation THEN
         RETURN QUERY SELECT 'subscription_exists'::text,
                (SELECT s.id FROM subscriptions s WHERE s.user_id = p_user_id AND s.status <> 'canceled'), NULL::uuid, NULL::uuid;
         RETURN;
+    WHEN SQLSTATE 'BCCP1' THEN
+        RETURN QUERY SELECT SQLERRM, NULL::uuid, NULL::uuid, NULL::uuid;
+        RETURN;
     END;
 
-    SELECT * INTO v_total FROM billing_compose_invoice(pl.price, 0, p_tax);
+    v_discount := billing_coupon_discount(v_sub, pl.id, pl.price, p_now, true);
+    SELECT * INTO v_total FROM billing_compose_invoice(pl.price, coalesce((v_discount->>'amount')::bigint, 0), p_tax);
     v_number := billing_next_invoice_number(p_now);
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)
@@ -47,17 +64,25 @@ BEGIN
             jsonb_build_object('type', 'subscription_create', 'plan_name', pl.name, 'period', 'monthly',
                                'period_start', p_now, 'period_end', v_end, 'price', pl.price, 'plan_id', pl.id,
                                'interaction_credits', pl.interaction_credits, 'scraper_credits', pl.scraper_credits)
-            || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END,
+            || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END
+            || CASE WHEN v_discount IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('discount', v_discount) END,
             1, p_now, p_now)
     RETURNING id INTO v_invoice;
-    INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
-    VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
-    RETURNING id INTO v_payment;
+    IF NOT billing_charge_waived(v_total.amount, v_discount, p_min_charge) THEN
+        INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
+        VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
+        RETURNING id INTO v_payment;
+    END IF;
 
     PERFORM log_billing_event('checkout', v_sub, p_user_id, 'pending',
             jsonb_build_object('invoice_id', v_invoice, 'invoice_number', v_number, 'plan_id', pl.id, 'plan_name', pl.name,
                                'amount', v_total.amount),
             NULL, p_now);
+    IF v_payment IS NULL THEN
+        PERFORM billing_waive_charge(v_invoice, p_now);
+        RETURN QUERY SELECT 'waived'::text, v_sub, v_invoice, NULL::uuid;
+        RETURN;
+    END IF;
     RETURN QUERY SELECT 'created'::text, v_sub, v_invoice, v_payment;
 END $$;
 

@@ -35,6 +35,7 @@ DECLARE
     v_invoice uuid;
     v_payment uuid;
     v_reference text;
+    v_discount jsonb;
 BEGIN
     SELECT * INTO s FROM subscriptions WHERE id = p_subscription_id FOR UPDATE;
     IF NOT FOUND OR s.status <> 'active' THEN
@@ -92,7 +93,9 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT * INTO v_total FROM billing_compose_invoice(v_amount, 0, p_tax);
+    -- A running percentage coupon discounts the upgrade too; it uses no period (contract §11.3).
+    v_discount := billing_coupon_discount(s.id, np.id, v_amount, s.current_period_start, false);
+    SELECT * INTO v_total FROM billing_compose_invoice(v_amount, coalesce((v_discount->>'amount')::bigint, 0), p_tax);
     v_number := billing_next_invoice_number(p_now);
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)
@@ -102,9 +105,16 @@ BEGIN
                                'period_end', s.current_period_end, 'full_difference', np.price - cur.price,
                                'price', v_amount, 'interaction_credits', np.interaction_credits,
                                'scraper_credits', GREATEST(0, np.scraper_credits - cur.scraper_credits))
-            || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END,
+            || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END
+            || CASE WHEN v_discount IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('discount', v_discount) END,
             1, p_now, p_now)
     RETURNING id INTO v_invoice;
+    IF billing_charge_waived(v_total.amount, v_discount, p_min_charge) THEN
+        -- Settled at once through the one settlement path, which applies the change.
+        PERFORM billing_waive_charge(v_invoice, p_now);
+        RETURN QUERY SELECT 'upgraded'::text, v_invoice, NULL::uuid;
+        RETURN;
+    END IF;
     INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
     VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
     RETURNING id INTO v_payment;

@@ -17,6 +17,7 @@ using BillingCycle.Api.Invoices;
 using BillingCycle.Api.PayPage;
 using BillingCycle.Api.Portal;
 using BillingCycle.Api.Refunds;
+using BillingCycle.Api.Coupons;
 using BillingCycle.Api.Scheduling;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Tax;
@@ -68,6 +69,7 @@ try
     builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
     builder.AddPortal();            // the customer portal at /portal (contract §14)
+    builder.AddCoupons();           // coupons admins create (contract §11.3)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -84,6 +86,7 @@ try
     app.MapManualPaymentsApi();
     app.MapRefundsApi();
     app.MapPortal();
+    app.MapCouponsApi();
     await app.RunAsync();
     return 0;
 }

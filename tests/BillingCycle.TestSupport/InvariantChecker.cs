@@ -172,6 +172,23 @@ public static class InvariantChecker
                                 WHERE c.subscription_id = i.subscription_id AND c.txid = g.txid
                                   AND c.new_plan::text = i.line_items->>'to_plan_id')
             """, "AND i.id IN (SELECT unnest($1))", NeedsLog: true),
+        // Contract §11.3: the redemptions of a coupon are its counter, never more than max_redemptions.
+        new("a coupon's redemptions are its times_redeemed, never more than max_redemptions", ScopeKind.Subscriptions, """
+            SELECT k.code FROM coupons k
+              LEFT JOIN coupon_redemptions r ON r.coupon_id = k.id
+             WHERE true {scope}
+             GROUP BY k.id, k.code, k.max_redemptions, k.times_redeemed
+            HAVING count(r.id) <> k.times_redeemed OR count(r.id) > coalesce(k.max_redemptions, count(r.id))
+            """, "AND k.id IN (SELECT c.coupon_id FROM coupon_redemptions c WHERE c.subscription_id IN (SELECT unnest($1)))"),
+        // Contract §11, §12.1: price − discount + tax when prices exclude it; never negative.
+        new("every invoice's amount is its price less its discount plus exclusive tax, never negative", ScopeKind.Invoices, """
+            SELECT i.id::text FROM invoices i
+             WHERE i.line_items ? 'price' {scope}
+               AND (i.amount < 0
+                    OR i.amount <> greatest((i.line_items->>'price')::bigint - coalesce((i.line_items->'discount'->>'amount')::bigint, 0), 0)
+                                   + CASE WHEN coalesce((i.line_items->'tax'->>'inclusive')::boolean, true) THEN 0
+                                          ELSE coalesce((i.line_items->'tax'->>'amount')::bigint, 0) END)
+            """, "AND i.id IN (SELECT unnest($1))"),
         new("every stored webhook event has an outcome", ScopeKind.Events, """
             SELECT e.id::text FROM webhook_events e WHERE e.outcome IS NULL {scope}
             """, "AND e.id IN (SELECT unnest($1))"),

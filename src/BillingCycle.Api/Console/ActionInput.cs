@@ -28,6 +28,8 @@ public static class Notices
         "payment_recorded" => "The payment is recorded and the invoice settled; credits, emails and events followed.",
         "refunded" => "The refund is recorded; its credit note is on the invoice's pay page.",
         "delivery_retried" => "The delivery is queued again.",
+        "coupon_created" => "The coupon is created; customers can redeem it now.",
+        "coupon_deactivated" => "The coupon is deactivated: no new redemptions; discounts already running keep running.",
         "signed_out" => "Signed out.",
         _ => null,
     };

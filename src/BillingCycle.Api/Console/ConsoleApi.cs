@@ -68,6 +68,9 @@ public static class ConsoleApi
         admin.MapGet("/tax", TaxHandlers.Show);
         admin.MapGet("/tax/coretax.xml", TaxHandlers.Coretax);
         admin.MapPost("/tax/serials", TaxHandlers.ImportSerials);
+        admin.MapGet("/coupons", CouponConsoleHandlers.List);
+        admin.MapPost("/coupons", CouponConsoleHandlers.Create);
+        admin.MapPost("/coupons/{id:guid}/deactivate", CouponConsoleHandlers.Deactivate);
         return app;
     }
 

@@ -14,6 +14,7 @@ public static class ConsoleRoutes
     public const string Export = "/admin/export";
     public const string Tax = "/admin/tax";
     public const string TaxSerials = "/admin/tax/serials";
+    public const string Coupons = "/admin/coupons";
     public const string Stylesheet = "/admin/assets/console.css";
 
     public static string Customer(string userId) => $"{Customers}/{Uri.EscapeDataString(userId)}";

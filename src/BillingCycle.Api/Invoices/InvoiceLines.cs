@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace BillingCycle.Api.Invoices;
 
-public enum InvoiceLineKind { Item, Tax, TaxBase, OtherTaxBase, Total }
+public enum InvoiceLineKind { Item, Discount, Tax, TaxBase, OtherTaxBase, Total }
 
 /// <summary>One row of an invoice's table: what it is, its words, its amount in rupiah.</summary>
 public sealed record InvoiceLine(InvoiceLineKind Kind, string Label, long Amount);
@@ -23,6 +23,11 @@ public static class InvoiceLines
             ? v
             : invoice.Amount;
         var rows = new List<InvoiceLine> { new(InvoiceLineKind.Item, ItemName(invoice, text), price) };
+        // A coupon's discount (contract §11.3), taken off before tax: shown as a negative amount.
+        if (Discount(items, text) is { } discount)
+        {
+            rows.Add(discount);
+        }
         if (Tax(items) is { } tax)
         {
             var rate = tax.Rate.ToString("0.##", CultureInfo.InvariantCulture);
@@ -69,6 +74,17 @@ public static class InvoiceLines
         // Present only when f ≠ 1 (db/functions/invoice_composer.sql).
         long? otherBase = t.TryGetProperty("other_taxable_base", out var o) && o.TryGetInt64(out var ov) ? ov : null;
         return (name, rate, amount, taxableBase, inclusive, otherBase);
+    }
+
+    private static InvoiceLine? Discount(JsonElement items, PayPageText text)
+    {
+        if (items.ValueKind != JsonValueKind.Object || !items.TryGetProperty("discount", out var d) || d.ValueKind != JsonValueKind.Object
+            || !d.TryGetProperty("amount", out var a) || !a.TryGetInt64(out var amount))
+        {
+            return null;
+        }
+        var percent = d.TryGetProperty("percent_off", out var p) && p.TryGetInt32(out var pv) ? $" ({pv}%)" : "";
+        return new(InvoiceLineKind.Discount, $"{text.Discount} {Str(d, "coupon_code")}{percent}", -amount);
     }
 
     private static string Str(JsonElement items, string name) =>

@@ -62,7 +62,7 @@ public sealed record PayPageText(
         "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.",
         "Dasar pengenaan pajak", "Tanggal terbit", "Unduh tagihan (PDF)", "Bayar di", "bulanan")
     {
-        OtherTaxBase = "DPP nilai lain", TaxInvoiceNumber = "NSFP", Passport = "Paspor",
+        OtherTaxBase = "DPP nilai lain", TaxInvoiceNumber = "NSFP", Passport = "Paspor", Discount = "Diskon",
     };
 
     public static readonly PayPageText English = new("en", "Invoice", "Invoice number", "Seller", "Billed to", "Period",
@@ -72,7 +72,7 @@ public sealed record PayPageText(
         "The payment service is unavailable. Please try again in a few minutes.",
         "Taxable base", "Issued on", "Download invoice (PDF)", "Pay at", "monthly")
     {
-        OtherTaxBase = "Other taxable base (DPP nilai lain)", TaxInvoiceNumber = "NSFP", Passport = "Passport",
+        OtherTaxBase = "Other taxable base (DPP nilai lain)", TaxInvoiceNumber = "NSFP", Passport = "Passport", Discount = "Discount",
     };
 
     /// <summary>DPP nilai lain (contract §12.1, shown when f ≠ 1), the NSFP, the word for a passport.</summary>
@@ -82,10 +82,13 @@ public sealed record PayPageText(
 
     public string Passport { get; init; } = "";
 
+    /// <summary>The word before a coupon's code on its discount row (contract §11.3).</summary>
+    public string Discount { get; init; } = "";
+
     public static PayPageText For(string? lang) => string.Equals(lang, "en", StringComparison.OrdinalIgnoreCase) ? English : Indonesian;
 
     /// <summary>Rp149.000 in Indonesian, IDR 149,000 in English (contract §8.2).</summary>
-    public string Money(long amount) => Lang == "en"
+    public string Money(long amount) => amount < 0 ? "-" + Money(-amount) : Lang == "en"
         ? "IDR " + amount.ToString("#,0", CultureInfo.InvariantCulture)
         : "Rp" + amount.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '.');
 

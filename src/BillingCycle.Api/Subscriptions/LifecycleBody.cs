@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Subscriptions;
 
 /// <summary>The fields of the lifecycle POST bodies, each checked; a mistake is a 400 with its code.</summary>
-public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodEnd, JsonHttpResult<ApiError>? Error);
+public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodEnd, JsonHttpResult<ApiError>? Error)
+{
+    /// <summary>A coupon code to redeem (checkout, the live subscription; contract §11.3).</summary>
+    public string? CouponCode { get; init; }
+}
 
 public static class Body
 {
@@ -46,7 +50,13 @@ public static class Body
             }
             atPeriodEnd = a.GetBoolean();
         }
-        return new LifecycleBody(planId, userId, atPeriodEnd, null);
+        // Any string up to the longest code is looked up; the database answers COUPON_NOT_FOUND.
+        var (coupon, couponOk) = JsonBody.OptionalString(root, "coupon_code", 64);
+        if (!couponOk)
+        {
+            return Invalid("coupon_code must be a coupon's code", ErrorCodes.InvalidCouponCode);
+        }
+        return new LifecycleBody(planId, userId, atPeriodEnd, null) { CouponCode = coupon };
     }
 
     private static LifecycleBody Invalid(string message, string code) => new(null, null, null, Fail.With(400, message, code));

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public enum CheckoutOutcome { Created, SubscriptionExists, PlanNotFound }
+public enum CheckoutOutcome { Created, Waived, SubscriptionExists, PlanNotFound, CouponRefused }
 
 public enum CancelOutcome { Scheduled, Canceled, NotActive }
 
@@ -15,7 +15,11 @@ public enum PlanChangeOutcome { Invoiced, Upgraded, Scheduled, Unchanged, NotAct
 
 public enum PayNowOutcome { Live, NeedsLink, Created, TooMany, NotOpen }
 
-public sealed record Checkout(CheckoutOutcome Outcome, Guid? SubscriptionId, Guid? InvoiceId, Guid? PaymentId);
+public sealed record Checkout(CheckoutOutcome Outcome, Guid? SubscriptionId, Guid? InvoiceId, Guid? PaymentId)
+{
+    /// <summary>Why the coupon was refused, when <see cref="Outcome"/> is CouponRefused.</summary>
+    public CouponOutcome Coupon { get; init; }
+}
 
 public sealed record PlanChange(PlanChangeOutcome Outcome, Guid? InvoiceId, Guid? PaymentId);
 
@@ -27,24 +31,45 @@ public sealed record PayNowDecision(PayNowOutcome Outcome, Guid? PaymentId, stri
 /// </summary>
 public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, BillingOptions options)
 {
-    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, CancellationToken ct)
+    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, string? couponCode, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb)");
+            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb, $5, $6)");
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = planId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = couponCode is null ? DBNull.Value : couponCode, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = options.MinCharge });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        var outcome = r.GetString(0) switch
+        var word = r.GetString(0);
+        var outcome = word switch
         {
             "created" => CheckoutOutcome.Created,
+            "waived" => CheckoutOutcome.Waived,
             "subscription_exists" => CheckoutOutcome.SubscriptionExists,
             "plan_not_found" => CheckoutOutcome.PlanNotFound,
+            _ when CouponOutcomes.Parse(word) is { } _ => CheckoutOutcome.CouponRefused,
             var other => throw Unknown("billing_checkout", other),
         };
-        return new Checkout(outcome, Uuid(r, 1), Uuid(r, 2), Uuid(r, 3));
+        return new Checkout(outcome, Uuid(r, 1), Uuid(r, 2), Uuid(r, 3)) { Coupon = CouponOutcomes.Parse(word) ?? CouponOutcome.Redeemed };
+    }
+
+    /// <summary>Redeems a coupon on the user's live subscription, from its next invoice on (contract §11.3).</summary>
+    public async Task<(CouponOutcome Outcome, Guid? SubscriptionId)> RedeemCouponAsync(string userId, string code, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT outcome, subscription_id FROM billing_redeem_on_subscription($1, $2, $3)");
+        cmd.Parameters.Add(new() { Value = userId });
+        cmd.Parameters.Add(new() { Value = code });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        var word = r.GetString(0);
+        var outcome = word == "redeemed" ? CouponOutcome.Redeemed
+            : word == "no_subscription" ? CouponOutcome.NoSubscription
+            : CouponOutcomes.Parse(word) ?? throw Unknown("billing_redeem_on_subscription", word);
+        return (outcome, Uuid(r, 1));
     }
 
     public async Task<CancelOutcome> CancelAsync(Guid subscriptionId, bool atPeriodEnd, CancellationToken ct) =>

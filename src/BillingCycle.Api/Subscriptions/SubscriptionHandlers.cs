@@ -33,13 +33,19 @@ public static class SubscriptionHandlers
         {
             return Fail.With(400, "plan_id must be the id of a plan", ErrorCodes.InvalidPlan);
         }
-        var checkout = await s.Lifecycle.CheckoutAsync(userId, planId, s.Cancellation);
+        var checkout = await s.Lifecycle.CheckoutAsync(userId, planId, body.CouponCode, s.Cancellation);
         switch (checkout.Outcome)
         {
             case CheckoutOutcome.PlanNotFound:
                 return Fail.With(404, "No active plan with that id", ErrorCodes.PlanNotFound);
             case CheckoutOutcome.SubscriptionExists:
                 return Fail.With(409, "This user already has a subscription; change its plan instead", ErrorCodes.SubscriptionExists);
+            case CheckoutOutcome.CouponRefused:
+                return CouponOutcomes.Refusal(checkout.Coupon);
+            case CheckoutOutcome.Waived:
+                // The discount left nothing to charge: already paid (charge_waived), no link.
+                return TypedResults.Created("/api/subscriptions/current",
+                    await AnswerAsync(s, userId, checkout.SubscriptionId!.Value, checkout.InvoiceId, null));
         }
         // The link now when iPaymu answers; otherwise the pay page makes it later (still 201).
         var work = await s.Lifecycle.WorkAsync(checkout.PaymentId!.Value, s.Cancellation);
@@ -117,6 +123,29 @@ public static class SubscriptionHandlers
             default:
                 return TypedResults.Ok(await AnswerAsync(s, target.UserId, target.SubscriptionId, null, null));
         }
+    }
+
+    /// <summary>A coupon on the live subscription, from its next invoice on (contract §11.3).</summary>
+    public static async Task<Results<Ok<CurrentSubscriptionAnswer>, JsonHttpResult<ApiError>>> RedeemCoupon([AsParameters] SubscriptionServices s)
+    {
+        var body = await Body.ReadAsync(s.Request, required: true, s.Cancellation);
+        if (body.Error is { } error)
+        {
+            return error;
+        }
+        if (body.CouponCode is not { } code)
+        {
+            return Fail.With(400, "coupon_code must be a coupon's code", ErrorCodes.InvalidCouponCode);
+        }
+        var target = await TargetAsync(s, body.UserId);
+        if (target.Error is { } refused)
+        {
+            return refused;
+        }
+        var (outcome, _) = await s.Lifecycle.RedeemCouponAsync(target.UserId, code, s.Cancellation);
+        return outcome == CouponOutcome.Redeemed
+            ? TypedResults.Ok(await CurrentAnswerAsync(s, target.SubscriptionId))
+            : CouponOutcomes.Refusal(outcome);
     }
 
     private sealed record Target(string UserId, Guid SubscriptionId, JsonHttpResult<ApiError>? Error);

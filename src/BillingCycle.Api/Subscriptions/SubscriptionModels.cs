@@ -29,7 +29,9 @@ public sealed record InvoicesAnswer(IReadOnlyList<InvoiceView> Invoices, string?
 public sealed record PayNowAnswer(string PaymentUrl, DateTimeOffset ExpiresAt, int AttemptNumber);
 
 /// <summary>Request bodies, for the OpenAPI document.</summary>
-public sealed record CheckoutBody(Guid PlanId, string? UserId);
+public sealed record CheckoutBody(Guid PlanId, string? UserId, string? CouponCode);
+
+public sealed record RedeemCouponBody(string CouponCode, string? UserId);
 
 public sealed record CancelBody(bool? AtPeriodEnd, string? UserId);
 

@@ -44,6 +44,11 @@ public static class SubscriptionsApi
             .DocumentsJsonBody<ChangePlanBody>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 429);
 
+        subscriptions.MapPost("/current/coupon", SubscriptionHandlers.RedeemCoupon).WithName("redeemCoupon").RequireRateLimiting(RateLimits.PerUser)
+            .WithSummary("Redeem a coupon on the live subscription: it discounts the invoices made from now on.")
+            .DocumentsJsonBody<RedeemCouponBody>()
+            .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 429);
+
         var invoices = app.MapGroup("/api/invoices").WithTags("Invoices").RequireAuthorization()
             .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey();
         invoices.MapGet("/", InvoiceHandlers.List).WithName("listInvoices")

@@ -158,6 +158,22 @@ public sealed class InvariantCheckerTests
             "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
             ["every stored webhook event has an outcome"]
         },
+        {
+            "a coupon redeemed past its max_redemptions (the counter's guard gone)",
+            $"""
+            INSERT INTO coupons (id, code, name, percent_off, duration, max_redemptions, times_redeemed)
+            VALUES ('00000000-0000-0000-0000-0000000c0c0c', 'GEN', 'Generated', 10, 'forever', 1, 1);
+            INSERT INTO coupon_redemptions (coupon_id, user_id, subscription_id)
+            SELECT '00000000-0000-0000-0000-0000000c0c0c', s.user_id, s.id FROM subscriptions s WHERE s.status = 'active' ORDER BY s.user_id LIMIT 2;
+            UPDATE subscriptions SET updated_at = updated_at WHERE id IN (SELECT subscription_id FROM coupon_redemptions);
+            """,
+            ["a coupon's redemptions are its times_redeemed, never more than max_redemptions"]
+        },
+        {
+            "an invoice whose amount is not its price less its discount",
+            $"UPDATE invoices SET line_items = line_items || jsonb_build_object('price', amount, 'discount', jsonb_build_object('amount', 5000)) WHERE id = {OnePaidInvoice}",
+            ["every invoice's amount is its price less its discount plus exclusive tax, never negative"]
+        },
     };
 
     [Theory]

@@ -32,7 +32,17 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
 
     public int Count(string what) => _counts.GetValueOrDefault(what);
 
-    private sealed record Act(string User, string What, int Pick, SimPlan? Plan = null, SimPlan? From = null);
+    private sealed record Act(string User, string What, int Pick, SimPlan? Plan = null, SimPlan? From = null)
+    {
+        /// <summary>A coupon code a newcomer checks out with (contract §11.3; seeded by SimulationTests).</summary>
+        public string? Coupon { get; init; }
+    }
+
+    /// <summary>The simulated year's coupons: code → (percent off, amount off); SIMEVER runs out after 25 redemptions.</summary>
+    public static readonly IReadOnlyDictionary<string, (int? Percent, long? Amount)> Coupons = new Dictionary<string, (int?, long?)>
+    {
+        ["SIMONCE"] = (20, null), ["SIMREP"] = (null, 5_000), ["SIMEVER"] = (10, null),
+    };
 
     public async Task ActAsync(Random rng, int day)
     {
@@ -83,7 +93,8 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         {
             var user = "simn" + (++_newCustomers).ToString("D5", CultureInfo.InvariantCulture);
             newcomers.Add(user);
-            acts.Add(new Act(user, rng.Next(10) == 0 ? "checkout race" : "checkout", rng.Next(2), plans[rng.Next(plans.Count)]));
+            var act = new Act(user, rng.Next(10) == 0 ? "checkout race" : "checkout", rng.Next(2), plans[rng.Next(plans.Count)]);
+            acts.Add(act.What == "checkout" && rng.Next(4) == 0 ? act with { Coupon = Coupons.Keys.ElementAt(rng.Next(Coupons.Count)) } : act);
         }
         if (newcomers.Count > 0)
         {
@@ -121,6 +132,22 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
     {
         switch (a.What)
         {
+            case "checkout" when a.Coupon is { } code:
+            {
+                var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id, coupon_code = code }, a.Pick);
+                if (res.Status == 409 && res.Code == "COUPON_EXHAUSTED" && code == "SIMEVER")
+                {
+                    return $"coupon {code} exhausted";
+                }
+                Expect(a, res, 201);
+                var (percent, amount) = Coupons[code];
+                var off = percent is { } p ? (long)Math.Round(a.Plan.Price * p / 100m, MidpointRounding.AwayFromZero) : Math.Min(amount!.Value, a.Plan.Price);
+                var invoice = res.Body.GetProperty("invoice");
+                Check(a, res, invoice.GetProperty("amount").GetInt64() == a.Plan.Price - off
+                              && invoice.GetProperty("line_items").GetProperty("discount").GetProperty("coupon_code").GetString() == code,
+                    "the checkout invoice for the plan's price less the coupon's discount");
+                return $"checkout with coupon {code}";
+            }
             case "checkout" or "checkout again":
             {
                 var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id }, a.Pick);

@@ -30,6 +30,7 @@ public static class DependencyRules
         ["InvoicePdf"] = ["Invoices", "PayPage", "Billing", "Infrastructure"],
         ["ManualPayments"] = ["Settlement", "Console/Seams", "Infrastructure"],
         ["Refunds"] = ["Billing", "Tax", "Invoices", "PayPage", "InvoicePdf", "Console/Seams", "Infrastructure"],
+        ["Coupons"] = ["Console/Seams", "Infrastructure"],
         ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Infrastructure"],
         ["Portal"] = ["Subscriptions", "Tax", "Credits", "Invoices", "Billing", "Infrastructure"],
     };

@@ -117,6 +117,9 @@ public sealed class RenewalJob(
             case RenewOutcome.Canceled:
                 Add(report, new JobResultRow(subscriptionId, null, "canceled", null, null));
                 break;
+            case RenewOutcome.Waived:
+                Add(report, new JobResultRow(subscriptionId, null, "charge_waived", null, null));
+                break;
             default:
                 // Another run got there first, or the subscription changed: nothing to do, nothing to report.
                 BillingMetrics.JobResults.Add(1, new("job", "renewal"),

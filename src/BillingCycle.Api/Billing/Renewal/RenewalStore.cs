@@ -15,6 +15,9 @@ public enum RenewOutcome
     NotDue,
     AlreadyInvoiced,
 
+    /// <summary>Invoiced and, a coupon leaving too little to charge, settled at once (contract §11.3).</summary>
+    Waived,
+
     /// <summary>Another transaction held the subscription; the page comes back for it.</summary>
     Busy,
 }
@@ -53,7 +56,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         var periods = due.Select(d => BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd)).ToArray();
         await using var cmd = db.CreateCommand($"""
             WITH r AS MATERIALIZED (
-                SELECT outcome, subscription_id, payment_id FROM billing_renew_page($1, $2, $3, $4, $5, $6, $7::jsonb))
+                SELECT outcome, subscription_id, payment_id FROM billing_renew_page($1, $2, $3, $4, $5, $6, $7::jsonb, $8))
             SELECT r.outcome, r.subscription_id, {PaymentLinkStore.WorkColumns}
               FROM r LEFT JOIN billing_payment_work(ARRAY(SELECT payment_id FROM r WHERE payment_id IS NOT NULL)) w
                 ON w.payment_id = r.payment_id
@@ -65,6 +68,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         cmd.Parameters.Add(new() { Value = runId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = options.MinCharge });
         var rows = new List<RenewedRow>(due.Count);
         await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
         while (await r.ReadAsync(CancellationToken.None))
@@ -80,7 +84,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
     {
         await using var cmd = db.CreateCommand($"""
             SELECT r.outcome, {PaymentLinkStore.WorkColumns}
-              FROM billing_renew_subscription($1, $2, $3, $4, $5, $6::jsonb) r
+              FROM billing_renew_subscription($1, $2, $3, $4, $5, $6::jsonb, $7) r
               LEFT JOIN LATERAL billing_payment_work(ARRAY[r.payment_id]) w ON r.payment_id IS NOT NULL
             """);
         cmd.Parameters.Add(new() { Value = subscriptionId });
@@ -89,6 +93,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         cmd.Parameters.Add(new() { Value = runId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = options.MinCharge });
         await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
         await r.ReadAsync(CancellationToken.None);
         return (Parse(r.GetString(0)), r.IsDBNull(1) ? null : PaymentLinkStore.ReadWork(r, 1));
@@ -99,6 +104,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         "created" => RenewOutcome.Created,
         "canceled" => RenewOutcome.Canceled,
         "already_invoiced" => RenewOutcome.AlreadyInvoiced,
+        "waived" => RenewOutcome.Waived,
         "not_due" => RenewOutcome.NotDue,
         "busy" => RenewOutcome.Busy,
         var other => throw new InvalidOperationException($"billing_renew_page answered an unknown outcome '{other}'"),

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Console.Data;
 
-/// <param name="Mrr">Sum of the plan prices of active subscriptions on a paid plan (price &gt; 0), IDR.</param>
+/// <param name="Mrr">Sum of the plan prices of active subscriptions on a paid plan (price &gt; 0), less their running coupons' discounts, IDR.</param>
 /// <param name="Active">Subscriptions whose status is active (paid and free plans).</param>
 /// <param name="Paying">Active subscriptions on a paid plan (the ones MRR adds up).</param>
 /// <param name="Churned">Subscriptions canceled this month, for any reason.</param>
@@ -23,8 +23,16 @@ public sealed class OverviewStore(NpgsqlDataSource db)
     public async Task<Revenue> RevenueAsync(ConsoleMonth month, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            WITH active AS (SELECT plan_id, count(*) AS n FROM subscriptions WHERE status = 'active' GROUP BY plan_id)
-            SELECT coalesce((SELECT sum(a.n * p.price) FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)::bigint,
+            WITH active AS (SELECT plan_id, count(*) AS n FROM subscriptions WHERE status = 'active' GROUP BY plan_id),
+            -- Running coupons (contract §11.5): what the next period invoice takes off, by the one discount rule.
+            discounted AS (
+                SELECT coalesce(sum((billing_coupon_discount(s.id, s.plan_id, p.price, NULL, true) ->> 'amount')::bigint), 0) AS off
+                  FROM coupon_redemptions r
+                  JOIN subscriptions s ON s.id = r.subscription_id AND s.status = 'active'
+                  JOIN subscription_plans p ON p.id = s.plan_id AND p.price > 0
+                 WHERE r.ended_at IS NULL)
+            SELECT (coalesce((SELECT sum(a.n * p.price) FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)
+                    - (SELECT off FROM discounted))::bigint,
                    coalesce((SELECT sum(a.n) FROM active a), 0)::bigint,
                    coalesce((SELECT sum(a.n) FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)::bigint,
                    (SELECT count(*) FROM subscriptions WHERE canceled_at >= $1 AND canceled_at < $2),

@@ -53,6 +53,19 @@ public static class ErrorCodes
 
     // The customer portal (contract §14).
     public const string InvalidReturnUrl = "INVALID_RETURN_URL";
+    // Coupons (contract §11.3): creating one, redeeming one.
+    public const string InvalidCouponCode = "INVALID_COUPON_CODE";
+    public const string InvalidDiscount = "INVALID_DISCOUNT";
+    public const string InvalidPercentOff = "INVALID_PERCENT_OFF";
+    public const string InvalidAmountOff = "INVALID_AMOUNT_OFF";
+    public const string InvalidDuration = "INVALID_DURATION";
+    public const string InvalidRedeemBy = "INVALID_REDEEM_BY";
+    public const string CouponCodeTaken = "COUPON_CODE_TAKEN";
+    public const string CouponNotFound = "COUPON_NOT_FOUND";
+    public const string CouponExpired = "COUPON_EXPIRED";
+    public const string CouponExhausted = "COUPON_EXHAUSTED";
+    public const string CouponNotApplicable = "COUPON_NOT_APPLICABLE";
+    public const string CouponAlreadyRedeemed = "COUPON_ALREADY_REDEEMED";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>

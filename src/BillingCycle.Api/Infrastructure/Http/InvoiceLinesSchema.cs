@@ -29,6 +29,7 @@ internal static class InvoiceLines
             ["to_plan"] = Text(),
             ["full_difference"] = Money("A plan change: the whole period's price difference, before proration."),
             ["tax"] = TaxLine(),
+            ["discount"] = DiscountLine(),
         },
         AdditionalPropertiesAllowed = true,
     };
@@ -47,6 +48,22 @@ internal static class InvoiceLines
             ["other_taxable_base"] = Money("DPP nilai lain: the taxable base × BILLING_TAX_OTHER_BASE."),
             ["amount"] = Money("The tax."),
             ["inclusive"] = new OpenApiSchema { Type = JsonSchemaType.Boolean },
+        },
+        AdditionalPropertiesAllowed = true,
+    };
+
+    private static OpenApiSchema DiscountLine() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "A coupon's discount (docs/contract.md §11.3), taken off the price before tax; absent without one.",
+        Required = new HashSet<string> { "coupon_code", "name", "amount" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["coupon_code"] = Text(),
+            ["name"] = Text(),
+            ["percent_off"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "Present for a percentage coupon." },
+            ["amount_off"] = Money("Present for an amount coupon."),
+            ["amount"] = Money("What the discount takes off this invoice's price."),
         },
         AdditionalPropertiesAllowed = true,
     };

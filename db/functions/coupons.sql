@@ -1,0 +1,158 @@
+-- Coupons (contract §11.3): redeeming one, the discount an invoice takes from it, and settling an
+-- invoice whose charge is waived. The tables and the limits they hold are in
+-- db/migrations/0110_coupons.sql.
+-- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
+-- it changes (docs/architecture.md, "Where a change goes").
+
+-- Redeems a coupon for a subscription (the caller holds the subscription's row). Refusals change
+-- nothing: the writes sit in a block that a refusal rolls back. max_redemptions is held by the
+-- guarded counter UPDATE (the coupon's row lock queues concurrent redemptions, and the ones past
+-- the limit find it full); one redemption per user by coupon_redemptions_once_per_user. A new
+-- redemption replaces the subscription's running one (from the next invoice on).
+-- Outcomes: redeemed, coupon_not_found, coupon_expired, coupon_not_applicable,
+-- coupon_already_redeemed, coupon_exhausted.
+CREATE OR REPLACE FUNCTION billing_redeem_coupon(
+    p_code text, p_user_id text, p_subscription_id uuid, p_plan_id uuid, p_now timestamptz)
+RETURNS TABLE (outcome text, coupon_id uuid, redemption_id uuid)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    c record;
+    v_id uuid;
+BEGIN
+    SELECT k.id, k.redeem_by, k.plan_ids INTO c FROM coupons k WHERE lower(k.code) = lower(p_code) AND k.is_active;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'coupon_not_found'::text, NULL::uuid, NULL::uuid;
+        RETURN;
+    END IF;
+    IF c.redeem_by IS NOT NULL AND c.redeem_by <= p_now THEN
+        RETURN QUERY SELECT 'coupon_expired'::text, c.id, NULL::uuid;
+        RETURN;
+    END IF;
+    IF c.plan_ids IS NOT NULL AND NOT p_plan_id = ANY (c.plan_ids) THEN
+        RETURN QUERY SELECT 'coupon_not_applicable'::text, c.id, NULL::uuid;
+        RETURN;
+    END IF;
+    BEGIN
+        UPDATE coupon_redemptions r SET ended_at = p_now WHERE r.subscription_id = p_subscription_id AND r.ended_at IS NULL;
+        INSERT INTO coupon_redemptions (coupon_id, user_id, subscription_id, created_at)
+        VALUES (c.id, p_user_id, p_subscription_id, p_now)
+        ON CONFLICT ON CONSTRAINT coupon_redemptions_once_per_user DO NOTHING
+        RETURNING id INTO v_id;
+        IF v_id IS NULL THEN
+            RAISE EXCEPTION 'coupon_already_redeemed' USING ERRCODE = 'BCCP1';
+        END IF;
+        UPDATE coupons k SET times_redeemed = k.times_redeemed + 1
+         WHERE k.id = c.id AND (k.max_redemptions IS NULL OR k.times_redeemed < k.max_redemptions);
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'coupon_exhausted' USING ERRCODE = 'BCCP1';
+        END IF;
+    EXCEPTION WHEN SQLSTATE 'BCCP1' THEN
+        RETURN QUERY SELECT SQLERRM, c.id, NULL::uuid;
+        RETURN;
+    END;
+    PERFORM log_billing_event('coupon', p_subscription_id, p_user_id, 'success',
+            jsonb_build_object('action', 'coupon_redeemed', 'coupon_id', c.id, 'redemption_id', v_id), NULL, p_now);
+    RETURN QUERY SELECT 'redeemed'::text, c.id, v_id;
+END $$;
+
+-- The discount line of an invoice of p_subscription_id for p_plan_id at p_price (contract §11.3),
+-- or NULL: {coupon_code, name, percent_off | amount_off, amount}. A period invoice (checkout,
+-- renewal: p_counts) takes the running redemption while it lasts — once: one period invoice,
+-- repeating: duration_in_periods of them, forever — and is counted by the invoices trigger below.
+-- A plan change invoice (not p_counts) takes the percentage of the redemption that discounted
+-- the period p_period_start, and is not counted. STABLE and set-friendly: the renewal page calls
+-- it per row of its one statement.
+CREATE OR REPLACE FUNCTION billing_coupon_discount(
+    p_subscription_id uuid, p_plan_id uuid, p_price bigint, p_period_start timestamptz, p_counts boolean)
+RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('coupon_code', k.code, 'name', k.name)
+           || CASE WHEN k.percent_off IS NOT NULL THEN jsonb_build_object('percent_off', k.percent_off)
+                   ELSE jsonb_build_object('amount_off', k.amount_off) END
+           || jsonb_build_object('amount',
+                  CASE WHEN k.percent_off IS NOT NULL THEN round(p_price * k.percent_off / 100.0)::bigint
+                       ELSE least(k.amount_off, p_price) END)
+      FROM coupon_redemptions r
+      JOIN coupons k ON k.id = r.coupon_id
+     WHERE r.subscription_id = p_subscription_id AND r.ended_at IS NULL AND p_price > 0
+       AND (k.plan_ids IS NULL OR p_plan_id = ANY (k.plan_ids))
+       AND CASE WHEN p_counts THEN k.duration = 'forever'
+                                   OR r.periods_used < CASE k.duration WHEN 'once' THEN 1 ELSE k.duration_in_periods END
+                ELSE k.percent_off IS NOT NULL AND r.last_period_start = p_period_start END
+$$;
+
+-- A period invoice that took a discount uses one period of the running redemption. A trigger,
+-- so checkout and the set-based renewal page count the same way without restating it.
+CREATE OR REPLACE FUNCTION billing_count_coupon_period() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE coupon_redemptions r
+       SET periods_used = r.periods_used + 1, last_period_start = NEW.period_start
+     WHERE r.subscription_id = NEW.subscription_id AND r.ended_at IS NULL;
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS invoices_count_coupon_period ON invoices;
+CREATE TRIGGER invoices_count_coupon_period AFTER INSERT ON invoices
+    FOR EACH ROW WHEN (NEW.kind IN ('subscription_create', 'renewal') AND NEW.line_items ? 'discount')
+    EXECUTE FUNCTION billing_count_coupon_period();
+
+-- An amount a discount made too small to charge (contract §11.3): 0, or under BILLING_MIN_CHARGE.
+-- Invoices without a discount are charged as they always were.
+CREATE OR REPLACE FUNCTION billing_charge_waived(p_amount bigint, p_discount jsonb, p_min_charge bigint)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT p_discount IS NOT NULL AND (p_amount = 0 OR p_amount < coalesce(p_min_charge, 0))
+$$;
+
+-- Settles an invoice at once without a charge (charge_waived): a payment of provider 'waived'
+-- for its amount, paid through billing_mark_paid (db/functions/settlement_paid.sql) like any
+-- other payment, so activation, credits, events, notifications and emails follow as they do for
+-- money; nothing here says what "paid" means. The caller holds the subscription's row.
+CREATE OR REPLACE FUNCTION billing_waive_charge(p_invoice_id uuid, p_now timestamptz)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    inv record;
+    v_attempt integer;
+    v_payment uuid;
+    v_outcome text;
+BEGIN
+    SELECT * INTO inv FROM invoices WHERE id = p_invoice_id FOR UPDATE;
+    SELECT coalesce(max(p.attempt_number), 0) + 1 INTO v_attempt FROM payments p WHERE p.invoice_id = inv.id;
+    INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, provider, customer_initiated,
+                          created_at, updated_at)
+    VALUES (inv.id, v_attempt, inv.invoice_number || '-' || v_attempt, inv.amount, 'pending', 'waived', true, p_now, p_now)
+    RETURNING id INTO v_payment;
+    UPDATE invoices SET attempt_count = GREATEST(attempt_count, v_attempt), updated_at = p_now WHERE id = inv.id;
+    SELECT m.outcome INTO v_outcome
+      FROM billing_mark_paid(v_payment, NULL, inv.amount, 0, p_now, jsonb_build_object('charge_waived', true), p_now) m;
+    IF v_outcome <> 'applied' THEN
+        RAISE EXCEPTION 'waived charge of invoice % settled as %', inv.invoice_number, v_outcome;
+    END IF;
+    PERFORM log_billing_event('charge_waived', inv.subscription_id, inv.user_id, 'success',
+            jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
+                               'payment_id', v_payment), NULL, p_now);
+    RETURN v_outcome;
+END $$;
+
+-- Redeeming on the live subscription (POST /api/subscriptions/current/coupon): from its next
+-- invoice on. Outcomes: those of billing_redeem_coupon, and no_subscription.
+CREATE OR REPLACE FUNCTION billing_redeem_on_subscription(p_user_id text, p_code text, p_now timestamptz)
+RETURNS TABLE (outcome text, subscription_id uuid, coupon_id uuid)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    s record;
+    r record;
+BEGIN
+    SELECT x.id, x.plan_id INTO s FROM subscriptions x
+     WHERE x.user_id = p_user_id AND x.status IN ('active', 'past_due', 'trialing') FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'no_subscription'::text, NULL::uuid, NULL::uuid;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM billing_redeem_coupon(p_code, p_user_id, s.id, s.plan_id, p_now);
+    RETURN QUERY SELECT r.outcome, s.id, r.coupon_id;
+END $$;
