@@ -66,6 +66,7 @@ try
     builder.AddConsole();           // the operator console at /admin (contract §9)
     builder.AddManualPayments();    // payments received outside iPaymu (contract §13.1)
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
+    builder.AddCreditPacks();       // credit packs bought once (contract §11.4)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -81,6 +82,7 @@ try
     app.MapDeliveriesApi();
     app.MapManualPaymentsApi();
     app.MapRefundsApi();
+    app.MapCreditPacksApi();
     await app.RunAsync();
     return 0;
 }
