@@ -82,7 +82,9 @@ BEGIN
             format('Credit pack %s - %s %s credits', v_name, v_credits, v_type), p_now);
     PERFORM billing_close_open_attempts(inv.id, 'superseded by a paid attempt', p_now);
     PERFORM notify(inv.user_id, 'credit_pack_paid', '',
-            jsonb_build_object('pack_name', v_name, 'credits', v_credits, 'amount', notify_money(inv.amount)),
+            jsonb_build_object('pack_name', v_name, 'amount', notify_money(inv.amount),
+                               -- 1.000 / 1,000: the amount's digits without its currency.
+                               'credits', regexp_replace(notify_money(v_credits), '^(Rp|IDR )', '')),
             jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
                                'pack_name', v_name, 'credit_type', v_type, 'credits', v_credits),
             p_now);

@@ -89,7 +89,7 @@ public sealed class CreditPackTests : IAsyncLifetime
         Assert.Equal(1, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM events WHERE type = 'invoice.paid' AND data->'object'->>'id' = $1", id.ToString()));
         Assert.Equal("Paket kredit Anda sudah aktif", await _w.H.Db.ScalarAsync<string>(
             "SELECT string_agg(title, ',') FROM notifications WHERE user_id = 'u_pack' AND type = 'credit_pack_paid'"));
-        Assert.Contains("1000", await _w.H.Db.ScalarAsync<string>(
+        Assert.Contains("1.000 kredit dari paket Top-up 1K", await _w.H.Db.ScalarAsync<string>(
             "SELECT message FROM notifications WHERE user_id = 'u_pack' AND type = 'credit_pack_paid'"), StringComparison.Ordinal);
         Assert.Equal(1, await _w.H.Db.ScalarAsync<long>(
             "SELECT count(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id WHERE n.type = 'credit_pack_paid' AND d.channel = 'email'"));

@@ -170,6 +170,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
         output.WriteLine($"lifecycle calls ({api.Calls} to the API): {lifecycle.Counts}");
+        output.WriteLine("credit pack invoices: " + string.Join(", ", await world.Db.ListAsync<string>(
+            "SELECT status || ' ' || count(*) FROM invoices WHERE kind = 'credit_pack' GROUP BY status ORDER BY status")));
         // Not decided by the seed: at least once (contract §8.1) lets a send repeat, and here a lease
         // (4 minutes on the billing clock) ends whenever the simulated clock leaps an hour or a
         // day past a worker still sending its batch, so the other instance sends it again.
@@ -312,6 +314,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
             new(await Seed.PlanAsync(db, 149_000, interaction: 1_000, scraper: 500, name: "Pro"), "Pro", 149_000, 1_000, 500),
             new(await Seed.PlanAsync(db, 299_000, interaction: 3_000, scraper: 1_200, name: "Business"), "Business", 299_000, 3_000, 1_200),
         ];
+        // Two credit packs (contract §11.4) the customers buy now and then (Lifecycle), outside their subscriptions.
+        await db.ExecAsync("""
+            INSERT INTO credit_packs (name, credit_type, credits, price)
+            VALUES ('Scraper 1K', 'scraper', 1000, 99000), ('Chat 500', 'interaction', 500, 29000)
+            """);
         var anchors = Enumerable.Range(0, count)
             .Select(_ => new DateTimeOffset(2025, 12, 1 + rng.Next(31), rng.Next(24), rng.Next(60), 0, TimeSpan.Zero))
             .ToArray();
