@@ -47,6 +47,7 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid credit pack's ledger row references the paying attempt, not the invoice (the ledger's unique reference no longer holds one grant per pack invoice)
 TABLE
 
 mutate() {
@@ -135,6 +136,9 @@ mutate() {
     manual-payment-grants-twice)
       perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
       grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
+    pack-granted-once)
+      perl -0pi -e "s/(PERFORM apply_credit_change\(inv\.user_id, v_type, 'add', v_credits, )inv\.id::text,/\$1inv.id::text || ':' || p_payment_id::text,/" db/functions/credit_packs.sql
+      grep -q "v_credits, inv.id::text || ':' || p_payment_id::text," db/functions/credit_packs.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
