@@ -81,12 +81,12 @@ public static class CreditPackHandlers
         {
             return Fail.With(400, "price must be whole rupiah from 1 to 1,000,000,000", ErrorCodes.InvalidAmount);
         }
-        var active = !root.TryGetProperty("is_active", out var a) || a.ValueKind == JsonValueKind.Null || a.ValueKind == JsonValueKind.True;
-        if (root.TryGetProperty("is_active", out var b) && b.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        // Active unless is_active is false; absent or null means the default.
+        if (root.TryGetProperty("is_active", out var a) && a.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
         {
             return Fail.With(400, "is_active must be true or false", ErrorCodes.InvalidRequest);
         }
-        var pack = await packs.CreateAsync(name, t.GetString()!, credits, price, active, ct);
+        var pack = await packs.CreateAsync(name, t.GetString()!, credits, price, a.ValueKind != JsonValueKind.False, ct);
         return TypedResults.Created($"/api/credit-packs/{pack.Id}", pack);
     }
 

@@ -253,6 +253,9 @@ public sealed class CreditPackTests : IAsyncLifetime
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await _w.As("u_chat").PostAsJsonAsync("/api/admin/credit-packs",
             new { name = "Free", credit_type = "scraper", credits = 1, price = 1 })).StatusCode);
-        Assert.Equal(2, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM credit_packs"));
+        var hidden = await op.PostAsJsonAsync("/api/admin/credit-packs", new { name = "Later", credit_type = "scraper", credits = 5, price = 5_000, is_active = false });
+        Assert.False((await LifecycleWorld.JsonAsync(hidden)).GetProperty("is_active").GetBoolean());
+        Assert.Equal(3, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM credit_packs"));
+        Assert.Equal(2, (await _w.H.Api.CreateClient().GetFromJsonAsync<JsonElement>("/api/credit-packs")).GetProperty("credit_packs").GetArrayLength());
     }
 }
