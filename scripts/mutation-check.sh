@@ -50,6 +50,7 @@ manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayment
 portal-invoice-not-owned :: FullyQualifiedName~IntegrationTests.Portal.PortalRefusalTests :: the portal's pay button no longer checks that the invoice is the signed-in customer's (another user's invoice id gets a payment attempt)
 database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immediate_stop|FullyQualifiedName~UnitTests.Infrastructure.DatabaseOutageTests :: the database away is not recognised, so a request that meets it is answered 500 INTERNAL_ERROR instead of 503 with a code
 redemption-limit-dropped :: FullyQualifiedName~IntegrationTests.Coupons.CouponRedemptionTests :: a coupon's max_redemptions no longer held: the counter UPDATE loses its guard and the table its check (concurrent redemptions then pass the limit)
+pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid credit pack's ledger row references the paying attempt, not the invoice (the ledger's unique reference no longer holds one grant per pack invoice)
 TABLE
 
 mutate() {
@@ -149,6 +150,9 @@ mutate() {
       perl -0pi -e 's/,\n\s*CONSTRAINT coupons_within_max_redemptions\n[^\n]*\)\)//' db/migrations/0110_coupons.sql
       ! grep -q 'k.times_redeemed < k.max_redemptions' db/functions/coupons.sql \
         && ! grep -q 'coupons_within_max_redemptions' db/migrations/0110_coupons.sql ;;
+    pack-granted-once)
+      perl -0pi -e "s/(PERFORM apply_credit_change\(inv\.user_id, v_type, 'add', v_credits, )inv\.id::text,/\$1inv.id::text || ':' || p_payment_id::text,/" db/functions/credit_packs.sql
+      grep -q "v_credits, inv.id::text || ':' || p_payment_id::text," db/functions/credit_packs.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -18,12 +18,13 @@ LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
     RETURN QUERY
     SELECT p.id, p.reference_id, p.amount, p.attempt_number, i.id, i.invoice_number, i.subscription_id,
-           i.user_id, coalesce(i.line_items->>'plan_name', pl.name), u.email, u.full_name, u.phone,
+           i.user_id, coalesce(i.line_items->>'plan_name', i.line_items->>'pack_name', pl.name), u.email, u.full_name, u.phone,
            i.period_start, i.period_end, i.kind, p.retry_number, p.customer_initiated, i.public_token
       FROM payments p
       JOIN invoices i ON i.id = p.invoice_id
-      JOIN subscriptions s ON s.id = i.subscription_id
-      JOIN subscription_plans pl ON pl.id = s.plan_id
+      -- A credit pack's invoice has no subscription (contract §11.4): its name is the pack's.
+      LEFT JOIN subscriptions s ON s.id = i.subscription_id
+      LEFT JOIN subscription_plans pl ON pl.id = s.plan_id
       LEFT JOIN users u ON u.id = i.user_id
      WHERE p.id = ANY (p_payment_ids);
 END $$;

@@ -58,7 +58,7 @@ BEGIN
         UPDATE payments SET status = 'expired', failure_reason = 'replaced by a new link', updated_at = p_now WHERE id = latest.id;
     END IF;
     v_new := billing_add_attempt(inv.id, inv.invoice_number, inv.amount, v_retry, true, NULL, p_now);
-    PERFORM log_billing_event('pay_now', s.id, s.user_id, 'pending',
+    PERFORM log_billing_event('pay_now', s.id, inv.user_id, 'pending',
             jsonb_build_object('invoice_id', inv.id, 'payment_id', v_new, 'replaced', CASE WHEN v_retry IS NOT NULL THEN latest.id END),
             NULL, p_now);
     RETURN QUERY SELECT 'created'::text, v_new, NULL::text, NULL::timestamptz,

@@ -23,6 +23,11 @@ DECLARE
     v_what text;
 BEGIN
     SELECT * INTO inv FROM invoices WHERE id = p_invoice_id;
+    -- A credit pack belongs to no subscription: its credits are added (db/functions/credit_packs.sql).
+    IF inv.kind = 'credit_pack' THEN
+        RETURN QUERY SELECT g.interaction, g.scraper FROM billing_grant_credit_pack(inv.id, p_payment_id, p_transaction_id, p_now) g;
+        RETURN;
+    END IF;
     SELECT * INTO s FROM subscriptions WHERE id = inv.subscription_id;
     v_plan := coalesce(inv.line_items->>'plan_name', (SELECT name FROM subscription_plans WHERE id = s.plan_id));
     -- The dunning step this payment closes; a customer's own link on a failed invoice closes the

@@ -27,6 +27,7 @@ BEGIN
         RETURN QUERY SELECT 'unknown_payment'::text, NULL::uuid, NULL::uuid, NULL::text, NULL::bigint, NULL::bigint;
         RETURN;
     END IF;
+    -- A credit pack invoice has no subscription (s is all nulls): the invoice's lock serialises it.
     SELECT * INTO s FROM subscriptions WHERE id = v_subscription_id FOR UPDATE;
     SELECT * INTO inv FROM invoices WHERE id = v_invoice_id FOR UPDATE;
     SELECT * INTO pay FROM payments WHERE id = p_payment_id FOR UPDATE;
@@ -40,38 +41,38 @@ BEGIN
         IF p_transaction_id IS NOT NULL AND pay.transaction_id IS NOT NULL
            AND p_transaction_id <> pay.transaction_id
            AND NOT EXISTS (SELECT 1 FROM billing_logs l
-                            WHERE l.event_type = 'payment_oddity' AND l.subscription_id = s.id
+                            WHERE l.event_type = 'payment_oddity' AND (l.subscription_id = s.id OR (s.id IS NULL AND l.user_id = inv.user_id))
                               AND l.details->>'kind' = 'second_payment'
                               AND l.details->>'transaction_id' = p_transaction_id) THEN
-            PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
+            PERFORM log_billing_event('payment_oddity', s.id, inv.user_id, 'error',
                     jsonb_build_object('kind', 'second_payment', 'payment_id', pay.id, 'invoice_id', inv.id,
                                        'amount', p_amount, 'transaction_id', p_transaction_id,
                                        'first_transaction_id', pay.transaction_id),
                     format('A second payment (transaction %s) arrived for invoice %s, already paid by transaction %s; nothing granted, refund by hand',
                            p_transaction_id, inv.invoice_number, pay.transaction_id),
                     p_now);
-            RETURN QUERY SELECT 'paid_again'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+            RETURN QUERY SELECT 'paid_again'::text, inv.id, s.id, inv.user_id, 0::bigint, 0::bigint;
             RETURN;
         END IF;
-        RETURN QUERY SELECT 'duplicate'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+        RETURN QUERY SELECT 'duplicate'::text, inv.id, s.id, inv.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;
 
     IF p_amount IS DISTINCT FROM pay.amount THEN
-        PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
+        PERFORM log_billing_event('payment_oddity', s.id, inv.user_id, 'error',
                 jsonb_build_object('kind', 'amount_mismatch', 'payment_id', pay.id, 'invoice_id', inv.id,
                                    'expected', pay.amount, 'reported', p_amount, 'transaction_id', p_transaction_id),
                 'Paid amount does not match the invoice', p_now);
-        RETURN QUERY SELECT 'amount_mismatch'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+        RETURN QUERY SELECT 'amount_mismatch'::text, inv.id, s.id, inv.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;
 
     IF p_transaction_id IS NOT NULL AND EXISTS (
         SELECT 1 FROM payments o WHERE o.transaction_id = p_transaction_id AND o.id <> pay.id) THEN
-        PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
+        PERFORM log_billing_event('payment_oddity', s.id, inv.user_id, 'error',
                 jsonb_build_object('kind', 'transaction_conflict', 'payment_id', pay.id, 'transaction_id', p_transaction_id),
                 'Transaction id already belongs to another payment attempt', p_now);
-        RETURN QUERY SELECT 'transaction_conflict'::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+        RETURN QUERY SELECT 'transaction_conflict'::text, inv.id, s.id, inv.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;
 
@@ -91,13 +92,13 @@ BEGIN
                fee = coalesce(p_fee, fee), gateway_response = coalesce(p_response, gateway_response),
                oddity = 'invoice_already_' || v_state, updated_at = p_now
          WHERE id = pay.id;
-        PERFORM log_billing_event('payment_oddity', s.id, s.user_id, 'error',
+        PERFORM log_billing_event('payment_oddity', s.id, inv.user_id, 'error',
                 jsonb_build_object('kind', v_kind, 'payment_id', pay.id, 'invoice_id', inv.id,
                                    'amount', p_amount, 'transaction_id', p_transaction_id),
                 format('Payment received for invoice %s, which is already %s; nothing granted, refund by hand',
                        inv.invoice_number, inv.status),
                 p_now);
-        RETURN QUERY SELECT ('invoice_already_' || v_state)::text, inv.id, s.id, s.user_id, 0::bigint, 0::bigint;
+        RETURN QUERY SELECT ('invoice_already_' || v_state)::text, inv.id, s.id, inv.user_id, 0::bigint, 0::bigint;
         RETURN;
     END IF;
 
@@ -113,5 +114,5 @@ BEGIN
     -- What a paid invoice brings, by kind (db/functions/settlement_grant.sql): same transaction.
     SELECT g.interaction, g.scraper INTO v_interaction, v_scraper
       FROM billing_grant_paid_invoice(inv.id, pay.id, p_transaction_id, p_response, p_now) g;
-    RETURN QUERY SELECT 'applied'::text, inv.id, s.id, s.user_id, v_interaction, v_scraper;
+    RETURN QUERY SELECT 'applied'::text, inv.id, s.id, inv.user_id, v_interaction, v_scraper;
 END $$;

@@ -123,6 +123,12 @@ BEGIN
         RETURN 'checkout_canceled';
     END IF;
     UPDATE invoices SET status = 'cancelled', updated_at = p_now WHERE id = inv.id;
+    -- A credit pack (contract §11.4) expires with its link like an upgrade; it has no subscription.
+    IF inv.kind = 'credit_pack' THEN
+        PERFORM log_billing_event('credit_pack', NULL, inv.user_id, 'failed',
+                jsonb_build_object('action', 'pack_expired', 'invoice_id', inv.id), NULL, p_now);
+        RETURN 'pack_cancelled';
+    END IF;
     PERFORM log_billing_event('plan_change', s.id, s.user_id, 'failed',
             jsonb_build_object('action', 'upgrade_expired', 'invoice_id', inv.id), NULL, p_now);
     RETURN 'upgrade_cancelled';

@@ -70,6 +70,7 @@ try
     builder.AddRefunds();           // refunds and credit notes (contract §13.2)
     builder.AddPortal();            // the customer portal at /portal (contract §14)
     builder.AddCoupons();           // coupons admins create (contract §11.3)
+    builder.AddCreditPacks();       // credit packs bought once (contract §11.4)
 
     var app = builder.Build();
     app.UsePlatform();
@@ -87,6 +88,7 @@ try
     app.MapRefundsApi();
     app.MapPortal();
     app.MapCouponsApi();
+    app.MapCreditPacksApi();
     await app.RunAsync();
     return 0;
 }

@@ -110,7 +110,8 @@ public static class InvariantChangeLog
         WITH c AS (DELETE FROM invariant_changes RETURNING *),
         invs AS (SELECT DISTINCT invoice_id AS id FROM c WHERE invoice_id IS NOT NULL),
         subs AS (SELECT subscription_id AS id FROM c WHERE subscription_id IS NOT NULL
-                 UNION SELECT i.subscription_id FROM invoices i WHERE i.id IN (SELECT id FROM invs))
+                 -- A credit pack's invoice has no subscription (contract §11.4).
+                 UNION SELECT i.subscription_id FROM invoices i WHERE i.id IN (SELECT id FROM invs) AND i.subscription_id IS NOT NULL)
         SELECT coalesce((SELECT array_agg(id) FROM invs), '{}'),
                coalesce((SELECT array_agg(id) FROM subs), '{}'),
                coalesce((SELECT array_agg(DISTINCT user_id) FROM c WHERE user_id IS NOT NULL), '{}'),

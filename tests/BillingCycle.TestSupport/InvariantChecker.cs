@@ -53,7 +53,7 @@ public static class InvariantChecker
         new("one interaction reset and one scraper grant per paid invoice, to its user, as its line items say", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               LEFT JOIN credit_transactions t ON t.reference_id = i.id::text AND t.kind IN ('reset', 'add')
-             WHERE i.status IN ('paid', 'refunded') {scope}
+             WHERE i.status IN ('paid', 'refunded') AND i.kind <> 'credit_pack' {scope}
              GROUP BY i.id
             HAVING count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'interaction' AND t.kind = 'reset') <> 1
                 OR count(*) FILTER (WHERE t.user_id = i.user_id AND t.credit_type = 'scraper' AND t.kind = 'add') <> 1
@@ -62,6 +62,17 @@ public static class InvariantChecker
                         IS DISTINCT FROM (i.line_items->>'interaction_credits')::bigint)
                 OR (i.line_items ? 'scraper_credits' AND max(t.amount) FILTER (WHERE t.credit_type = 'scraper' AND t.kind = 'add')
                         IS DISTINCT FROM (i.line_items->>'scraper_credits')::bigint)
+            """, "AND i.id IN (SELECT unnest($1))"),
+        // contract §11.4: a paid credit pack ADDS its credits, once, of its type, to its user; nothing else
+        // references it (no reset, no second add, whichever path reported the payment).
+        new("pack credits granted once per paid pack invoice, added as its line items say", ScopeKind.Invoices, """
+            SELECT i.id::text FROM invoices i
+              LEFT JOIN credit_transactions t ON t.reference_id = i.id::text AND t.kind IN ('reset', 'add')
+             WHERE i.status IN ('paid', 'refunded') AND i.kind = 'credit_pack' {scope}
+             GROUP BY i.id
+            HAVING count(t.id) <> 1
+                OR count(*) FILTER (WHERE t.user_id = i.user_id AND t.kind = 'add' AND t.credit_type = i.line_items->>'credit_type'
+                                      AND t.amount = (i.line_items->>'credits')::bigint) <> 1
             """, "AND i.id IN (SELECT unnest($1))"),
         new("no credits granted for an unpaid invoice", ScopeKind.Invoices, """
             SELECT DISTINCT i.id::text FROM invoices i JOIN credit_transactions t ON t.reference_id = i.id::text
@@ -201,10 +212,10 @@ public static class InvariantChecker
 
     public const string StaleRule = "no open attempt older than its expiry plus grace after a job run";
 
-    /// <summary>Checkouts and upgrades nobody paid, every attempt closed and past expiry plus grace: checked only after a housekeeping run (contract §7.9).</summary>
+    /// <summary>Checkouts, upgrades and credit packs nobody paid, every attempt closed and past expiry plus grace: checked only after a housekeeping run (contract §7.9).</summary>
     private const string UnwithdrawnUnpaid = """
         SELECT i.id::text FROM invoices i JOIN payments p ON p.invoice_id = i.id
-         WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change')
+         WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change', 'credit_pack')
          GROUP BY i.id
         HAVING count(*) FILTER (WHERE p.status = 'pending') = 0
            AND max(coalesce(p.expires_at, p.updated_at)) + interval '1 hour' < $1

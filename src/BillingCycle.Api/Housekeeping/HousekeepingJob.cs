@@ -25,9 +25,10 @@ public sealed class HousekeepingJob(
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
         // Checkouts and upgrades nobody paid: their attempts closed (reconciliation expires them), withdrawn.
-        var (checkouts, upgrades) = await lifecycle.WithdrawUnpaidAsync(settlement.ExpiryGrace, stopping);
+        var (checkouts, upgrades, packs) = await lifecycle.WithdrawUnpaidAsync(settlement.ExpiryGrace, stopping);
         report.CountReconciliation("checkouts_expired", checkouts);
         report.CountReconciliation("upgrades_expired", upgrades);
+        report.CountReconciliation("credit_packs_expired", packs);
 
         // Unverified callbacks are kept only as excerpts, and only for the retention period (contract §10.4).
         var pruned = await webhookEvents.PruneUnverifiedAsync(clock.UtcNow.AddDays(-options.RetentionDays), stopping);

@@ -102,8 +102,11 @@ public sealed class InvoicePdfRenderer(SellerDetails seller, BillingOptions opti
         {
             (text.Invoice, invoice.InvoiceNumber),
             (text.IssuedOn, text.Date(invoice.CreatedAt)),
-            (text.Period, $"{text.Date(invoice.PeriodStart)} – {text.Date(invoice.PeriodEnd)}"),
         };
+        if (invoice.HasPeriod)
+        {
+            rows.Add((text.Period, $"{text.Date(invoice.PeriodStart)} – {text.Date(invoice.PeriodEnd)}"));
+        }
         if (invoice.PaidAt is { } paidAt)
         {
             rows.Add((text.PaidOn, text.DateTime(paidAt)));

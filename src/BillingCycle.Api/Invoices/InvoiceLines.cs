@@ -55,6 +55,7 @@ public static class InvoiceLines
     public static string ItemName(PayPageInvoice invoice, PayPageText text) => invoice.Kind switch
     {
         "plan_change" => $"{Str(invoice.LineItems, "from_plan")} → {Str(invoice.LineItems, "to_plan")}",
+        "credit_pack" => CreditPackLine.Label(invoice.LineItems, text.Lang),
         _ => $"{Str(invoice.LineItems, "plan_name")} ({Period(invoice.LineItems, text)})",
     };
 

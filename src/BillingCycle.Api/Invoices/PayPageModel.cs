@@ -13,6 +13,9 @@ public sealed record PayPageInvoice(
     /// <summary>Open: pending, or failed while the subscription is past due (the pay-now rule).</summary>
     public bool IsOpen => Status == "pending" || (Status == "failed" && SubscriptionStatus == "past_due");
 
+    /// <summary>A credit pack bills no period (its start is its end, contract §11.4): no period row then.</summary>
+    public bool HasPeriod => PeriodEnd > PeriodStart;
+
     /// <summary>The live iPaymu link's expiry, while the invoice is open and has one: the date to pay by.</summary>
     public DateTimeOffset? LinkExpiresAt { get; init; }
 

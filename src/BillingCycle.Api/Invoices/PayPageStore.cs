@@ -14,7 +14,7 @@ public sealed class PayPageStore(NpgsqlDataSource db)
                i.created_at, i.paid_at,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'name' ELSE coalesce(d.name, u.full_name) END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'email' ELSE coalesce(d.email, u.email) END,
-               s.status, i.public_token,
+               coalesce(s.status, ''), i.public_token,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'address' ELSE d.address END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id_type' ELSE d.tax_id_type END,
                CASE WHEN i.buyer IS NOT NULL THEN i.buyer ->> 'tax_id' ELSE d.tax_id END,
@@ -22,7 +22,8 @@ public sealed class PayPageStore(NpgsqlDataSource db)
                i.tax_invoice_number,
                link.expires_at, paid.transaction_id, paid.method, paid.channel
           FROM invoices i
-          JOIN subscriptions s ON s.id = i.subscription_id
+          -- A credit pack's invoice has no subscription (contract §11.4).
+          LEFT JOIN subscriptions s ON s.id = i.subscription_id
           LEFT JOIN users u ON u.id = i.user_id
           -- A paid invoice shows the buyer it was paid with (invoices.buyer); an open one, the details as they are now.
           LEFT JOIN billing_details d ON d.user_id = i.user_id

@@ -9,7 +9,7 @@ namespace BillingCycle.Api.Jobs;
 /// </summary>
 public sealed partial class ItemErrorIsolation(BillingLog log, ILogger<ItemErrorIsolation> logger)
 {
-    public async Task<JobResultRow?> RunAsync(string eventType, Guid subscriptionId, Guid? invoiceId, long amount,
+    public async Task<JobResultRow?> RunAsync(string eventType, Guid? subscriptionId, Guid? invoiceId, long amount,
         Func<Task<JobResultRow?>> work)
     {
         try
@@ -32,5 +32,5 @@ public sealed partial class ItemErrorIsolation(BillingLog log, ILogger<ItemError
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{EventType} of subscription {SubscriptionId} failed")]
-    private static partial void LogFailed(ILogger logger, Exception ex, string eventType, Guid subscriptionId);
+    private static partial void LogFailed(ILogger logger, Exception ex, string eventType, Guid? subscriptionId);
 }

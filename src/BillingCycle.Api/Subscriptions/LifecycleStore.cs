@@ -148,15 +148,15 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
     }
 
     /// <summary>
-    /// Housekeeping (contract §7.2, §7.5): checkouts and upgrades whose every attempt has closed, the
-    /// last more than the grace period past its expiry, are withdrawn. Returns how many of each.
+    /// Housekeeping (contract §7.2, §7.5, §11.4): checkouts, upgrades and credit packs whose every attempt
+    /// has closed, the last more than the grace period past its expiry, are withdrawn. Returns how many of each.
     /// </summary>
-    public async Task<(int Checkouts, int Upgrades)> WithdrawUnpaidAsync(TimeSpan grace, CancellationToken ct)
+    public async Task<(int Checkouts, int Upgrades, int Packs)> WithdrawUnpaidAsync(TimeSpan grace, CancellationToken ct)
     {
         var candidates = new List<Guid>();
         await using (var find = db.CreateCommand("""
             SELECT i.id FROM invoices i
-             WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change') AND i.created_at < $1
+             WHERE i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change', 'credit_pack') AND i.created_at < $1
                AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = i.id AND p.status = 'pending')
              ORDER BY i.created_at
              LIMIT 1000
@@ -169,7 +169,7 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
                 candidates.Add(r.GetGuid(0));
             }
         }
-        var (checkouts, upgrades) = (0, 0);
+        var (checkouts, upgrades, packs) = (0, 0, 0);
         foreach (var invoice in candidates)
         {
             await using var cmd = db.CreateCommand("SELECT billing_withdraw_unpaid($1, $2, $3)");
@@ -180,9 +180,10 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
             {
                 case "checkout_canceled": checkouts++; break;
                 case "upgrade_cancelled": upgrades++; break;
+                case "pack_cancelled": packs++; break;
             }
         }
-        return (checkouts, upgrades);
+        return (checkouts, upgrades, packs);
     }
 
     /// <summary>The live subscription of a user (not canceled), if any.</summary>

@@ -106,10 +106,10 @@ public sealed class ConsoleMoneyTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.EndsWith(",type,invoice", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",type,invoice,kind", lines[0], StringComparison.Ordinal);
         var number = await _m.W.H.Db.ScalarAsync<string>("SELECT invoice_number FROM invoices WHERE id = $1", invoice);
-        Assert.Single(lines, l => l.StartsWith(number + ",", StringComparison.Ordinal) && l.EndsWith($",invoice,{number}", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith(number + ",", StringComparison.Ordinal) && l.EndsWith($",invoice,{number},subscription_create", StringComparison.Ordinal));
         var note = Assert.Single(lines, l => l.StartsWith("CN-", StringComparison.Ordinal)).Split(',');
-        Assert.Equal(["-49000", "0", "refunded", "credit_note", number], [note[5], note[6], note[7], note[10], note[11]]);
+        Assert.Equal(["-49000", "0", "refunded", "credit_note", number, "subscription_create"], [note[5], note[6], note[7], note[10], note[11], note[12]]);
     }
 }

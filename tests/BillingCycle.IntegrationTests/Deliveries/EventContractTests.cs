@@ -81,6 +81,13 @@ public sealed class EventContractTests
             new { amount = 4900, reason = "goodwill", revoke_credits = true });
         Assert.True(refund.IsSuccessStatusCode, await refund.Content.ReadAsStringAsync());
         await StepAsync("refunded");
+        // A credit pack (contract §11.4): an invoice without a subscription, its events as the API shows it.
+        var pack = await w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price) VALUES ('Top-up', 'scraper', 300, 30000) RETURNING id");
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync($"/api/credit-packs/{pack}/purchase", null)).StatusCode);
+        await StepAsync("pack bought");
+        Assert.Equal(HttpStatusCode.OK, (await w.PayLatestAsync(User)).StatusCode);
+        await StepAsync("pack paid");
         Assert.True((await api.PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).IsSuccessStatusCode);
         await StepAsync("canceled now");
 

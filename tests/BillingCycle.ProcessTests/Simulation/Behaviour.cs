@@ -26,6 +26,14 @@ public abstract record Behaviour
             < 80 => new PayNowNextDay(),
             _ => new NeverPay(),
         },
+        // A credit pack (contract §11.4): its own link and pay now, no dunning; unpaid, it expires.
+        "credit_pack" => rng.Next(100) switch
+        {
+            < 55 => new PayAtOnce(),
+            < 62 => new PayLate(),
+            < 70 => new PayNowNextDay(),
+            _ => new NeverPay(),
+        },
         "plan_change" => rng.Next(100) switch
         {
             < 50 => new PayAtOnce(),

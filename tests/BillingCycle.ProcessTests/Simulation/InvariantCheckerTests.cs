@@ -154,6 +154,21 @@ public sealed class InvariantCheckerTests
              "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged"]
         },
         {
+            "a paid credit pack granted twice (an add and a reset referencing its invoice)",
+            $"""
+            INSERT INTO invoices (id, invoice_number, user_id, subscription_id, period_start, period_end, amount, status, paid_at, kind, line_items)
+            SELECT '00000000-0000-0000-0000-00000000a0c1', 'GEN-pack-1', user_id, NULL, now(), now(), 99000, 'paid', now(), 'credit_pack',
+                   jsonb_build_object('credit_type', 'scraper', 'credits', 1000)
+              FROM invoices WHERE id = {OnePaidInvoice};
+            INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, paid_at)
+            VALUES ('00000000-0000-0000-0000-00000000a0c1', 1, 'GEN-pack-1-1', 99000, 'paid', now());
+            SELECT apply_credit_change(user_id, 'scraper', 'add', 1000, '00000000-0000-0000-0000-00000000a0c1', 'pack', now()),
+                   apply_credit_change(user_id, 'interaction', 'reset', 7, '00000000-0000-0000-0000-00000000a0c1', 'pack again', now())
+              FROM invoices WHERE id = '00000000-0000-0000-0000-00000000a0c1';
+            """,
+            ["pack credits granted once per paid pack invoice, added as its line items say"]
+        },
+        {
             "a stored callback left without an outcome",
             "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
             ["every stored webhook event has an outcome"]

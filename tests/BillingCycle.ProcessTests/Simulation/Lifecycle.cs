@@ -32,7 +32,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
 
     public int Count(string what) => _counts.GetValueOrDefault(what);
 
-    private sealed record Act(string User, string What, int Pick, SimPlan? Plan = null, SimPlan? From = null)
+    private sealed record Act(string User, string What, int Pick, SimPlan? Plan = null, SimPlan? From = null, SimPack? Pack = null)
     {
         /// <summary>A coupon code a newcomer checks out with (contract §11.3; seeded by SimulationTests).</summary>
         public string? Coupon { get; init; }
@@ -44,6 +44,11 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         ["SIMONCE"] = (20, null), ["SIMREP"] = (null, 5_000), ["SIMEVER"] = (10, null),
     };
 
+    /// <summary>A credit pack the customers may buy (contract §11.4), read once from the seeded catalogue.</summary>
+    private sealed record SimPack(Guid Id, long Price);
+
+    private List<SimPack>? _packs;
+
     public async Task ActAsync(Random rng, int day)
     {
         var live = await world.Db.ListAsync<string>("""
@@ -53,6 +58,8 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         var lapsed = await world.Db.ListAsync<string>(
             "SELECT user_id FROM subscriptions GROUP BY user_id HAVING bool_and(status = 'canceled') ORDER BY user_id");
 
+        _packs ??= (await world.Db.ListAsync<string>("SELECT id || '|' || price FROM credit_packs WHERE is_active ORDER BY price, id"))
+            .Select(p => p.Split('|')).Select(p => new SimPack(Guid.Parse(p[0]), long.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
         // Every draw here, in order: the seed decides the same acts each run.
         var acts = new List<Act>();
         foreach (var row in live)
@@ -69,6 +76,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 "active" when r < 46 && !cancelAtEnd => new Act(user, "cancel at period end", pick),
                 "active" when r < 48 => new Act(user, "cancel now", pick),
                 "active" when r < 50 => new Act(user, "second checkout refused", pick, plans[rng.Next(plans.Count)]),
+                "active" when r < 56 && _packs.Count > 0 => new Act(user, "buy credit pack", pick, Pack: _packs[r % _packs.Count]),
                 "past_due" when r < 30 => new Act(user, "plan change refused (past due)", pick, plans.First(p => p.Id != plan.Id)),
                 "past_due" when r < 40 => new Act(user, "cancel now", pick),
                 "incomplete" when r < 50 => new Act(user, "checkout abandoned (cancel)", pick),
@@ -168,6 +176,24 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 var statuses = both.Select(b => b.Status).Order().ToArray();
                 Check(a, both[0], statuses is [201, 409] && both.Single(b => b.Status == 409).Code == "SUBSCRIPTION_EXISTS",
                     $"one 201 and one 409 SUBSCRIPTION_EXISTS, got {both[0]} and {both[1]}");
+                return a.What;
+            }
+            case "buy credit pack":
+            {
+                // At most three open pack invoices per user (contract §11.4): nothing else moves this user's
+                // invoices meanwhile, so the count before the call says which answer is due.
+                var open = await world.Db.ScalarAsync<long>(
+                    "SELECT count(*) FROM invoices WHERE user_id = $1 AND kind = 'credit_pack' AND status IN ('pending', 'failed')", a.User);
+                var res = await api.PostAsync(a.User, $"/api/credit-packs/{a.Pack!.Id}/purchase", new { }, a.Pick);
+                if (open >= 3)
+                {
+                    Expect(a, res, 409, "TOO_MANY_OPEN_INVOICES");
+                    return "credit pack refused (three open)";
+                }
+                Expect(a, res, 201);
+                var invoice = res.Body.GetProperty("invoice");
+                Check(a, res, invoice.GetProperty("kind").GetString() == "credit_pack" && invoice.GetProperty("amount").GetInt64() == a.Pack.Price,
+                    "a credit_pack invoice for the pack's price");
                 return a.What;
             }
             case "second checkout refused":

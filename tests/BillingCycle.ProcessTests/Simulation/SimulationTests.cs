@@ -177,6 +177,8 @@ public sealed class SimulationTests(ITestOutputHelper output)
                                        || ' invoices discounted', '; ' ORDER BY k.code), 'none')
               FROM coupons k
             """));
+        output.WriteLine("credit pack invoices: " + string.Join(", ", await world.Db.ListAsync<string>(
+            "SELECT status || ' ' || count(*) FROM invoices WHERE kind = 'credit_pack' GROUP BY status ORDER BY status")));
         // Not decided by the seed: at least once (contract §8.1) lets a send repeat, and here a lease
         // (4 minutes on the billing clock) ends whenever the simulated clock leaps an hour or a
         // day past a worker still sending its batch, so the other instance sends it again.
@@ -324,6 +326,11 @@ public sealed class SimulationTests(ITestOutputHelper output)
             INSERT INTO coupons (code, name, percent_off, amount_off, duration, duration_in_periods, max_redemptions)
             VALUES ('SIMONCE', 'Sim once', 20, NULL, 'once', NULL, NULL), ('SIMREP', 'Sim repeating', NULL, 5000, 'repeating', 3, NULL),
                    ('SIMEVER', 'Sim forever', 10, NULL, 'forever', NULL, 25)
+            """);
+        // Two credit packs (contract §11.4) the customers buy now and then (Lifecycle), outside their subscriptions.
+        await db.ExecAsync("""
+            INSERT INTO credit_packs (name, credit_type, credits, price)
+            VALUES ('Scraper 1K', 'scraper', 1000, 99000), ('Chat 500', 'interaction', 500, 29000)
             """);
         var anchors = Enumerable.Range(0, count)
             .Select(_ => new DateTimeOffset(2025, 12, 1 + rng.Next(31), rng.Next(24), rng.Next(60), 0, TimeSpan.Zero))

@@ -8,7 +8,7 @@ namespace BillingCycle.Api.Billing.Links;
 /// <summary>Everything the iPaymu call for one payment attempt needs.</summary>
 public sealed record PaymentWork(
     Guid PaymentId, string ReferenceId, long Amount, int AttemptNumber, Guid InvoiceId, string InvoiceNumber,
-    Guid SubscriptionId, string UserId, string PlanName, string? BuyerEmail, string? BuyerName, string? BuyerPhone,
+    Guid? SubscriptionId, string UserId, string PlanName, string? BuyerEmail, string? BuyerName, string? BuyerPhone,
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, string InvoiceKind, int? RetryNumber, bool CustomerInitiated,
     string PublicToken);
 
@@ -100,7 +100,7 @@ public sealed class PaymentLinkStore(NpgsqlDataSource db, BillingClock clock)
     /// <summary>Reads a <see cref="PaymentWork"/> whose <see cref="WorkColumns"/> start at column <paramref name="o"/>.</summary>
     public static PaymentWork ReadWork(NpgsqlDataReader r, int o) => new(
         r.GetGuid(o), r.GetString(o + 1), r.GetInt64(o + 2), r.GetInt32(o + 3), r.GetGuid(o + 4), r.GetString(o + 5),
-        r.GetGuid(o + 6), r.GetString(o + 7), r.GetString(o + 8), r.IsDBNull(o + 9) ? null : r.GetString(o + 9),
+        r.IsDBNull(o + 6) ? null : r.GetGuid(o + 6), r.GetString(o + 7), r.GetString(o + 8), r.IsDBNull(o + 9) ? null : r.GetString(o + 9),
         r.IsDBNull(o + 10) ? null : r.GetString(o + 10), r.IsDBNull(o + 11) ? null : r.GetString(o + 11),
         r.GetFieldValue<DateTimeOffset>(o + 12), r.GetFieldValue<DateTimeOffset>(o + 13), r.GetString(o + 14),
         r.IsDBNull(o + 15) ? null : r.GetInt32(o + 15), r.GetBoolean(o + 16), r.GetString(o + 17));

@@ -106,6 +106,7 @@ public sealed partial class PaymentLinks(
     {
         "subscription_create" => $"{w.PlanName} Subscription",
         "plan_change" => $"Upgrade to {w.PlanName}",
+        "credit_pack" => $"Credit pack {w.PlanName}",
         _ when w.RetryNumber is > 0 and var retry => $"{w.PlanName} Subscription Renewal (Retry #{retry})",
         _ => $"{w.PlanName} Subscription Renewal",
     };

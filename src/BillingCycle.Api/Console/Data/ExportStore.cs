@@ -7,7 +7,7 @@ namespace BillingCycle.Api.Console.Data;
 public sealed record ExportRow(
     string Number, DateTimeOffset Date, string? Customer, string? Email, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd,
     long Amount, long Tax, string Status, DateTimeOffset? PaidAt, string? TransactionId,
-    string Type = "invoice", string? InvoiceNumber = null);
+    string Type = "invoice", string? InvoiceNumber = null, string? Kind = null);
 
 /// <summary>A month's invoices, oldest first (by number at the same instant), streamed.</summary>
 public sealed class ExportStore(NpgsqlDataSource db)
@@ -55,7 +55,7 @@ public sealed class ExportStore(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand("""
             SELECT c.credit_note_number, c.created_at, u.full_name, u.email, i.period_start, i.period_end,
-                   c.amount, c.tax_amount, i.invoice_number
+                   c.amount, c.tax_amount, i.invoice_number, i.kind
               FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id
               LEFT JOIN LATERAL (SELECT x.full_name, x.email FROM users x WHERE x.id = c.user_id LIMIT 1) u ON true
              WHERE c.created_at >= $1 AND c.created_at < $2
@@ -68,7 +68,7 @@ public sealed class ExportStore(NpgsqlDataSource db)
         {
             yield return new ExportRow(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2),
                 r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5),
-                -r.GetInt64(6), -r.GetInt64(7), "refunded", null, null, "credit_note", r.GetString(8));
+                -r.GetInt64(6), -r.GetInt64(7), "refunded", null, null, "credit_note", r.GetString(8), r.GetString(9));
         }
     }
 
@@ -80,7 +80,7 @@ public sealed class ExportStore(NpgsqlDataSource db)
                         WHEN 'array' THEN (SELECT coalesce(sum((e ->> 'amount')::bigint), 0) FROM jsonb_array_elements(i.line_items) e
                                             WHERE e ->> 'type' = 'tax')
                         ELSE coalesce((i.line_items -> 'tax' ->> 'amount')::bigint, 0) END,
-                   i.status, i.paid_at, p.transaction_id
+                   i.status, i.paid_at, p.transaction_id, i.kind
               FROM invoices i
               LEFT JOIN LATERAL (SELECT x.full_name, x.email FROM users x WHERE x.id = i.user_id LIMIT 1) u ON true
               LEFT JOIN LATERAL (SELECT y.transaction_id FROM payments y
@@ -101,7 +101,7 @@ public sealed class ExportStore(NpgsqlDataSource db)
             rows.Add(new ExportRow(r.GetString(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetString(2),
                 r.IsDBNull(3) ? null : r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5),
                 r.GetInt64(6), r.GetInt64(7), r.GetString(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
-                r.IsDBNull(10) ? null : r.GetString(10)));
+                r.IsDBNull(10) ? null : r.GetString(10), Kind: r.GetString(11)));
         }
         return rows;
     }

@@ -10,7 +10,7 @@ namespace BillingCycle.Api.Console.Handlers;
 public static class ExportHandlers
 {
     public static readonly string[] Header =
-        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id", "type", "invoice"];
+        ["number", "date", "customer", "email", "period", "amount", "tax", "status", "paid_at", "transaction_id", "type", "invoice", "kind"];
 
     // A name such as "=HYPERLINK(…)" must not become a formula in the accountant's spreadsheet:
     // every cell goes through CsvCell (one rule, wider than the writer's own list).
@@ -54,6 +54,9 @@ public static class ExportHandlers
             // invoice, or credit_note (contract §13.2: a refund, negative, naming the invoice it corrects).
             csv.WriteField(CsvCell.Neutralise(r.Type));
             csv.WriteField(CsvCell.Neutralise(r.InvoiceNumber ?? r.Number));
+            // What the invoice is for (contract §11.5): renewal, subscription_create, plan_change, credit_pack;
+            // a credit note's is its invoice's.
+            csv.WriteField(CsvCell.Neutralise(r.Kind ?? ""));
             await csv.EndRecordAsync(ct);
         }
         await csv.FlushAsync(ct);

@@ -13,7 +13,7 @@ public sealed record EmailModel(
     string CustomerName, string? PlanName, string? Amount, string? InvoiceNumber,
     string? PeriodStart, string? PeriodEnd, string? RenewsOn, string? ExpiresAt, string? NextRetry,
     int? RetryNumber, string ActionUrl, string? AppUrl, string Title, string Message,
-    string? CreditNoteNumber = null, string? RefundAmount = null)
+    string? CreditNoteNumber = null, string? RefundAmount = null, string? PackName = null, string? Credits = null)
 {
     /// <summary>Who sends, for the footer (BILLING_SELLER_NAME).</summary>
     public string? SellerName { get; init; }
@@ -41,6 +41,8 @@ public sealed record EmailModel(
         ["support_email"] = SupportEmail,
         ["credit_note_number"] = CreditNoteNumber,
         ["refund_amount"] = RefundAmount,
+        ["pack_name"] = PackName,
+        ["credits"] = Credits,
     };
 
     /// <param name="zone">The customers' zone (BILLING_TIME_ZONE); Asia/Jakarta when not given.</param>
@@ -67,7 +69,10 @@ public sealed record EmailModel(
             Message: n.Message,
             // A refund's notification (contract §13.2): its amount is the credit note's, not the invoice's.
             CreditNoteNumber: Text(n.Data, "credit_note_number"),
-            RefundAmount: Text(n.Data, "credit_note_number") is not null && Long(n.Data, "amount") is { } r ? LocaleFormat.Amount(r, locale) : null);
+            RefundAmount: Text(n.Data, "credit_note_number") is not null && Long(n.Data, "amount") is { } r ? LocaleFormat.Amount(r, locale) : null,
+            // A paid credit pack (contract §11.4): its name and how many credits it added (1.000 / 1,000).
+            PackName: Text(n.Data, "pack_name"),
+            Credits: Long(n.Data, "credits") is { } c ? LocaleFormat.Count(c, locale) : null);
     }
 
     /// <summary>

@@ -20,6 +20,13 @@ public static class LocaleFormat
             : $"{sign}IDR {digits}";
     }
 
+    /// <summary>A count (credits): 1.000 in Bahasa Indonesia, 1,000 in English.</summary>
+    public static string Count(long n, EmailLocale locale)
+    {
+        var digits = n.ToString("#,0", CultureInfo.InvariantCulture);
+        return locale == EmailLocale.Indonesian ? digits.Replace(',', '.') : digits;
+    }
+
     /// <summary>The calendar date in the customers' zone (BILLING_TIME_ZONE).</summary>
     public static string Date(DateTimeOffset at, EmailLocale locale, CustomerTime zone) =>
         zone.Date(at, english: locale == EmailLocale.English);
