@@ -44,7 +44,7 @@ public static class PlanHandlers
         }
         if (await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct) is not { } live)
         {
-            var checkout = await s.Lifecycle.CheckoutAsync(request.UserId, choice.PlanId, ct);
+            var checkout = await s.Lifecycle.CheckoutAsync(request.UserId, choice.PlanId, null, ct);
             switch (checkout.Outcome)
             {
                 case CheckoutOutcome.PlanNotFound:
