@@ -38,7 +38,7 @@ upgrade-before-payment :: FullyQualifiedName~IntegrationTests.Subscriptions :: a
 outbox-trigger-dropped :: FullyQualifiedName~IntegrationTests.Deliveries :: a notification no longer queues its email in its own transaction (trigger removed)
 claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
-scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
+scheduler-gives-up-on-held-lock :: FullyQualifiedName~IntegrationTests.Scheduling :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
 idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
 webhook-in-pay-bucket :: FullyQualifiedName~RateLimitBucketTests :: the webhook back in the pay pages' per-address bucket (every callback counted, signed or not)
@@ -47,6 +47,7 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence that waited for its job's lock counts as covered by any run of the job (one that started before it, or was abandoned), not only by a live run covering it
 TABLE
 
 mutate() {
@@ -110,8 +111,12 @@ mutate() {
       perl -0pi -e 's/&& !await antiforgery\.IsRequestValidAsync\(http\)/\&\& antiforgery is null/' src/BillingCycle.Api/Console/ConsoleHeaders.cs
       ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
     scheduler-gives-up-on-held-lock)
-      perl -0pi -e 's/\n\s*\?\? await TryAgainWhileHeldAsync\(job, trigger, occurrence!\.Value, stoppingToken\);/;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
-      ! grep -q '?? await TryAgainWhileHeldAsync' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
+      # The occurrence takes a held lock for "another instance has it" and gives up on it.
+      perl -0pi -e 's/(\n\s*)if \(await TryLockAsync\(lockConn, job\)\)\n/$1if (!await TryLockAsync(lockConn, job)) { return new OccurrenceOutcome.Covered(); }\n/' src/BillingCycle.Api/Jobs/JobRunner.cs
+      grep -q 'if (!await TryLockAsync(lockConn, job)) { return new OccurrenceOutcome.Covered(); }' src/BillingCycle.Api/Jobs/JobRunner.cs ;;
+    scheduler-any-run-covers)
+      perl -0pi -e "s/ AND status <> 'abandoned' AND covers @> \\\$2::timestamptz\)\";/ AND \\\$2::timestamptz IS NOT NULL)\";/" src/BillingCycle.Api/Jobs/JobRunStore.cs
+      grep -q 'WHERE job = \$1 AND \$2::timestamptz IS NOT NULL)";' src/BillingCycle.Api/Jobs/JobRunStore.cs ;;
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;

@@ -86,30 +86,17 @@ public sealed partial class BillingScheduler(
         }
     }
 
-    /// <summary>At start-up, the last occurrence no live run covers is run once (catch_up).</summary>
+    /// <summary>
+    /// At start-up the job's last occurrence is seen through like any other (trigger catch_up): run
+    /// unless a live run covers it. Asked under the lock, not from a read of job_runs: a run left
+    /// "running" by a process that died is only known dead to whoever holds the lock.
+    /// </summary>
     private async Task<DateTimeOffset?> CatchUpAsync(BillingJob job, CancellationToken stoppingToken)
     {
         var now = clock.UtcNow;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await MissedOccurrenceAsync(job, stoppingToken) is not { } missed)
-                {
-                    return now;
-                }
-                LogCatchUp(logger, job.Name(), missed);
-                return await SeeThroughAsync(job, JobTrigger.CatchUp, missed, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                if (!await PauseAfterFailureAsync(job, ex, stoppingToken))
-                {
-                    break;
-                }
-            }
-        }
-        return null;
+        return LastOccurrence(job, now) is { } last
+            ? await SeeThroughAsync(job, JobTrigger.CatchUp, last, stoppingToken)
+            : now;
     }
 
     /// <summary>
@@ -130,9 +117,13 @@ public sealed partial class BillingScheduler(
                 {
                     return null;
                 }
-                if (outcome is OccurrenceOutcome.Covered)
+                if (outcome is OccurrenceOutcome.Covered && trigger == JobTrigger.Schedule)
                 {
                     LogCovered(logger, job.Name(), occurrence);
+                }
+                else if (outcome is OccurrenceOutcome.Ran && trigger == JobTrigger.CatchUp)
+                {
+                    LogCatchUp(logger, job.Name(), occurrence);
                 }
                 var through = await runs.CoveredThroughAsync(job, stoppingToken);
                 return through is { } t && t > occurrence ? t : occurrence;
@@ -170,28 +161,21 @@ public sealed partial class BillingScheduler(
 
     private static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(2);
 
-    /// <summary>The job's last occurrence at or before now, when no live run covers it.</summary>
-    private async Task<DateTimeOffset?> MissedOccurrenceAsync(BillingJob job, CancellationToken ct)
+    /// <summary>The job's last occurrence at or before now (within 8 days: Cronos looks forward only).</summary>
+    private DateTimeOffset? LastOccurrence(BillingJob job, DateTimeOffset now)
     {
-        var now = clock.UtcNow;
-        var cron = options.For(job);
-        // Cronos looks forward only: the last occurrence is the latest one in the past 8 days.
         DateTimeOffset? last = null;
-        foreach (var o in cron.GetOccurrences(now.AddDays(-8), now, TimeZoneInfo.Utc, fromInclusive: true, toInclusive: true))
+        foreach (var o in options.For(job).GetOccurrences(now.AddDays(-8), now, TimeZoneInfo.Utc, fromInclusive: true, toInclusive: true))
         {
             last = o;
         }
-        if (last is null)
-        {
-            return null;
-        }
-        return await runs.CoveredAsync(null, job, last.Value, ct) ? null : last;
+        return last;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Billing scheduler disabled (BILLING_SCHEDULER_ENABLED=false)")]
     private static partial void LogDisabled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Catching up the {Job} run missed at {Occurrence:o}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Caught up the {Job} run missed at {Occurrence:o}")]
     private static partial void LogCatchUp(ILogger logger, string job, DateTimeOffset occurrence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduled {Job} run for {Occurrence:o} covered by a run already recorded")]
