@@ -112,8 +112,8 @@ mutate() {
       ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
     scheduler-gives-up-on-held-lock)
       # The occurrence takes a held lock for "another instance has it" and gives up on it.
-      perl -0pi -e 's/(\n\s*)if \(await TryLockAsync\(lockConn, job\)\)\n/$1if (!await TryLockAsync(lockConn, job)) { return new OccurrenceOutcome.Covered(); }\n/' src/BillingCycle.Api/Jobs/JobRunner.cs
-      grep -q 'if (!await TryLockAsync(lockConn, job)) { return new OccurrenceOutcome.Covered(); }' src/BillingCycle.Api/Jobs/JobRunner.cs ;;
+      perl -0pi -e 's/(\n\s*)(try\n\s*\{\n\s*await Task\.Delay\(LockRetryPause, stoppingToken\);)/$1if (LockRetryPause > TimeSpan.Zero) { return new OccurrenceOutcome.Covered(); }$1$2/' src/BillingCycle.Api/Jobs/JobRunner.cs
+      grep -q 'if (LockRetryPause > TimeSpan.Zero) { return new OccurrenceOutcome.Covered(); }' src/BillingCycle.Api/Jobs/JobRunner.cs ;;
     scheduler-any-run-covers)
       perl -0pi -e "s/ AND status <> 'abandoned' AND covers @> \\\$2::timestamptz\)\";/ AND \\\$2::timestamptz IS NOT NULL)\";/" src/BillingCycle.Api/Jobs/JobRunStore.cs
       grep -q 'WHERE job = \$1 AND \$2::timestamptz IS NOT NULL)";' src/BillingCycle.Api/Jobs/JobRunStore.cs ;;
