@@ -38,7 +38,7 @@ upgrade-before-payment :: FullyQualifiedName~IntegrationTests.Subscriptions :: a
 outbox-trigger-dropped :: FullyQualifiedName~IntegrationTests.Deliveries :: a notification no longer queues its email in its own transaction (trigger removed)
 claim-without-skip-locked :: FullyQualifiedName~IntegrationTests.Deliveries :: the delivery worker claims due rows with a plain select (no FOR UPDATE SKIP LOCKED)
 console-antiforgery-off :: FullyQualifiedName~ConsoleActionTests :: the console's POSTs are no longer checked for their antiforgery token
-scheduler-gives-up-on-held-lock :: FullyQualifiedName~SchedulerTests :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
+scheduler-gives-up-on-held-lock :: FullyQualifiedName~IntegrationTests.Scheduling :: an occurrence that finds its job's lock held is skipped, not tried again once it is free
 second-payment-as-duplicate :: FullyQualifiedName~IntegrationTests.Webhooks.WebhookTests :: another transaction paying an attempt already paid passes for a duplicate callback (no oddity)
 idempotent-change-outside-key :: FullyQualifiedName~IdempotencyCrashTests :: a credit change under an Idempotency-Key commits on its own, before the key's stored answer
 webhook-in-pay-bucket :: FullyQualifiedName~RateLimitBucketTests :: the webhook back in the pay pages' per-address bucket (every callback counted, signed or not)
@@ -51,6 +51,7 @@ portal-invoice-not-owned :: FullyQualifiedName~IntegrationTests.Portal.PortalRef
 database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immediate_stop|FullyQualifiedName~UnitTests.Infrastructure.DatabaseOutageTests :: the database away is not recognised, so a request that meets it is answered 500 INTERNAL_ERROR instead of 503 with a code
 redemption-limit-dropped :: FullyQualifiedName~IntegrationTests.Coupons.CouponRedemptionTests :: a coupon's max_redemptions no longer held: the counter UPDATE loses its guard and the table its check (concurrent redemptions then pass the limit)
 pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid credit pack's ledger row references the paying attempt, not the invoice (the ledger's unique reference no longer holds one grant per pack invoice)
+scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence that waited for its job's lock counts as covered by any run of the job (one that started before it, or was abandoned), not only by a live run covering it
 TABLE
 
 mutate() {
@@ -114,8 +115,12 @@ mutate() {
       perl -0pi -e 's/&& !await antiforgery\.IsRequestValidAsync\(http\)/\&\& antiforgery is null/' src/BillingCycle.Api/Console/ConsoleHeaders.cs
       ! grep -q 'IsRequestValidAsync' src/BillingCycle.Api/Console/ConsoleHeaders.cs ;;
     scheduler-gives-up-on-held-lock)
-      perl -0pi -e 's/\n\s*\?\? await TryAgainWhileHeldAsync\(job, trigger, occurrence!\.Value, stoppingToken\);/;/' src/BillingCycle.Api/Scheduling/BillingScheduler.cs
-      ! grep -q '?? await TryAgainWhileHeldAsync' src/BillingCycle.Api/Scheduling/BillingScheduler.cs ;;
+      # The occurrence takes a held lock for "another instance has it" and gives up on it.
+      perl -0pi -e 's/(\n\s*)(try\n\s*\{\n\s*await Task\.Delay\(LockRetryPause, stoppingToken\);)/$1if (LockRetryPause > TimeSpan.Zero) { return new OccurrenceOutcome.Covered(); }$1$2/' src/BillingCycle.Api/Jobs/JobRunner.cs
+      grep -q 'if (LockRetryPause > TimeSpan.Zero) { return new OccurrenceOutcome.Covered(); }' src/BillingCycle.Api/Jobs/JobRunner.cs ;;
+    scheduler-any-run-covers)
+      perl -0pi -e "s/ AND status <> 'abandoned' AND covers @> \\\$2::timestamptz\)\";/ AND \\\$2::timestamptz IS NOT NULL)\";/" src/BillingCycle.Api/Jobs/JobRunStore.cs
+      grep -q 'WHERE job = \$1 AND \$2::timestamptz IS NOT NULL)";' src/BillingCycle.Api/Jobs/JobRunStore.cs ;;
     second-payment-as-duplicate)
       perl -0pi -e 's/IF p_transaction_id IS NOT NULL AND pay\.transaction_id IS NOT NULL/IF false AND pay.transaction_id IS NOT NULL/' db/functions/settlement_paid.sql
       grep -q 'IF false AND pay.transaction_id IS NOT NULL' db/functions/settlement_paid.sql ;;

@@ -64,7 +64,7 @@ BEGIN
     ), linked AS (
         UPDATE payments p
            SET session_id = g.session_id, payment_url = g.url, expires_at = g.expires_at,
-               gateway_response = g.response, updated_at = p_now
+               gateway_response = g.response, updated_at = p_now, claimed_until = NULL
           FROM given g WHERE p.id = g.id
         RETURNING p.id
     ), w AS (
@@ -121,7 +121,7 @@ BEGIN
         SELECT p.id, p.status, p.session_id FROM payments p WHERE p.id = ANY (p_payment_ids) ORDER BY p.id FOR UPDATE)
     SELECT coalesce(array_agg(l.id), '{}') INTO v_live FROM l WHERE l.status = 'pending' AND l.session_id IS NULL;
     UPDATE payments p
-       SET gateway_response = jsonb_build_object('deferred', g.reason, 'at', p_now), updated_at = p_now
+       SET gateway_response = jsonb_build_object('deferred', g.reason, 'at', p_now), updated_at = p_now, claimed_until = NULL
       FROM unnest(p_payment_ids, p_reasons) AS g(id, reason)
      WHERE p.id = g.id AND g.id = ANY (v_live);
 END $$;
@@ -145,6 +145,7 @@ LANGUAGE sql AS $$
          WHERE o.status = 'pending' AND o.session_id IS NULL
            AND i.status IN ('pending', 'failed')
            AND (coalesce(o.retry_number, 0) > 0) = p_retry_attempts
+           AND (o.claimed_until IS NULL OR o.claimed_until <= clock_timestamp()) -- a customer's call in flight
            AND (o.claim_run_id IS NULL
                 OR (o.claim_run_id <> p_run_id
                     AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.id = o.claim_run_id AND r.status = 'running')))

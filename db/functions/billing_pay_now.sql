@@ -44,6 +44,7 @@ BEGIN
             RETURN;
         END IF;
         IF latest.session_id IS NULL THEN
+            PERFORM billing_claim_for_customer(latest.id); -- this call makes its link now
             RETURN QUERY SELECT 'needs_link'::text, latest.id, NULL::text, NULL::timestamptz, latest.attempt_number;
             RETURN;
         END IF;
@@ -58,6 +59,7 @@ BEGIN
         UPDATE payments SET status = 'expired', failure_reason = 'replaced by a new link', updated_at = p_now WHERE id = latest.id;
     END IF;
     v_new := billing_add_attempt(inv.id, inv.invoice_number, inv.amount, v_retry, true, NULL, p_now);
+    PERFORM billing_claim_for_customer(v_new); -- the customer's call makes its link
     PERFORM log_billing_event('pay_now', s.id, inv.user_id, 'pending',
             jsonb_build_object('invoice_id', inv.id, 'payment_id', v_new, 'replaced', CASE WHEN v_retry IS NOT NULL THEN latest.id END),
             NULL, p_now);

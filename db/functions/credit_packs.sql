@@ -51,6 +51,7 @@ BEGIN
                           created_at, updated_at)
     VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', NULL, true, p_now, p_now)
     RETURNING id INTO v_payment;
+    PERFORM billing_claim_for_customer(v_payment); -- the customer's call makes its link
 
     PERFORM log_billing_event('credit_pack', NULL, p_user_id, 'pending',
             jsonb_build_object('invoice_id', v_invoice, 'invoice_number', v_number, 'pack_id', pk.id, 'pack_name', pk.name,

@@ -39,6 +39,8 @@ $$;
 -- worker finds the row due; if the worker dies, the row is due again when the lease ends.
 -- A row never tried is due whatever its time says: rows the web app writes carry the database's
 -- now(), which a test clock (contract §6.9) may not have reached; the first try never waits.
+-- p_now is transport time (contract §6.9: delivery back-off and the lease keep real time under
+-- a frozen test clock), as is every next_attempt_at a retry or a lease writes.
 -- Returns what the sender needs: for email the notification and its customer, for a webhook
 -- the event.
 CREATE OR REPLACE FUNCTION deliveries_claim(

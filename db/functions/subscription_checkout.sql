@@ -72,6 +72,7 @@ BEGIN
         INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
         VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
         RETURNING id INTO v_payment;
+        PERFORM billing_claim_for_customer(v_payment); -- the customer's call makes its link
     END IF;
 
     PERFORM log_billing_event('checkout', v_sub, p_user_id, 'pending',

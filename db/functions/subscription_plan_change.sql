@@ -118,6 +118,7 @@ BEGIN
     INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
     VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
     RETURNING id INTO v_payment;
+    PERFORM billing_claim_for_customer(v_payment); -- the customer's call makes its link
     PERFORM log_billing_event('plan_change', s.id, s.user_id, 'pending',
             jsonb_build_object('action', 'upgrade_invoiced', 'invoice_id', v_invoice, 'from_plan', cur.name, 'to_plan', np.name,
                                'amount', v_total.amount), NULL, p_now);

@@ -9,7 +9,7 @@ namespace BillingCycle.Api.Deliveries;
 /// timeline): the outbox owns <c>deliveries</c>, so its reads and the one action an operator may
 /// take on it (put a dead delivery back in line) live here, not in the console.
 /// </summary>
-public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDeliveryConsole
+public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock, TransportClock transport) : IDeliveryConsole
 {
     // What a delivery carries, for a person: the notification's type (email) or the event's type (webhook).
     private const string Columns = """
@@ -58,12 +58,13 @@ public sealed class ConsoleOutbox(NpgsqlDataSource db, BillingClock clock) : IDe
     {
         await using var cmd = db.CreateCommand("""
             WITH target AS (SELECT id, status FROM deliveries WHERE id = $1 FOR UPDATE),
-                 retried AS (UPDATE deliveries d SET status = 'pending', next_attempt_at = $2, updated_at = $2
+                 retried AS (UPDATE deliveries d SET status = 'pending', next_attempt_at = $3, updated_at = $2
                                FROM target t WHERE d.id = t.id AND t.status = 'dead' RETURNING d.id)
             SELECT (SELECT status FROM target), EXISTS (SELECT 1 FROM retried)
             """);
         cmd.Parameters.Add(new() { Value = deliveryId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        cmd.Parameters.Add(new() { Value = transport.UtcNow }); // due now in transport time, as the worker reads it
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         if (r.IsDBNull(0))

@@ -9,11 +9,13 @@ namespace BillingCycle.Api.Deliveries;
 /// One pass of the delivery worker: <see cref="DeliveryOptions.Concurrency"/> lanes, each claiming
 /// small batches of due rows (SKIP LOCKED, leased) and sending them one by one, until nothing is
 /// due. Each result is recorded at once: sent, tried again on the channel's schedule, skipped, or
-/// dead with one alert. Any number of passes may run at once, in this instance or others.
+/// dead with one alert. Any number of passes may run at once, in this instance or others. When a
+/// row is due again (its back-off, its lease) is transport time, real even under a frozen test
+/// clock (contract §6.9); what is written about it (sent_at, updated_at) is billing time.
 /// </summary>
 public sealed partial class DeliveryDispatcher(
     DeliveryStore store, DeliveryOptions options, EmailOptions emailOptions, AppWebhookOptions webhookOptions,
-    EmailSender email, AppWebhookSender webhooks, BillingClock clock, AlertSender alerts, ILogger<DeliveryDispatcher> logger)
+    EmailSender email, AppWebhookSender webhooks, BillingClock clock, TransportClock transport, AlertSender alerts, ILogger<DeliveryDispatcher> logger)
 {
     /// <summary>A pass stops after this many claims per lane, so one tick never runs unbounded.</summary>
     private const int MaxBatchesPerLane = 200;
@@ -41,7 +43,7 @@ public sealed partial class DeliveryDispatcher(
         var tries = 0;
         for (var batch = 0; batch < MaxBatchesPerLane && !stopping.IsCancellationRequested; batch++)
         {
-            var claimed = await store.ClaimAsync(Channels, clock.UtcNow, options.Lease, options.BatchSize, CancellationToken.None);
+            var claimed = await store.ClaimAsync(Channels, transport.UtcNow, options.Lease, options.BatchSize, CancellationToken.None);
             if (claimed.Count == 0)
             {
                 break;
@@ -91,7 +93,7 @@ public sealed partial class DeliveryDispatcher(
                 DeliveryMetrics.Count(d.Channel, "skipped");
                 break;
             case SendOutcome.Failed when RetrySchedule.After(d.Channel, d.Attempts) is { } wait:
-                await store.MarkRetryAsync(d, now, result.Detail!, now + wait);
+                await store.MarkRetryAsync(d, now, result.Detail!, transport.UtcNow + wait);
                 DeliveryMetrics.Count(d.Channel, "retried");
                 LogRetry(logger, d.Channel.Name(), d.Id, d.Attempts, result.Detail!);
                 break;

@@ -16,7 +16,7 @@ namespace BillingCycle.Api.Housekeeping;
 /// </summary>
 public sealed class HousekeepingJob(
     WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, DeliveryStore deliveries,
-    HousekeepingOptions options, SettlementOptions settlement, BillingClock clock, NpgsqlDataSource db) : IBillingJobBody
+    HousekeepingOptions options, SettlementOptions settlement, Reconciler reconciler, BillingClock clock, NpgsqlDataSource db) : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
 
@@ -24,7 +24,10 @@ public sealed class HousekeepingJob(
 
     public async Task RunAsync(JobReport report, CancellationToken stopping)
     {
-        // Checkouts and upgrades nobody paid: their attempts closed (reconciliation expires them), withdrawn.
+        // Checkouts, upgrades and credit packs nobody paid (contract §7.2, §11.4): their expired links
+        // settled here, through the reconciler (iPaymu asked once), rather than waiting for the daily
+        // run; then withdrawn.
+        report.CountReconciliation((await reconciler.SettleExpiredCustomerAttemptsAsync(stopping)).Counts);
         var (checkouts, upgrades, packs) = await lifecycle.WithdrawUnpaidAsync(settlement.ExpiryGrace, stopping);
         report.CountReconciliation("checkouts_expired", checkouts);
         report.CountReconciliation("upgrades_expired", upgrades);

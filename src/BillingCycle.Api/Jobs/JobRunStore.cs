@@ -12,19 +12,36 @@ public sealed record JobRunSummary(DateTimeOffset StartedAt, string Status);
 public sealed class JobRunStore(NpgsqlDataSource db, BillingClock clock)
 {
     /// <summary>
-    /// Records a new run, on the connection that holds the job's lock. Returns null when the
-    /// occurrence was already run (by another instance). Any run of this job still marked running
-    /// died with its process: we hold the job's lock, so it cannot be running.
+    /// Any run of this job still marked running died with its process: the caller holds the job's
+    /// lock (on <paramref name="lockConnection"/>), so it cannot be running. Marked first, so it
+    /// neither covers an occurrence nor counts as one's run any more (contract §7.9).
+    /// </summary>
+    public async Task AbandonDeadAsync(NpgsqlConnection lockConnection, BillingJob job)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            UPDATE job_runs SET status = 'abandoned', finished_at = $2, error = coalesce(error, 'process ended during the run')
+             WHERE job = $1 AND status = 'running'
+            """, lockConnection);
+        cmd.Parameters.Add(new() { Value = job.Name() });
+        cmd.Parameters.Add(new() { Value = clock.UtcNow });
+        await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Records a new run, on the connection that holds the job's lock (after <see cref="AbandonDeadAsync"/>).
+    /// The run covers the occurrences from where the job's live runs left off up to its start (or
+    /// the occurrence it runs). Returns null when the occurrence already has its live run.
     /// </summary>
     public async Task<Guid?> StartAsync(NpgsqlConnection lockConnection, BillingJob job, JobTrigger trigger, DateTimeOffset? scheduledFor)
     {
         await using var cmd = new NpgsqlCommand("""
-            WITH dead AS (
-                UPDATE job_runs SET status = 'abandoned', finished_at = $3, error = coalesce(error, 'process ended during the run')
-                 WHERE job = $1 AND status = 'running')
-            INSERT INTO job_runs (job, trigger, started_at, status, scheduled_for)
-            VALUES ($1, $2, $3, 'running', $4)
-            ON CONFLICT (job, scheduled_for) WHERE scheduled_for IS NOT NULL DO NOTHING
+            WITH c AS (
+                SELECT greatest($3, $4) AS upto,
+                       (SELECT max(upper(covers)) FROM job_runs WHERE job = $1 AND status <> 'abandoned') AS since)
+            INSERT INTO job_runs (job, trigger, started_at, status, scheduled_for, covers)
+            SELECT $1, $2, $3, 'running', $4, tstzrange(least(coalesce(c.since, '-infinity'), c.upto), c.upto, '(]')
+              FROM c
+            ON CONFLICT (job, scheduled_for) WHERE scheduled_for IS NOT NULL AND status <> 'abandoned' DO NOTHING
             RETURNING id
             """, lockConnection);
         cmd.Parameters.Add(new() { Value = job.Name() });
@@ -62,22 +79,25 @@ public sealed class JobRunStore(NpgsqlDataSource db, BillingClock clock)
         return await r.ReadAsync(ct) ? new JobRunSummary(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1)) : null;
     }
 
-    /// <summary>True when the occurrence has its run (started by any instance, finished or not).</summary>
-    public async Task<bool> HasRunForAsync(BillingJob job, DateTimeOffset occurrence, CancellationToken ct)
+    /// <summary>
+    /// True when a live run (running, or finished without being abandoned) covers the occurrence.
+    /// Read on the lock's connection it is the answer; read without the lock, only a hint.
+    /// </summary>
+    public async Task<bool> CoveredAsync(NpgsqlConnection? lockConnection, BillingJob job, DateTimeOffset occurrence, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND scheduled_for = $2)");
+        const string sql = "SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND status <> 'abandoned' AND covers @> $2::timestamptz)";
+        await using var cmd = lockConnection is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, lockConnection);
         cmd.Parameters.Add(new() { Value = job.Name() });
         cmd.Parameters.Add(new() { Value = occurrence });
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>True when a run of the job started at or after the occurrence, or ran it.</summary>
-    public async Task<bool> RanSinceAsync(BillingJob job, DateTimeOffset occurrence, CancellationToken ct)
+    /// <summary>The end of the time the job's live runs cover: every occurrence up to it has its run.</summary>
+    public async Task<DateTimeOffset?> CoveredThroughAsync(BillingJob job, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = $1 AND (started_at >= $2 OR scheduled_for = $2))");
+            "SELECT max(upper(covers)) FROM job_runs WHERE job = $1 AND status <> 'abandoned'");
         cmd.Parameters.Add(new() { Value = job.Name() });
-        cmd.Parameters.Add(new() { Value = occurrence });
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
     }
 }

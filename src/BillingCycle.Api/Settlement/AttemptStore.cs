@@ -72,6 +72,32 @@ public sealed class AttemptStore(NpgsqlDataSource db, BillingClock clock, Settle
         return list;
     }
 
+    /// <summary>
+    /// Open attempts of checkouts and upgrades still unpaid whose link expired more than the grace
+    /// period ago (contract §7.2): housekeeping settles these itself, so they are withdrawn within
+    /// the hour rather than at the next daily reconciliation.
+    /// </summary>
+    public async Task<List<PaymentAttempt>> ExpiredCustomerAttemptsAsync(int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand($"""
+            SELECT {AttemptColumns}
+              FROM payments p JOIN invoices i ON i.id = p.invoice_id
+             WHERE p.status = 'pending' AND p.session_id IS NOT NULL AND p.expires_at < $1
+               AND i.status = 'pending' AND i.kind IN ('subscription_create', 'plan_change', 'credit_pack')
+             ORDER BY p.expires_at, p.id
+             LIMIT $2
+            """);
+        cmd.Parameters.Add(new() { Value = clock.UtcNow - options.ExpiryGrace });
+        cmd.Parameters.Add(new() { Value = limit });
+        var list = new List<PaymentAttempt>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(Read(r));
+        }
+        return list;
+    }
+
     /// <summary>Of these references, the attempts we hold as expired or failed (one indexed query).</summary>
     public async Task<List<string>> ClosedAmongAsync(IReadOnlyCollection<string> references, CancellationToken ct)
     {

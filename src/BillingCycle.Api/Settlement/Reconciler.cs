@@ -45,6 +45,26 @@ public sealed partial class Reconciler(
         return counts;
     }
 
+    /// <summary>
+    /// Housekeeping's part (contract §7.2): the open attempts of unpaid checkouts and upgrades past
+    /// their link's expiry and grace are settled as every open attempt is — iPaymu asked once, paid
+    /// if it says paid, else expired — so the withdrawal that follows can happen within the hour.
+    /// </summary>
+    public async Task<ReconciliationCounts> SettleExpiredCustomerAttemptsAsync(CancellationToken stopping)
+    {
+        var counts = new ReconciliationCounts();
+        var attempts = await store.ExpiredCustomerAttemptsAsync(options.ReconcileBatch, stopping);
+        if (attempts.Count == 0)
+        {
+            return counts;
+        }
+        var history = new HistoryIndex(ipaymu, options.ReconcileHistoryPages, clock.UtcNow);
+        await Parallel.ForEachAsync(attempts,
+            new ParallelOptions { MaxDegreeOfParallelism = slots.CheckParallelism, CancellationToken = stopping },
+            async (attempt, _) => await SettleAsync(attempt, history, counts));
+        return counts;
+    }
+
     private async Task SettleAsync(PaymentAttempt attempt, HistoryIndex history, ReconciliationCounts counts)
     {
         try

@@ -67,6 +67,8 @@ public sealed class ApiFactory(TestDatabase db, ClerkTokens tokens, IDictionary<
             if (UseFakeClock)
             {
                 services.AddSingleton(new BillingClock(Clock));
+                // Deliveries' back-off follows the fake clock too: these tests move it to reach a retry.
+                services.AddSingleton(new TransportClock(Clock.GetUtcNow));
             }
             ExtraServices?.Invoke(services);
         });

@@ -56,8 +56,9 @@ public sealed class SchedulerTests : IAsyncLifetime
 
     /// <summary>Marks the previous day's occurrences as run, so start-up has nothing to catch up.</summary>
     private Task NothingMissedAsync(DateTimeOffset renewal, DateTimeOffset retry) => _db.ExecAsync("""
-        INSERT INTO job_runs (job, trigger, started_at, finished_at, status, scheduled_for)
-        VALUES ('renewal', 'http', $1, $1, 'succeeded', $1), ('retry', 'http', $2, $2, 'succeeded', $2)
+        INSERT INTO job_runs (job, trigger, started_at, finished_at, status, scheduled_for, covers)
+        VALUES ('renewal', 'http', $1, $1, 'succeeded', $1, tstzrange(NULL, $1, '(]')),
+               ('retry', 'http', $2, $2, 'succeeded', $2, tstzrange(NULL, $2, '(]'))
         """, renewal.UtcDateTime, retry.UtcDateTime);
 
     [Fact]

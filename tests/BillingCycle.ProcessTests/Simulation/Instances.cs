@@ -12,8 +12,9 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// instance takes the job's advisory lock, the other skips — and the simulation waits for that run
 /// in job_runs, never for a fixed time. Callbacks reach either instance, as through a load
 /// balancer. When armed, the instance that asks iPaymu for a payment is killed (-9) mid-request;
-/// the other finishes the job by HTTP (as an operator would) and carries on alone while the dead
-/// one restarts; it rejoins at the next job after it is up.
+/// the other's scheduler, waiting for the job's lock, runs the occurrence again once the dead
+/// session is gone, and carries on alone while the dead one restarts; it rejoins at the next job
+/// after it is up.
 /// </summary>
 /// <param name="settings">More settings for both instances (the Clerk key, the SMTP server).</param>
 public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phases phases, IReadOnlyDictionary<string, string> settings)
@@ -135,7 +136,12 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         // Restarted at the clock of the crash, it idles until it rejoins and its clock is moved on.
         _down = k;
         _restart = phases.TimeAsync("restart", async () => _apis[k] = await world.StartApiAsync(Env(), _apis[k].Port));
-        await phases.TimeAsync(job + " by HTTP", () => RunByHttpAsync(_apis[1 - k], path));
+        // The other instance's scheduler was waiting for the job's lock; once PostgreSQL has ended the
+        // dead session it takes the lock, marks the dead run abandoned and runs the occurrence again.
+        if (!await phases.TimeAsync(job + " again by the other instance", () => WaitForRunAsync(job, occurrence)))
+        {
+            throw new InvalidOperationException($"the {job} run for {occurrence:o} was not run again after API {k} died");
+        }
     }
 
     /// <summary>True once the occurrence's run finished; false when its instance was killed first.</summary>
@@ -153,8 +159,10 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
                 }
                 return false;
             }
+            // The live run that covers the occurrence (contract §7.9): its own, or one that started after it.
             var status = await world.Db.ScalarAsync<string?>(
-                "SELECT status FROM job_runs WHERE job = $1 AND scheduled_for = $2", job, occurrence.UtcDateTime);
+                "SELECT status FROM job_runs WHERE job = $1 AND status <> 'abandoned' AND covers @> $2::timestamptz",
+                job, occurrence.UtcDateTime);
             if (status == "abandoned" && _killing >= 0)
             {
                 continue; // the killed instance's run, marked by the other one taking the lock after it
@@ -171,22 +179,6 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
             }
         }
         throw new TimeoutException($"no {job} run for {occurrence:o} finished within 3 minutes\n{Tails()}");
-    }
-
-    private static async Task RunByHttpAsync(ApiProcess api, string path)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var res = await api.Cron.PostAsync(new Uri(path, UriKind.Relative), null);
-            // The dead run's lock goes with its connection; PostgreSQL may take a moment to notice.
-            if (res.StatusCode == HttpStatusCode.Conflict && attempt < 100)
-            {
-                await Task.Delay(50);
-                continue;
-            }
-            res.EnsureSuccessStatusCode();
-            return;
-        }
     }
 
     /// <summary>Instance <paramref name="pick"/> (0 or 1), or the other while it restarts.</summary>

@@ -17,6 +17,7 @@ public static class ClockExtensions
         if (string.IsNullOrWhiteSpace(start))
         {
             builder.Services.AddSingleton(new BillingClock(TimeProvider.System));
+            builder.Services.AddSingleton(new TransportClock(TimeProvider.System.GetUtcNow));
             return builder;
         }
 
@@ -39,6 +40,7 @@ public static class ClockExtensions
         var clock = new TestClock(at.ToUniversalTime());
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(new BillingClock(clock));
+        builder.Services.AddSingleton(new TransportClock(clock.TransportNow));
         return builder;
     }
 }
