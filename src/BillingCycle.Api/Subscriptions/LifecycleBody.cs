@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Subscriptions;
 
 /// <summary>The fields of the lifecycle POST bodies, each checked; a mistake is a 400 with its code.</summary>
-public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodEnd, JsonHttpResult<ApiError>? Error);
+public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodEnd, JsonHttpResult<ApiError>? Error)
+{
+    /// <summary>Checkout's <c>trial</c> (contract §11.2): true asks for the plan's trial, false declines it.</summary>
+    public bool? Trial { get; init; }
+}
 
 public static class Body
 {
@@ -46,7 +50,16 @@ public static class Body
             }
             atPeriodEnd = a.GetBoolean();
         }
-        return new LifecycleBody(planId, userId, atPeriodEnd, null);
+        bool? trial = null;
+        if (root.TryGetProperty("trial", out var t))
+        {
+            if (t.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return Invalid("trial must be true or false", ErrorCodes.InvalidRequest);
+            }
+            trial = t.GetBoolean();
+        }
+        return new LifecycleBody(planId, userId, atPeriodEnd, null) { Trial = trial };
     }
 
     private static LifecycleBody Invalid(string message, string code) => new(null, null, null, Fail.With(400, message, code));

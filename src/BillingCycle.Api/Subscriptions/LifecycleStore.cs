@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public enum CheckoutOutcome { Created, SubscriptionExists, PlanNotFound }
+public enum CheckoutOutcome { Created, Trialing, SubscriptionExists, PlanNotFound, TrialAlreadyUsed }
 
 public enum CancelOutcome { Scheduled, Canceled, NotActive }
 
@@ -27,19 +27,23 @@ public sealed record PayNowDecision(PayNowOutcome Outcome, Guid? PaymentId, stri
 /// </summary>
 public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, BillingOptions options)
 {
-    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, CancellationToken ct)
+    /// <param name="trial">The body's <c>trial</c> (contract §11.2): null takes the plan's trial when the user never had one.</param>
+    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, CancellationToken ct, bool? trial = null)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb)");
+            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb, $5)");
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = planId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = trial is { } t ? t : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var outcome = r.GetString(0) switch
         {
             "created" => CheckoutOutcome.Created,
+            "trialing" => CheckoutOutcome.Trialing,
+            "trial_already_used" => CheckoutOutcome.TrialAlreadyUsed,
             "subscription_exists" => CheckoutOutcome.SubscriptionExists,
             "plan_not_found" => CheckoutOutcome.PlanNotFound,
             var other => throw Unknown("billing_checkout", other),

@@ -50,6 +50,9 @@ public static class ErrorCodes
     public const string InvoiceAlreadyRefunded = "INVOICE_ALREADY_REFUNDED";
     public const string RefundExceedsPaid = "REFUND_EXCEEDS_PAID";
     public const string CreditNoteNotFound = "CREDIT_NOTE_NOT_FOUND";
+
+    // Trials (contract §11.2).
+    public const string TrialAlreadyUsed = "TRIAL_ALREADY_USED";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>
