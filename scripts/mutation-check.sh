@@ -47,6 +47,8 @@ tax-on-full-price :: FullyQualifiedName~InvoiceComposerTests|FullyQualifiedName~
 refund-limit-dropped :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: drop the check constraint that keeps an invoice's refunds within its amount (concurrent refunds then pass it)
 revoke-below-zero :: FullyQualifiedName~IntegrationTests.Refunds.RefundTests :: a refund's revocation takes its whole share whatever the balance (the ledger's revoke no longer stops at zero)
 manual-payment-grants-twice :: FullyQualifiedName~IntegrationTests.ManualPayments :: a recorded payment grants what a paid invoice brings itself as well as through billing_mark_paid (a second copy of paid)
+one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
+allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
 TABLE
 
 mutate() {
@@ -135,6 +137,12 @@ mutate() {
     manual-payment-grants-twice)
       perl -0pi -e 's/(FROM billing_mark_paid\(v_payment_id, NULL, p_amount, 0, v_paid_at, v_details, p_now\) m;)/$1\n    PERFORM billing_grant_paid_invoice(inv.id, v_payment_id, NULL, v_details, p_now);/' db/functions/manual_payments.sql
       grep -q 'PERFORM billing_grant_paid_invoice(inv.id, v_payment_id' db/functions/manual_payments.sql ;;
+    one-trial-per-user-dropped)
+      perl -0pi -e 's/user_id          text PRIMARY KEY REFERENCES users \(id\),/user_id          text NOT NULL REFERENCES users (id),/' db/migrations/0100_yearly_plans_and_trials.sql
+      ! grep -q 'user_id          text PRIMARY KEY REFERENCES users (id),' db/migrations/0100_yearly_plans_and_trials.sql ;;
+    allowance-once-dropped)
+      perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
+      grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
