@@ -154,6 +154,27 @@ public sealed class InvariantCheckerTests
              "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged"]
         },
         {
+            "a second trial for one user (trial_users' key gone)",
+            $"""
+            UPDATE subscriptions SET trial_end = current_period_start WHERE id = {OneActiveSubscription};
+            INSERT INTO subscriptions (user_id, plan_id, status, trial_end, billing_anchor, current_period_start, current_period_end, canceled_at)
+            SELECT user_id, plan_id, 'canceled', current_period_start, billing_anchor, current_period_start, current_period_end, current_period_start
+              FROM subscriptions WHERE id = {OneActiveSubscription};
+            """,
+            ["one trial per user"]
+        },
+        {
+            "a yearly allowance granted twice for one month (the ledger's key gone)",
+            $"""
+            ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_reference_key;
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, seq, created_at)
+            SELECT i.user_id, x.credit_type, x.kind, 0, 0, i.id::text || ':m2', 'test', 1000000 + x.n, i.period_start + interval '40 days'
+              FROM invoices i CROSS JOIN (VALUES ('interaction', 'reset', 1), ('interaction', 'reset', 2), ('scraper', 'add', 3)) x(credit_type, kind, n)
+             WHERE i.id = {OnePaidInvoice};
+            """,
+            ["monthly allowances granted once each, after their month began and never after cancel"]
+        },
+        {
             "a stored callback left without an outcome",
             "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
             ["every stored webhook event has an outcome"]
