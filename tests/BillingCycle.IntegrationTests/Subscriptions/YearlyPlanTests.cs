@@ -139,4 +139,23 @@ public sealed class YearlyPlanTests : IAsyncLifetime
         Assert.Equal("Pro Yearly", await _w.H.Db.ScalarAsync<string>(
             "SELECT p.name FROM subscriptions s JOIN subscription_plans p ON p.id = s.plan_id WHERE s.user_id = 'u_switch'"));
     }
+
+    [Fact]
+    public async Task The_console_counts_a_yearly_price_as_a_twelfth_of_mrr_and_counts_trials_apart()
+    {
+        await CheckOutAndPayAsync("u_mrr_year");
+        await _w.CheckoutAsync("u_mrr_month", _w.Pro);
+        await _w.PayLatestAsync("u_mrr_month");
+        var trial = await _w.H.Db.ScalarAsync<Guid>("INSERT INTO subscription_plans (name, price, trial_days) VALUES ('Try', 99000, 7) RETURNING id");
+        Assert.Equal(HttpStatusCode.Created, (await _w.CheckoutAsync("u_mrr_trial", trial)).Response.StatusCode);
+
+        using var admin = BillingCycle.IntegrationTests.Console.ConsoleSession.WithBearer(_w.H.Api, _w.H.Api.Tokens.Admin("user_operator"));
+        var (status, html) = await admin.GetAsync("/admin");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        // contract §11.5: Rp1.490.000 a year is Rp124.167 a month (half up); the trial pays nothing yet.
+        Assert.Equal(124_167 + 149_000, BillingCycle.IntegrationTests.Console.ConsoleSession.Figure(html, "mrr"));
+        Assert.Equal(1, BillingCycle.IntegrationTests.Console.ConsoleSession.Figure(html, "trialing"));
+        Assert.Equal(2, BillingCycle.IntegrationTests.Console.ConsoleSession.Figure(html, "active"));
+    }
 }
