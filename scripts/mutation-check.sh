@@ -52,6 +52,8 @@ database-away-is-500 :: FullyQualifiedName~ProcessTests.PostgresCrashTests.Immed
 redemption-limit-dropped :: FullyQualifiedName~IntegrationTests.Coupons.CouponRedemptionTests :: a coupon's max_redemptions no longer held: the counter UPDATE loses its guard and the table its check (concurrent redemptions then pass the limit)
 pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid credit pack's ledger row references the paying attempt, not the invoice (the ledger's unique reference no longer holds one grant per pack invoice)
 scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence that waited for its job's lock counts as covered by any run of the job (one that started before it, or was abandoned), not only by a live run covering it
+one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
+allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
 TABLE
 
 mutate() {
@@ -158,6 +160,12 @@ mutate() {
     pack-granted-once)
       perl -0pi -e "s/(PERFORM apply_credit_change\(inv\.user_id, v_type, 'add', v_credits, )inv\.id::text,/\$1inv.id::text || ':' || p_payment_id::text,/" db/functions/credit_packs.sql
       grep -q "v_credits, inv.id::text || ':' || p_payment_id::text," db/functions/credit_packs.sql ;;
+    one-trial-per-user-dropped)
+      perl -0pi -e 's/user_id          text PRIMARY KEY REFERENCES users \(id\),/user_id          text NOT NULL REFERENCES users (id),/' db/migrations/0100_yearly_plans_and_trials.sql
+      ! grep -q 'user_id          text PRIMARY KEY REFERENCES users (id),' db/migrations/0100_yearly_plans_and_trials.sql ;;
+    allowance-once-dropped)
+      perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
+      grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -9,10 +9,10 @@
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
--- A plan as the subscription shows it: {id, name, price}; NULL for no plan.
+-- A plan as the subscription shows it: {id, name, price, billing_interval}; NULL for no plan.
 CREATE OR REPLACE FUNCTION api_plan_ref(p_plan_id uuid) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price)
+    SELECT jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price, 'billing_interval', p.billing_interval)
       FROM subscription_plans p WHERE p.id = p_plan_id
 $$;
 
@@ -28,7 +28,8 @@ LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
         'cancel_at_period_end', s.cancel_at_period_end,
         'canceled_at', s.canceled_at,
         'cancel_reason', s.cancel_reason,
-        'scheduled_plan', CASE WHEN s.scheduled_plan_id IS NULL THEN NULL ELSE api_plan_ref(s.scheduled_plan_id) END)
+        'scheduled_plan', CASE WHEN s.scheduled_plan_id IS NULL THEN NULL ELSE api_plan_ref(s.scheduled_plan_id) END,
+        'trial_end', s.trial_end)
 $$;
 
 -- The pay page of an invoice (contract §7.6) under the public URL the service published at

@@ -44,14 +44,15 @@ BEGIN
     END IF;
     v_locked := coalesce(v_locked, '{}');
 
-    -- Still due under the lock: active, and its period still ends where the next one starts.
+    -- Still due under the lock: live (active, or trialing: a trial's end bills its first period,
+    -- contract §11.2), and its period still ends where the next one starts.
     WITH x AS MATERIALIZED (
         SELECT x.id, x.status, x.current_period_end, x.cancel_at_period_end
           FROM subscriptions x WHERE x.id = ANY (v_locked))
     SELECT coalesce(array_agg(x.id), '{}'), coalesce(array_agg(x.id) FILTER (WHERE x.cancel_at_period_end), '{}')
       INTO v_due, v_canceled
       FROM x JOIN unnest(p_subscription_ids, p_period_starts) AS u(id, period_start) ON u.id = x.id
-     WHERE x.status = 'active' AND x.current_period_end = u.period_start;
+     WHERE x.status IN ('active', 'trialing') AND x.current_period_end = u.period_start;
 
     -- Set to cancel at period end: canceled, not billed (rare: one at a time).
     FOR s IN SELECT x.id, x.user_id, x.current_period_end, pl.name AS plan_name
@@ -86,7 +87,7 @@ BEGIN
     ), billed AS (
         -- A downgrade waiting for this renewal: the new period is invoiced at the scheduled plan.
         SELECT x.id, x.user_id, x.plan_id, page.period_start, page.period_end, pl.id AS bill_plan_id, pl.name,
-               pl.price, pl.interaction_credits, pl.scraper_credits, t.amount, t.tax_line, d.discount
+               pl.price, pl.interaction_credits, pl.scraper_credits, pl.billing_interval, t.amount, t.tax_line, d.discount
           FROM page
           JOIN subscriptions x ON x.id = page.id
           JOIN subscription_plans pl ON pl.id = coalesce(x.scheduled_plan_id, x.plan_id)
@@ -98,7 +99,8 @@ BEGIN
                               currency, status, kind, line_items, attempt_count, created_at, updated_at)
         SELECT billing_next_invoice_number(p_now), b.user_id, b.id, b.period_start, b.period_end, b.amount, 'IDR',
                'pending', 'renewal',
-               jsonb_build_object('type', 'subscription_renewal', 'plan_name', b.name, 'period', 'monthly',
+               jsonb_build_object('type', 'subscription_renewal', 'plan_name', b.name,
+                                  'period', CASE WHEN b.billing_interval = 'year' THEN 'yearly' ELSE 'monthly' END,
                                   'period_start', b.period_start, 'period_end', b.period_end, 'price', b.price,
                                   'plan_id', b.bill_plan_id, 'interaction_credits', b.interaction_credits,
                                   'scraper_credits', b.scraper_credits,

@@ -8,9 +8,13 @@
 -- A coupon code is redeemed in the same block (db/functions/coupons.sql): a refusal rolls the
 -- subscription back and is the answer (coupon_not_found, …); an invoice whose composed amount is
 -- too small to charge is settled at once (waived, no attempt to pay).
+-- A plan with a trial (contract §11.2) starts trialing instead (db/functions/trials.sql), unless
+-- p_trial is false; a user who had a trial checks out a paid subscription, or, with p_trial true
+-- (the customer asked for the trial), is refused: trial_already_used.
 DROP FUNCTION IF EXISTS billing_checkout(text, uuid, timestamptz, jsonb);
 CREATE OR REPLACE FUNCTION billing_checkout(p_user_id text, p_plan_id uuid, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb,
-                                            p_coupon_code text DEFAULT NULL, p_min_charge bigint DEFAULT 0)
+                                            p_coupon_code text DEFAULT NULL, p_min_charge bigint DEFAULT 0,
+                                            p_trial boolean DEFAULT NULL)
 RETURNS TABLE (outcome text, subscription_id uuid, invoice_id uuid, payment_id uuid)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -24,8 +28,9 @@ DECLARE
     v_total record;
     v_discount jsonb;
     v_coupon text;
+    v_trial record;
 BEGIN
-    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits INTO pl
+    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits, p.billing_interval, p.trial_days INTO pl
       FROM subscription_plans p WHERE p.id = p_plan_id AND p.is_active;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'plan_not_found'::text, NULL::uuid, NULL::uuid, NULL::uuid;
@@ -34,7 +39,29 @@ BEGIN
     -- The web app normally writes users; a signed-in customer it has not written yet still checks out.
     INSERT INTO users (id, created_at, updated_at) VALUES (p_user_id, p_now, p_now) ON CONFLICT (id) DO NOTHING;
 
-    v_end := p_now + interval '1 month';
+    IF pl.trial_days > 0 AND p_trial IS DISTINCT FROM false
+       AND (p_trial OR NOT EXISTS (SELECT 1 FROM trial_users t WHERE t.user_id = p_user_id)) THEN
+        -- A coupon given with a trial is redeemed on the trialing subscription, so it discounts the
+        -- invoices from the trial's end on; its refusal undoes the trial too.
+        BEGIN
+            SELECT t.outcome, t.subscription_id, t.invoice_id, t.payment_id INTO v_trial
+              FROM billing_start_trial(p_user_id, pl.id, p_now) t;
+            IF v_trial.outcome = 'trialing' AND p_coupon_code IS NOT NULL THEN
+                SELECT c.outcome INTO v_coupon
+                  FROM billing_redeem_coupon(p_coupon_code, p_user_id, v_trial.subscription_id, pl.id, p_now) c;
+                IF v_coupon <> 'redeemed' THEN
+                    RAISE EXCEPTION '%', v_coupon USING ERRCODE = 'BCCP1';
+                END IF;
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'BCCP1' THEN
+            RETURN QUERY SELECT SQLERRM, NULL::uuid, NULL::uuid, NULL::uuid;
+            RETURN;
+        END;
+        RETURN QUERY SELECT v_trial.outcome, v_trial.subscription_id, v_trial.invoice_id, v_trial.payment_id;
+        RETURN;
+    END IF;
+
+    v_end := billing_add_months(p_now, CASE WHEN pl.billing_interval = 'year' THEN 12 ELSE 1 END);
     BEGIN
         INSERT INTO subscriptions (user_id, plan_id, status, billing_anchor, current_period_start, current_period_end,
                                    created_at, updated_at)
@@ -61,7 +88,8 @@ BEGIN
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)
     VALUES (v_number, p_user_id, v_sub, p_now, v_end, v_total.amount, 'IDR', 'pending', 'subscription_create',
-            jsonb_build_object('type', 'subscription_create', 'plan_name', pl.name, 'period', 'monthly',
+            jsonb_build_object('type', 'subscription_create', 'plan_name', pl.name,
+                               'period', CASE WHEN pl.billing_interval = 'year' THEN 'yearly' ELSE 'monthly' END,
                                'period_start', p_now, 'period_end', v_end, 'price', pl.price, 'plan_id', pl.id,
                                'interaction_credits', pl.interaction_credits, 'scraper_credits', pl.scraper_credits)
             || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END

@@ -38,17 +38,22 @@ DECLARE
     v_discount jsonb;
 BEGIN
     SELECT * INTO s FROM subscriptions WHERE id = p_subscription_id FOR UPDATE;
+    -- During a trial the plan switches at once, without an invoice (contract §11.2; trials.sql).
+    IF FOUND AND s.status = 'trialing' THEN
+        RETURN QUERY SELECT * FROM billing_trial_change_plan(s.id, p_plan_id, p_now);
+        RETURN;
+    END IF;
     IF NOT FOUND OR s.status <> 'active' THEN
         RETURN QUERY SELECT 'not_active'::text, NULL::uuid, NULL::uuid;
         RETURN;
     END IF;
-    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits INTO np
+    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits, p.billing_interval INTO np
       FROM subscription_plans p WHERE p.id = p_plan_id AND p.is_active;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'plan_not_found'::text, NULL::uuid, NULL::uuid;
         RETURN;
     END IF;
-    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits INTO cur
+    SELECT p.id, p.name, p.price, p.interaction_credits, p.scraper_credits, p.billing_interval INTO cur
       FROM subscription_plans p WHERE p.id = s.plan_id;
 
     FOR v_open IN SELECT i.id, i.status FROM invoices i WHERE i.subscription_id = s.id AND i.kind = 'plan_change' LOOP
@@ -66,7 +71,9 @@ BEGIN
         RETURN;
     END IF;
 
-    IF np.price <= cur.price THEN
+    -- Moving between monthly and yearly is scheduled like a downgrade (contract §11.1): the next
+    -- renewal bills the new plan's whole period.
+    IF np.price <= cur.price OR np.billing_interval <> cur.billing_interval THEN
         UPDATE subscriptions SET scheduled_plan_id = np.id, updated_at = p_now WHERE id = s.id;
         PERFORM log_billing_event('plan_change', s.id, s.user_id, 'success',
                 jsonb_build_object('action', 'downgrade_scheduled', 'from_plan', cur.name, 'to_plan', np.name,

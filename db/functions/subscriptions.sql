@@ -11,7 +11,9 @@ BEGIN
         NEW.current_period_start := NEW.billing_anchor;
     END IF;
     IF NEW.current_period_end IS NULL THEN
-        NEW.current_period_end := NEW.current_period_start + interval '1 month';
+        -- A month, or a year for a yearly plan (contract §11.1).
+        NEW.current_period_end := billing_add_months(NEW.current_period_start,
+                CASE WHEN (SELECT p.billing_interval FROM subscription_plans p WHERE p.id = NEW.plan_id) = 'year' THEN 12 ELSE 1 END);
     END IF;
     RETURN NEW;
 END $$;
@@ -46,7 +48,7 @@ BEGIN
     RETURN true;
 END $$;
 
--- Due (contract §4.3): active, the current period ends before the end of the check date (UTC), and
+-- Due (contract §4.3): active or trialing (contract §11.2), the current period ends before the end of the check date (UTC), and
 -- no invoice exists yet for the next period. p_after/p_limit page through a large day by id
 -- (keyset: each page is an index range, so a page costs the same at the end of the day as at its start).
 CREATE OR REPLACE FUNCTION get_subscriptions_due_for_renewal(
@@ -60,7 +62,7 @@ LANGUAGE sql STABLE AS $$
            s.billing_anchor, s.current_period_start, s.current_period_end, s.cancel_at_period_end
       FROM subscriptions s
       JOIN subscription_plans p ON p.id = s.plan_id
-     WHERE s.status = 'active'
+     WHERE s.status IN ('active', 'trialing')
        AND s.current_period_end < ((p_check_date + 1)::timestamp AT TIME ZONE 'UTC')
        AND s.id >= coalesce(p_after, '00000000-0000-0000-0000-000000000000') AND s.id IS DISTINCT FROM p_after
        -- The repeated bound lets the anti-join's scan of invoices start at the page too: without

@@ -44,10 +44,11 @@ public static class InvariantChangeLog
                 WHEN 'payment_retries' THEN INSERT INTO invariant_changes (invoice_id) VALUES (r.invoice_id);
                 WHEN 'subscriptions' THEN INSERT INTO invariant_changes (subscription_id) VALUES (r.id);
                 WHEN 'credit_transactions' THEN
-                    -- A grant names its invoice by id; other references (a spend's) are free text.
+                    -- A grant names its invoice by id (a yearly allowance as <id>:m<k>); other
+                    -- references (a spend's) are free text.
                     INSERT INTO invariant_changes (invoice_id, user_id)
-                    VALUES (CASE WHEN r.reference_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                 THEN r.reference_id::uuid END, r.user_id);
+                    VALUES (CASE WHEN r.reference_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:m[0-9]+)?$'
+                                 THEN left(r.reference_id, 36)::uuid END, r.user_id);
                 WHEN 'credit_balances' THEN INSERT INTO invariant_changes (user_id) VALUES (r.user_id);
                 WHEN 'credit_notes' THEN INSERT INTO invariant_changes (invoice_id, user_id) VALUES (r.invoice_id, r.user_id);
                 ELSE INSERT INTO invariant_changes (event_id) VALUES (r.id); -- webhook_events

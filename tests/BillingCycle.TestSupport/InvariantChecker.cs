@@ -165,7 +165,8 @@ public static class InvariantChecker
                    SELECT 1 FROM invoices i
                      JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset' AND g.txid = c.txid
                     WHERE i.subscription_id = c.subscription_id AND i.status = 'paid'
-                      AND CASE WHEN np.price > op.price
+                      -- A move between monthly and yearly is scheduled whatever the prices (contract §11.1).
+                      AND CASE WHEN np.price > op.price AND np.billing_interval = op.billing_interval
                                THEN i.kind = 'plan_change' AND i.line_items->>'to_plan_id' = c.new_plan::text
                                ELSE i.kind = 'renewal' AND coalesce((i.line_items->>'scheduled_change')::boolean, false)
                                     AND i.line_items->>'plan_id' = c.new_plan::text END)
@@ -174,7 +175,40 @@ public static class InvariantChecker
                      JOIN invariant_grants g ON g.reference_id = l.details->>'reference_id' AND g.kind = 'reset' AND g.txid = c.txid
                     WHERE l.subscription_id = c.subscription_id AND l.details->>'action' = 'upgrade_applied_without_charge'
                       AND (l.details->>'prorated')::bigint < (l.details->>'min_charge')::bigint))
+               -- During a trial the plan switches at once, with the log and grant that say so (contract §11.2).
+               AND NOT EXISTS (
+                   SELECT 1 FROM billing_logs l
+                     JOIN invariant_grants g ON g.reference_id = l.details->>'reference_id' AND g.kind = 'reset' AND g.txid = c.txid
+                    WHERE l.subscription_id = c.subscription_id AND l.details->>'action' = 'trial_plan_changed')
             """, "AND c.subscription_id IN (SELECT unnest($1))", NeedsLog: true),
+        // contract §11.2: one trial per user (trial_users' key); a trial subscription is the one with trial_end.
+        new("one trial per user", ScopeKind.Subscriptions, """
+            SELECT s.user_id FROM subscriptions s
+             WHERE s.trial_end IS NOT NULL {scope}
+             GROUP BY s.user_id HAVING count(*) > 1
+            """, "AND s.user_id IN (SELECT c.user_id FROM subscriptions c WHERE c.id IN (SELECT unnest($1)))"),
+        // contract §11.1: months 2..12 of a paid yearly invoice, each one interaction reset and one
+        // scraper grant to its user, none before its month began, none for a month that began after
+        // the subscription was canceled. The month's start restated here from §4.2 (anchor + months, UTC).
+        new("monthly allowances granted once each, after their month began and never after cancel", ScopeKind.Invoices, """
+            SELECT a.reference_id FROM (
+                SELECT t.reference_id, i.status, s.canceled_at,
+                       ((s.billing_anchor AT TIME ZONE 'UTC') + make_interval(months =>
+                           ((extract(year FROM i.period_start AT TIME ZONE 'UTC') - extract(year FROM s.billing_anchor AT TIME ZONE 'UTC')) * 12
+                            + extract(month FROM i.period_start AT TIME ZONE 'UTC') - extract(month FROM s.billing_anchor AT TIME ZONE 'UTC'))::int
+                           + substring(t.reference_id from ':m([0-9]+)$')::int - 1)) AT TIME ZONE 'UTC' AS month_start,
+                       substring(t.reference_id from ':m([0-9]+)$')::int AS month,
+                       count(*) FILTER (WHERE t.credit_type = 'interaction' AND t.kind = 'reset') AS resets,
+                       count(*) FILTER (WHERE t.credit_type = 'scraper' AND t.kind = 'add') AS adds,
+                       min(t.created_at) AS first_at
+                  FROM invoices i
+                  JOIN subscriptions s ON s.id = i.subscription_id
+                  JOIN credit_transactions t ON t.user_id = i.user_id AND t.reference_id LIKE i.id::text || ':m%'
+                 WHERE true {scope}
+                 GROUP BY t.reference_id, i.id, s.id) a
+             WHERE a.resets <> 1 OR a.adds <> 1 OR a.status NOT IN ('paid', 'refunded') OR a.month NOT BETWEEN 2 AND 12
+                OR a.first_at < a.month_start OR a.month_start >= a.canceled_at
+            """, "AND i.id IN (SELECT unnest($1))"),
         new("a paid upgrade moved its subscription to its plan, in the same transaction", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset'

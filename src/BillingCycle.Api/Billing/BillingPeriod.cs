@@ -24,10 +24,14 @@ public static class BillingPeriod
         return (e.Year - a.Year) * 12 + e.Month - a.Month;
     }
 
-    /// <summary>The period after the one ending at <paramref name="currentEnd"/>: it starts there.</summary>
-    public static (DateTimeOffset Start, DateTimeOffset End) Next(DateTimeOffset anchor, DateTimeOffset currentEnd)
+    /// <summary>
+    /// The period after the one ending at <paramref name="currentEnd"/>: it starts there and lasts
+    /// <paramref name="months"/> calendar months of the anchor's grid (12 for a yearly plan, contract §11.1).
+    /// </summary>
+    public static (DateTimeOffset Start, DateTimeOffset End) Next(DateTimeOffset anchor, DateTimeOffset currentEnd, int months = 1)
     {
-        var k = Math.Max(IndexOfEnd(anchor, currentEnd), 0) + 1;
+        ArgumentOutOfRangeException.ThrowIfLessThan(months, 1);
+        var k = Math.Max(IndexOfEnd(anchor, currentEnd), 0) + months;
         var end = End(anchor, k);
         while (end <= currentEnd)
         {

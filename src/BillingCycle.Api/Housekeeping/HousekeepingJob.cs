@@ -15,7 +15,8 @@ namespace BillingCycle.Api.Housekeeping;
 /// billing world tidy between the daily runs. Each step reports what it did in the run's counts.
 /// </summary>
 public sealed class HousekeepingJob(
-    WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, DeliveryStore deliveries,
+    WebhookEventStore webhookEvents, LifecycleStore lifecycle, ReminderQueue reminders, YearlyAllowances allowances,
+    DeliveryStore deliveries,
     HousekeepingOptions options, SettlementOptions settlement, Reconciler reconciler, BillingClock clock, NpgsqlDataSource db) : IBillingJobBody
 {
     public BillingJob Job => BillingJob.Housekeeping;
@@ -44,6 +45,10 @@ public sealed class HousekeepingJob(
         var queued = await reminders.QueueDueAsync(stopping);
         report.CountReconciliation("upcoming_renewal_reminders", queued.UpcomingRenewals);
         report.CountReconciliation("payment_reminders", queued.PaymentReminders);
+        report.CountReconciliation("trial_will_end_reminders", queued.TrialWillEnd);
+
+        // Yearly plans' monthly allowances (contract §11.1): each (invoice, month) once, held by the ledger's key.
+        report.CountReconciliation("allowances_granted", await allowances.GrantDueAsync(stopping));
 
         // The outbox keeps what was sent for the same retention period; dead rows stay for a person.
         var cutoff = clock.UtcNow.AddDays(-options.RetentionDays);

@@ -51,7 +51,7 @@ public static class InvoiceLines
         return rows;
     }
 
-    /// <summary>"Pro (bulanan)" / "Pro (monthly)" for a checkout or renewal; "Starter → Pro" for a plan change.</summary>
+    /// <summary>"Pro (bulanan)" / "Pro (monthly)", "Pro (tahunan)" / "Pro (yearly)" for a checkout or renewal; "Starter → Pro" for a plan change.</summary>
     public static string ItemName(PayPageInvoice invoice, PayPageText text) => invoice.Kind switch
     {
         "plan_change" => $"{Str(invoice.LineItems, "from_plan")} → {Str(invoice.LineItems, "to_plan")}",
@@ -59,7 +59,12 @@ public static class InvoiceLines
         _ => $"{Str(invoice.LineItems, "plan_name")} ({Period(invoice.LineItems, text)})",
     };
 
-    private static string Period(JsonElement items, PayPageText text) => Str(items, "period") is "monthly" ? text.Monthly : Str(items, "period");
+    private static string Period(JsonElement items, PayPageText text) => Str(items, "period") switch
+    {
+        "monthly" => text.Monthly,
+        "yearly" => text.Yearly,
+        var other => other,
+    };
 
     private static (string Name, decimal Rate, long Amount, long? TaxableBase, bool Inclusive, long? OtherTaxableBase)? Tax(JsonElement items)
     {

@@ -65,7 +65,7 @@ public sealed record PayPageText(
         "Layanan pembayaran sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.",
         "Dasar pengenaan pajak", "Tanggal terbit", "Unduh tagihan (PDF)", "Bayar di", "bulanan")
     {
-        OtherTaxBase = "DPP nilai lain", TaxInvoiceNumber = "NSFP", Passport = "Paspor", Discount = "Diskon",
+        OtherTaxBase = "DPP nilai lain", TaxInvoiceNumber = "NSFP", Passport = "Paspor", Discount = "Diskon", Yearly = "tahunan",
     };
 
     public static readonly PayPageText English = new("en", "Invoice", "Invoice number", "Seller", "Billed to", "Period",
@@ -75,8 +75,11 @@ public sealed record PayPageText(
         "The payment service is unavailable. Please try again in a few minutes.",
         "Taxable base", "Issued on", "Download invoice (PDF)", "Pay at", "monthly")
     {
-        OtherTaxBase = "Other taxable base (DPP nilai lain)", TaxInvoiceNumber = "NSFP", Passport = "Passport", Discount = "Discount",
+        OtherTaxBase = "Other taxable base (DPP nilai lain)", TaxInvoiceNumber = "NSFP", Passport = "Passport", Discount = "Discount", Yearly = "yearly",
     };
+
+    /// <summary>A yearly plan's period word (contract §11.1): the line item's <c>period: "yearly"</c>.</summary>
+    public string Yearly { get; init; } = "yearly";
 
     /// <summary>DPP nilai lain (contract §12.1, shown when f ≠ 1), the NSFP, the word for a passport.</summary>
     public string OtherTaxBase { get; init; } = "";

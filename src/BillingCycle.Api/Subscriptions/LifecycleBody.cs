@@ -9,6 +9,9 @@ public sealed record LifecycleBody(Guid? PlanId, string? UserId, bool? AtPeriodE
 {
     /// <summary>A coupon code to redeem (checkout, the live subscription; contract §11.3).</summary>
     public string? CouponCode { get; init; }
+
+    /// <summary>Checkout's <c>trial</c> (contract §11.2): true asks for the plan's trial, false declines it.</summary>
+    public bool? Trial { get; init; }
 }
 
 public static class Body
@@ -56,7 +59,16 @@ public static class Body
         {
             return Invalid("coupon_code must be a coupon's code", ErrorCodes.InvalidCouponCode);
         }
-        return new LifecycleBody(planId, userId, atPeriodEnd, null) { CouponCode = coupon };
+        bool? trial = null;
+        if (root.TryGetProperty("trial", out var t))
+        {
+            if (t.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return Invalid("trial must be true or false", ErrorCodes.InvalidRequest);
+            }
+            trial = t.GetBoolean();
+        }
+        return new LifecycleBody(planId, userId, atPeriodEnd, null) { CouponCode = coupon, Trial = trial };
     }
 
     private static LifecycleBody Invalid(string message, string code) => new(null, null, null, Fail.With(400, message, code));

@@ -5,7 +5,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public enum CheckoutOutcome { Created, Waived, SubscriptionExists, PlanNotFound, CouponRefused }
+public enum CheckoutOutcome { Created, Waived, Trialing, SubscriptionExists, PlanNotFound, CouponRefused, TrialAlreadyUsed }
 
 public enum CancelOutcome { Scheduled, Canceled, NotActive }
 
@@ -31,16 +31,18 @@ public sealed record PayNowDecision(PayNowOutcome Outcome, Guid? PaymentId, stri
 /// </summary>
 public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, BillingOptions options)
 {
-    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, string? couponCode, CancellationToken ct)
+    /// <param name="trial">The body's <c>trial</c> (contract §11.2): null takes the plan's trial when the user never had one.</param>
+    public async Task<Checkout> CheckoutAsync(string userId, Guid planId, string? couponCode, CancellationToken ct, bool? trial = null)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb, $5, $6)");
+            "SELECT outcome, subscription_id, invoice_id, payment_id FROM billing_checkout($1, $2, $3, $4::jsonb, $5, $6, $7)");
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = planId });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
         cmd.Parameters.Add(new() { Value = couponCode is null ? DBNull.Value : couponCode, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = options.MinCharge });
+        cmd.Parameters.Add(new() { Value = trial is { } t ? t : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var word = r.GetString(0);
@@ -48,6 +50,8 @@ public sealed class LifecycleStore(NpgsqlDataSource db, BillingClock clock, Bill
         {
             "created" => CheckoutOutcome.Created,
             "waived" => CheckoutOutcome.Waived,
+            "trialing" => CheckoutOutcome.Trialing,
+            "trial_already_used" => CheckoutOutcome.TrialAlreadyUsed,
             "subscription_exists" => CheckoutOutcome.SubscriptionExists,
             "plan_not_found" => CheckoutOutcome.PlanNotFound,
             _ when CouponOutcomes.Parse(word) is { } _ => CheckoutOutcome.CouponRefused,

@@ -33,7 +33,7 @@ public static class SubscriptionHandlers
         {
             return Fail.With(400, "plan_id must be the id of a plan", ErrorCodes.InvalidPlan);
         }
-        var checkout = await s.Lifecycle.CheckoutAsync(userId, planId, body.CouponCode, s.Cancellation);
+        var checkout = await s.Lifecycle.CheckoutAsync(userId, planId, body.CouponCode, s.Cancellation, body.Trial);
         switch (checkout.Outcome)
         {
             case CheckoutOutcome.PlanNotFound:
@@ -46,6 +46,12 @@ public static class SubscriptionHandlers
                 // The discount left nothing to charge: already paid (charge_waived), no link.
                 return TypedResults.Created("/api/subscriptions/current",
                     await AnswerAsync(s, userId, checkout.SubscriptionId!.Value, checkout.InvoiceId, null));
+            case CheckoutOutcome.TrialAlreadyUsed:
+                return Fail.With(409, "This user has already had a trial; check out without one", ErrorCodes.TrialAlreadyUsed);
+            case CheckoutOutcome.Trialing:
+                // A trial has nothing to pay until trial_end (contract §11.2): no invoice, no link.
+                return TypedResults.Created("/api/subscriptions/current",
+                    await AnswerAsync(s, userId, checkout.SubscriptionId!.Value, null, null));
         }
         // The link now when iPaymu answers; otherwise the pay page makes it later (still 201).
         var work = await s.Lifecycle.WorkAsync(checkout.PaymentId!.Value, s.Cancellation);

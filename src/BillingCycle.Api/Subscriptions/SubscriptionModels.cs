@@ -2,16 +2,17 @@ using System.Text.Json;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public sealed record PlanItem(Guid Id, string Name, long Price, long InteractionCredits, long ScraperCredits);
+/// <summary>A plan on the price list (contract §7.1): billing_interval month or year, trial_days 0 for none (§11.1, §11.2).</summary>
+public sealed record PlanItem(Guid Id, string Name, long Price, long InteractionCredits, long ScraperCredits, string BillingInterval, int TrialDays);
 
 public sealed record PlansAnswer(IReadOnlyList<PlanItem> Plans);
 
-public sealed record PlanRef(Guid Id, string Name, long Price);
+public sealed record PlanRef(Guid Id, string Name, long Price, string BillingInterval);
 
 /// <summary>A subscription as the web app sees it (contract §7.3).</summary>
 public sealed record SubscriptionView(
     Guid Id, string Status, PlanRef Plan, DateTimeOffset? CurrentPeriodStart, DateTimeOffset? CurrentPeriodEnd,
-    bool CancelAtPeriodEnd, DateTimeOffset? CanceledAt, string? CancelReason, PlanRef? ScheduledPlan);
+    bool CancelAtPeriodEnd, DateTimeOffset? CanceledAt, string? CancelReason, PlanRef? ScheduledPlan, DateTimeOffset? TrialEnd);
 
 /// <summary>An invoice as the web app sees it (contract §7.3); invoice_url is its public pay page.</summary>
 public sealed record InvoiceView(
@@ -29,7 +30,8 @@ public sealed record InvoicesAnswer(IReadOnlyList<InvoiceView> Invoices, string?
 public sealed record PayNowAnswer(string PaymentUrl, DateTimeOffset ExpiresAt, int AttemptNumber);
 
 /// <summary>Request bodies, for the OpenAPI document.</summary>
-public sealed record CheckoutBody(Guid PlanId, string? UserId, string? CouponCode);
+/// <param name="Trial">true asks for the plan's trial (409 TRIAL_ALREADY_USED for a user who had one), false declines it; unset: the trial when the user never had one (contract §11.2).</param>
+public sealed record CheckoutBody(Guid PlanId, string? UserId, string? CouponCode, bool? Trial);
 
 public sealed record RedeemCouponBody(string CouponCode, string? UserId);
 

@@ -15,14 +15,14 @@ public sealed class SubscriptionReader(NpgsqlDataSource db)
     public async Task<List<PlanItem>> PlansAsync(CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT id, name, price, interaction_credits, scraper_credits
+            SELECT id, name, price, interaction_credits, scraper_credits, billing_interval, trial_days
               FROM subscription_plans WHERE is_active ORDER BY price, name
             """);
         var list = new List<PlanItem>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new PlanItem(r.GetGuid(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)));
+            list.Add(new PlanItem(r.GetGuid(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetString(5), r.GetInt32(6)));
         }
         return list;
     }

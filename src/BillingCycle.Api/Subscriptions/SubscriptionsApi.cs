@@ -9,6 +9,7 @@ public static class SubscriptionsApi
     {
         builder.Services.AddSingleton<SubscriptionReader>();
         builder.Services.AddSingleton<LifecycleStore>();
+        builder.Services.AddSingleton<YearlyAllowances>();
         builder.Services.AddSingleton<PayNow>();
         builder.Services.AddSingleton<Console.Seams.ISubscriptionActions, ConsoleSubscriptionActions>();
         builder.Services.AddSingleton<IdempotencyFilter>();
@@ -25,7 +26,7 @@ public static class SubscriptionsApi
         var subscriptions = app.MapGroup("/api/subscriptions").WithTags("Subscriptions").RequireAuthorization()
             .AddEndpointFilter<IdempotencyFilter>().DocumentsIdempotencyKey();
         subscriptions.MapPost("/", SubscriptionHandlers.Checkout).WithName("createSubscription").RequireRateLimiting(RateLimits.PerUser)
-            .WithSummary("Checkout: a new subscription, incomplete until its first invoice is paid.")
+            .WithSummary("Checkout: a new subscription, incomplete until its first invoice is paid, or trialing on a plan with a trial.")
             .DocumentsJsonBody<CheckoutBody>()
             .ProducesErrors(400, 401, 403, 404, 409, 413, 415, 429);
         subscriptions.MapGet("/current", SubscriptionHandlers.Current).WithName("getCurrentSubscription")

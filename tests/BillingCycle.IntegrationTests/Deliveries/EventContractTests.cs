@@ -19,7 +19,7 @@ public sealed class EventContractTests
         "credits.granted", "credits.revoked", "invoice.created", "invoice.paid", "invoice.payment_failed", "invoice.refunded",
         "subscription.activated",
         "subscription.canceled", "subscription.created", "subscription.past_due", "subscription.plan_changed",
-        "subscription.renewed",
+        "subscription.renewed", "subscription.trial_will_end",
     ];
 
     [Fact]
@@ -90,6 +90,15 @@ public sealed class EventContractTests
         await StepAsync("pack paid");
         Assert.True((await api.PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).IsSuccessStatusCode);
         await StepAsync("canceled now");
+        // The customer comes back for a plan with a trial (contract §11.2): trialing at once, then
+        // housekeeping's trial_will_end three days before its end.
+        var trialPlan = await w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, trial_days) VALUES ('Trial', 99000, 300, 150, 14) RETURNING id");
+        Assert.Equal(HttpStatusCode.Created, (await w.CheckoutAsync(User, trialPlan)).Response.StatusCode);
+        await StepAsync("trial started");
+        w.H.Api.Clock.Advance(TimeSpan.FromDays(12));
+        Assert.True((await w.H.Api.Cron().PostAsync("/api/billing/housekeeping", null)).IsSuccessStatusCode);
+        await StepAsync("trial will end");
 
         Assert.Equal(AllTypes, compared.Order(StringComparer.Ordinal));
         var plans = await w.H.Db.ListAsync<string>(

@@ -167,6 +167,25 @@ public sealed class InvariantCheckerTests
               FROM invoices WHERE id = '00000000-0000-0000-0000-00000000a0c1';
             """,
             ["pack credits granted once per paid pack invoice, added as its line items say"]
+            "a second trial for one user (trial_users' key gone)",
+            $"""
+            UPDATE subscriptions SET trial_end = current_period_start WHERE id = {OneActiveSubscription};
+            INSERT INTO subscriptions (user_id, plan_id, status, trial_end, billing_anchor, current_period_start, current_period_end, canceled_at)
+            SELECT user_id, plan_id, 'canceled', current_period_start, billing_anchor, current_period_start, current_period_end, current_period_start
+              FROM subscriptions WHERE id = {OneActiveSubscription};
+            """,
+            ["one trial per user"]
+        },
+        {
+            "a yearly allowance granted twice for one month (the ledger's key gone)",
+            $"""
+            ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_reference_key;
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, seq, created_at)
+            SELECT i.user_id, x.credit_type, x.kind, 0, 0, i.id::text || ':m2', 'test', 1000000 + x.n, i.period_start + interval '40 days'
+              FROM invoices i CROSS JOIN (VALUES ('interaction', 'reset', 1), ('interaction', 'reset', 2), ('scraper', 'add', 3)) x(credit_type, kind, n)
+             WHERE i.id = {OnePaidInvoice};
+            """,
+            ["monthly allowances granted once each, after their month began and never after cancel"]
         },
         {
             "a stored callback left without an outcome",

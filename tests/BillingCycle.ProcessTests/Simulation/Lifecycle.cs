@@ -4,8 +4,8 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.ProcessTests.Simulation;
 
-/// <summary>A plan the simulated customers choose between.</summary>
-public sealed record SimPlan(Guid Id, string Name, long Price, long Interaction, long Scraper);
+/// <summary>A plan the simulated customers choose between: monthly or yearly, with a trial of TrialDays or none (contract §11).</summary>
+public sealed record SimPlan(Guid Id, string Name, long Price, long Interaction, long Scraper, string Interval = "month", int TrialDays = 0);
 
 /// <summary>
 /// The customers' side of the web app (contract §7), through the real API with their own Clerk tokens.
@@ -76,7 +76,13 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 "active" when r < 46 && !cancelAtEnd => new Act(user, "cancel at period end", pick),
                 "active" when r < 48 => new Act(user, "cancel now", pick),
                 "active" when r < 50 => new Act(user, "second checkout refused", pick, plans[rng.Next(plans.Count)]),
-                "active" when r < 56 && _packs.Count > 0 => new Act(user, "buy credit pack", pick, Pack: _packs[r % _packs.Count]),
+                "active" when r < 53 && _packs.Count > 0 => new Act(user, "buy credit pack", pick, Pack: _packs[r % _packs.Count]),
+                // Monthly ↔ yearly: scheduled for the next renewal whatever the prices (contract §11.1).
+                "active" when r < 56 => OtherInterval(plan, rng) is { } other ? new Act(user, "interval change scheduled", pick, other, plan) : null,
+                // A trial (contract §11.2): a plan change switches at once; cancel either way.
+                "trialing" when r < 150 => new Act(user, "trial plan change", pick, plans.First(p => p.Id != plan.Id && p.Interval == "month"), plan),
+                "trialing" when r < 250 && !cancelAtEnd => new Act(user, "cancel at period end", pick),
+                "trialing" when r < 300 => new Act(user, "cancel now", pick),
                 "past_due" when r < 30 => new Act(user, "plan change refused (past due)", pick, plans.First(p => p.Id != plan.Id)),
                 "past_due" when r < 40 => new Act(user, "cancel now", pick),
                 "incomplete" when r < 50 => new Act(user, "checkout abandoned (cancel)", pick),
@@ -93,6 +99,11 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
             if (rng.Next(10_000) < 15)
             {
                 acts.Add(new Act(user, "checkout again", rng.Next(2), plans[rng.Next(plans.Count)]));
+            }
+            else if (rng.Next(10_000) < 10 && plans.FirstOrDefault(p => p.TrialDays > 0) is { } trial)
+            {
+                // Asks for a trial: refused for a user who had one (contract §11.2), else a trial.
+                acts.Add(new Act(user, "trial asked again", rng.Next(2), trial));
             }
         }
         var arrivals = rng.Next(10) switch { < 4 => 0, < 9 => 1, _ => 2 };
@@ -125,14 +136,20 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
 
     private SimPlan? Pricier(SimPlan p, Random rng)
     {
-        var up = plans.Where(x => x.Price > p.Price).ToList();
+        var up = plans.Where(x => x.Price > p.Price && x.Interval == p.Interval).ToList();
         return up.Count == 0 ? null : up[rng.Next(up.Count)];
     }
 
     private SimPlan? Cheaper(SimPlan p, Random rng)
     {
-        var down = plans.Where(x => x.Price < p.Price).ToList();
+        var down = plans.Where(x => x.Price < p.Price && x.Interval == p.Interval).ToList();
         return down.Count == 0 ? null : down[rng.Next(down.Count)];
+    }
+
+    private SimPlan? OtherInterval(SimPlan p, Random rng)
+    {
+        var other = plans.Where(x => x.Interval != p.Interval).ToList();
+        return other.Count == 0 ? null : other[rng.Next(other.Count)];
     }
 
     /// <summary>Sends one act and checks its answer; returns the tally it counts under.</summary>
@@ -142,7 +159,7 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
         {
             case "checkout" when a.Coupon is { } code:
             {
-                var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id, coupon_code = code }, a.Pick);
+                var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id, coupon_code = code, trial = false }, a.Pick);
                 if (res.Status == 409 && res.Code == "COUPON_EXHAUSTED" && code == "SIMEVER")
                 {
                     return $"coupon {code} exhausted";
@@ -158,10 +175,19 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
             }
             case "checkout" or "checkout again":
             {
+                // Nothing else moves this customer meanwhile: whether they had a trial decides the answer.
+                var hadTrial = await world.Db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM trial_users WHERE user_id = $1)", a.User);
                 var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id }, a.Pick);
                 Expect(a, res, 201);
                 var sub = res.Body.GetProperty("subscription");
                 var invoice = res.Body.GetProperty("invoice");
+                if (a.Plan.TrialDays > 0 && !hadTrial)
+                {
+                    Check(a, res, sub.GetProperty("status").GetString() == "trialing" && invoice.ValueKind == JsonValueKind.Null
+                                  && sub.GetProperty("trial_end").ValueKind == JsonValueKind.String,
+                        "a trialing subscription with its trial_end and no invoice");
+                    return "trial started";
+                }
                 Check(a, res, sub.GetProperty("status").GetString() == "incomplete" && sub.GetProperty("plan").GetProperty("id").GetGuid() == a.Plan.Id
                               && invoice.GetProperty("kind").GetString() == "subscription_create" && invoice.GetProperty("amount").GetInt64() == a.Plan.Price,
                     "an incomplete subscription on the plan and its checkout invoice for the plan's price");
@@ -194,6 +220,39 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 var invoice = res.Body.GetProperty("invoice");
                 Check(a, res, invoice.GetProperty("kind").GetString() == "credit_pack" && invoice.GetProperty("amount").GetInt64() == a.Pack.Price,
                     "a credit_pack invoice for the pack's price");
+                return a.What;
+            }
+            case "trial asked again":
+            {
+                var hadTrial = await world.Db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM trial_users WHERE user_id = $1)", a.User);
+                var res = await api.PostAsync(a.User, "/api/subscriptions", new { plan_id = a.Plan!.Id, trial = true }, a.Pick);
+                if (hadTrial)
+                {
+                    Expect(a, res, 409, "TRIAL_ALREADY_USED");
+                    return "second trial refused";
+                }
+                Expect(a, res, 201);
+                Check(a, res, res.Body.GetProperty("subscription").GetProperty("status").GetString() == "trialing", "trialing");
+                return "trial started";
+            }
+            case "interval change scheduled":
+            {
+                var res = await api.PostAsync(a.User, "/api/subscriptions/current/change-plan", new { plan_id = a.Plan!.Id }, a.Pick);
+                Expect(a, res, 200);
+                var sub = res.Body.GetProperty("subscription");
+                Check(a, res, res.Body.GetProperty("invoice").ValueKind == JsonValueKind.Null && sub.GetProperty("plan").GetProperty("id").GetGuid() == a.From!.Id
+                              && sub.GetProperty("scheduled_plan").GetProperty("id").GetGuid() == a.Plan.Id,
+                    "no invoice, the plan unchanged, the other interval scheduled");
+                return a.What;
+            }
+            case "trial plan change":
+            {
+                var res = await api.PostAsync(a.User, "/api/subscriptions/current/change-plan", new { plan_id = a.Plan!.Id }, a.Pick);
+                Expect(a, res, 200);
+                var sub = res.Body.GetProperty("subscription");
+                Check(a, res, res.Body.GetProperty("invoice").ValueKind == JsonValueKind.Null && sub.GetProperty("plan").GetProperty("id").GetGuid() == a.Plan.Id
+                              && sub.GetProperty("status").GetString() == "trialing",
+                    "no invoice, the new plan at once, still trialing");
                 return a.What;
             }
             case "second checkout refused":
@@ -234,7 +293,8 @@ public sealed class Lifecycle(ProcessWorld world, SimApi api, IReadOnlyList<SimP
                 var res = await api.PostAsync(a.User, "/api/subscriptions/current/cancel", new { at_period_end = true }, a.Pick);
                 Expect(a, res, 200);
                 Check(a, res, res.Body.GetProperty("subscription").GetProperty("cancel_at_period_end").GetBoolean()
-                              && res.Body.GetProperty("subscription").GetProperty("status").GetString() == "active", "still active, set to cancel");
+                              && res.Body.GetProperty("subscription").GetProperty("status").GetString() is "active" or "trialing",
+                    "still live (active or trialing), set to cancel");
                 return a.What;
             }
             case "cancel now" or "checkout abandoned (cancel)":

@@ -185,6 +185,17 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var repeats = $"emails received more than once (at least once; timing, not the seed): {duplicatesReceived} of {smtp.Accepted}";
         output.WriteLine(repeats);
         output.WriteLine($"plans: {string.Join(", ", customers.PlanCounts())}");
+        var pricing = "pricing: " + await world.Db.ScalarAsync<string>("""
+            SELECT concat_ws(', ',
+                (SELECT count(*) FROM trial_users) || ' trials',
+                (SELECT count(DISTINCT i.subscription_id) FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
+                  WHERE s.trial_end IS NOT NULL AND i.kind = 'renewal' AND i.status = 'paid') || ' converted paid',
+                (SELECT count(*) FROM subscriptions WHERE trial_end IS NOT NULL AND status = 'canceled') || ' ended canceled',
+                (SELECT count(*) FROM invoices WHERE line_items->>'period' = 'yearly' AND status = 'paid') || ' yearly invoices paid',
+                (SELECT count(*) FROM credit_transactions WHERE reference_id LIKE '%:m%' AND credit_type = 'interaction') || ' monthly allowances')
+            """);
+        output.WriteLine(pricing);
+        Console.Error.WriteLine($"simulation: {pricing}");
         output.WriteLine($"time by phase: {phases}");
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         output.WriteLine("callback outcomes: " + string.Join(", ", await world.Db.ListAsync<string>(
@@ -320,6 +331,13 @@ public sealed class SimulationTests(ITestOutputHelper output)
             new(await Seed.PlanAsync(db, 49_000, interaction: 200, scraper: 100, name: "Starter"), "Starter", 49_000, 200, 100),
             new(await Seed.PlanAsync(db, 149_000, interaction: 1_000, scraper: 500, name: "Pro"), "Pro", 149_000, 1_000, 500),
             new(await Seed.PlanAsync(db, 299_000, interaction: 3_000, scraper: 1_200, name: "Business"), "Business", 299_000, 3_000, 1_200),
+            // Pricing (contract §11): a monthly plan with a 14-day trial and a yearly plan, for newcomers and returning customers.
+            new(await db.ScalarAsync<Guid>(
+                    "INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, trial_days) VALUES ('Trial Pro', 99000, 600, 300, 14) RETURNING id"),
+                "Trial Pro", 99_000, 600, 300, TrialDays: 14),
+            new(await db.ScalarAsync<Guid>(
+                    "INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, billing_interval) VALUES ('Pro Yearly', 1490000, 1000, 500, 'year') RETURNING id"),
+                "Pro Yearly", 1_490_000, 1_000, 500, Interval: "year"),
         ];
         // Coupons of each duration (contract §11.3), redeemed by some newcomers (Lifecycle.Coupons).
         await db.ExecAsync("""

@@ -79,4 +79,24 @@ public sealed class BillingPeriodTests
         var anchor = new DateTimeOffset(2026, 1, 31, 17, 0, 0, TimeSpan.FromHours(7)); // 10:00 UTC
         Assert.Equal(Utc(2026, 2, 28), BillingPeriod.End(anchor, 1));
     }
+
+    public static TheoryData<DateTimeOffset, DateTimeOffset, DateTimeOffset> YearlyPeriods() => new()
+    {
+        // contract §11.1: 12 calendar months by §4.2, each end from the anchor, so a 29 February
+        // anchor clamps to the 28th in common years and comes back to the 29th in leap years.
+        { Utc(2028, 2, 29), Utc(2028, 2, 29), Utc(2029, 2, 28) },
+        { Utc(2028, 2, 29), Utc(2029, 2, 28), Utc(2030, 2, 28) },
+        { Utc(2028, 2, 29), Utc(2031, 2, 28), Utc(2032, 2, 29) },
+        { Utc(2028, 1, 31), Utc(2028, 1, 31), Utc(2029, 1, 31) },
+        // A monthly subscription that moves to a yearly plan at its renewal keeps the anchor's grid.
+        { Utc(2028, 1, 31), Utc(2028, 2, 29), Utc(2029, 2, 28) },
+        { Utc(2028, 1, 31), Utc(2028, 3, 31), Utc(2029, 3, 31) },
+    };
+
+    [Theory]
+    [MemberData(nameof(YearlyPeriods))]
+    public void A_yearly_period_is_twelve_months_of_the_anchors_grid(DateTimeOffset anchor, DateTimeOffset currentEnd, DateTimeOffset end)
+    {
+        Assert.Equal((currentEnd, end), BillingPeriod.Next(anchor, currentEnd, 12));
+    }
 }

@@ -14,7 +14,7 @@ public sealed class EmailTemplateTests
     [
         "billing_payment_due", "billing_success", "billing_failed", "subscription_cancelled", "billing_upcoming_renewal",
         "billing_payment_reminder", "subscription_activated", "plan_changed", "subscription_cancel_scheduled", "subscription_resumed",
-        "invoice_refunded", "credit_pack_paid",
+        "invoice_refunded", "credit_pack_paid", "trial_started", "trial_will_end",
     ];
 
     private static EmailItem Item(string type, string data, string? name = "Putu Test") => new(

@@ -94,7 +94,7 @@ public sealed class RenewalJob(
         {
             var failed = await isolation.RunAsync("renewal", d.Id, null, d.Price, async () =>
             {
-                var (start, end) = BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd);
+                var (start, end) = BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd, d.Months);
                 var (outcome, w) = await store.RenewAsync(d.Id, start, end, report.RunId);
                 Account(d.Id, outcome, w, work, report);
                 return null;

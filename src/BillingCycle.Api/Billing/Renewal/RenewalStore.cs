@@ -5,8 +5,8 @@ using NpgsqlTypes;
 
 namespace BillingCycle.Api.Billing.Renewal;
 
-/// <summary>A subscription found due for renewal.</summary>
-public sealed record DueSubscription(Guid Id, string UserId, DateTimeOffset Anchor, DateTimeOffset CurrentPeriodEnd, long Price);
+/// <summary>A subscription found due for renewal; <see cref="Months"/> is the billed plan's period (12 for a yearly plan).</summary>
+public sealed record DueSubscription(Guid Id, string UserId, DateTimeOffset Anchor, DateTimeOffset CurrentPeriodEnd, long Price, int Months = 1);
 
 public enum RenewOutcome
 {
@@ -30,9 +30,15 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
 {
     public async Task<List<DueSubscription>> DueAsync(DateOnly checkDate, Guid? after, int limit, CancellationToken ct)
     {
+        // The period's length is the billed plan's: a scheduled change between monthly and yearly
+        // takes effect with this renewal (contract §11.1).
         await using var cmd = db.CreateCommand("""
-            SELECT subscription_id, user_id, billing_anchor, current_period_end, price
-              FROM get_subscriptions_due_for_renewal($1, $2, $3)
+            SELECT d.subscription_id, d.user_id, d.billing_anchor, d.current_period_end, d.price,
+                   CASE WHEN pl.billing_interval = 'year' THEN 12 ELSE 1 END
+              FROM get_subscriptions_due_for_renewal($1, $2, $3) d
+              JOIN subscriptions s ON s.id = d.subscription_id
+              JOIN subscription_plans pl ON pl.id = coalesce(s.scheduled_plan_id, s.plan_id)
+             ORDER BY d.subscription_id
             """);
         cmd.Parameters.Add(new() { Value = checkDate });
         cmd.Parameters.Add(new() { Value = after is { } a ? a : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -41,7 +47,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            list.Add(new DueSubscription(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3), r.GetInt64(4)));
+            list.Add(new DueSubscription(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3), r.GetInt64(4), r.GetInt32(5)));
         }
         return list;
     }
@@ -53,7 +59,7 @@ public sealed class RenewalStore(NpgsqlDataSource db, BillingClock clock, Billin
     /// <param name="wait">false skips subscriptions another transaction holds (answered busy); true waits for them.</param>
     public async Task<List<RenewedRow>> RenewPageAsync(IReadOnlyList<DueSubscription> due, bool wait, Guid runId)
     {
-        var periods = due.Select(d => BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd)).ToArray();
+        var periods = due.Select(d => BillingPeriod.Next(d.Anchor, d.CurrentPeriodEnd, d.Months)).ToArray();
         await using var cmd = db.CreateCommand($"""
             WITH r AS MATERIALIZED (
                 SELECT outcome, subscription_id, payment_id FROM billing_renew_page($1, $2, $3, $4, $5, $6, $7::jsonb, $8))

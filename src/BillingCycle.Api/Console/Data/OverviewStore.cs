@@ -3,12 +3,13 @@ using Npgsql;
 
 namespace BillingCycle.Api.Console.Data;
 
-/// <param name="Mrr">Sum of the plan prices of active subscriptions on a paid plan (price &gt; 0), less their running coupons' discounts, IDR.</param>
+/// <param name="Mrr">Sum of the monthly plan prices of active subscriptions on a paid plan (price &gt; 0), a yearly price ÷ 12, less their running coupons' discounts (contract §11.5), IDR.</param>
 /// <param name="Active">Subscriptions whose status is active (paid and free plans).</param>
 /// <param name="Paying">Active subscriptions on a paid plan (the ones MRR adds up).</param>
 /// <param name="Churned">Subscriptions canceled this month, for any reason.</param>
 /// <param name="LiveAtStart">Subscriptions started before the month and not canceled before it: churn's denominator.</param>
-public sealed record Revenue(long Mrr, long Active, long Paying, long Churned, long LiveAtStart)
+/// <param name="Trialing">Subscriptions in a trial (contract §11.5): live, not yet paying, not in MRR.</param>
+public sealed record Revenue(long Mrr, long Active, long Paying, long Churned, long LiveAtStart, long Trialing = 0)
 {
     public double? ChurnRate => LiveAtStart > 0 ? (double)Churned / LiveAtStart : null;
 }
@@ -26,24 +27,27 @@ public sealed class OverviewStore(NpgsqlDataSource db)
             WITH active AS (SELECT plan_id, count(*) AS n FROM subscriptions WHERE status = 'active' GROUP BY plan_id),
             -- Running coupons (contract §11.5): what the next period invoice takes off, by the one discount rule.
             discounted AS (
-                SELECT coalesce(sum((billing_coupon_discount(s.id, s.plan_id, p.price, NULL, true) ->> 'amount')::bigint), 0) AS off
+                SELECT coalesce(sum((billing_coupon_discount(s.id, s.plan_id, p.price, NULL, true) ->> 'amount')::numeric
+                                    / CASE WHEN p.billing_interval = 'year' THEN 12 ELSE 1 END), 0) AS off
                   FROM coupon_redemptions r
                   JOIN subscriptions s ON s.id = r.subscription_id AND s.status = 'active'
                   JOIN subscription_plans p ON p.id = s.plan_id AND p.price > 0
                  WHERE r.ended_at IS NULL)
-            SELECT (coalesce((SELECT sum(a.n * p.price) FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)
-                    - (SELECT off FROM discounted))::bigint,
+            SELECT round(coalesce((SELECT sum(a.n * p.price::numeric / CASE WHEN p.billing_interval = 'year' THEN 12 ELSE 1 END)
+                                     FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)
+                         - (SELECT off FROM discounted))::bigint,
                    coalesce((SELECT sum(a.n) FROM active a), 0)::bigint,
                    coalesce((SELECT sum(a.n) FROM active a JOIN subscription_plans p ON p.id = a.plan_id WHERE p.price > 0), 0)::bigint,
                    (SELECT count(*) FROM subscriptions WHERE canceled_at >= $1 AND canceled_at < $2),
                    (SELECT count(*) FROM subscriptions WHERE billing_anchor < $1)
-                 - (SELECT count(*) FROM subscriptions WHERE canceled_at < $1)
+                 - (SELECT count(*) FROM subscriptions WHERE canceled_at < $1),
+                   (SELECT count(*) FROM subscriptions WHERE status = 'trialing')
             """);
         cmd.Parameters.Add(new() { Value = month.Start });
         cmd.Parameters.Add(new() { Value = month.End });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new Revenue(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4));
+        return new Revenue(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
     }
 
     /// <summary>Each job's latest run (one index probe each) and its failed runs of the last 7 days.</summary>

@@ -3,7 +3,7 @@ using BillingCycle.Api.Infrastructure;
 
 namespace BillingCycle.Api.Deliveries.Reminders;
 
-/// <summary>BILLING_REMINDER_DAYS and BILLING_UNPAID_REMINDER_HOURS (contract §8.3), validated at start-up.</summary>
+/// <summary>BILLING_REMINDER_DAYS, BILLING_UNPAID_REMINDER_HOURS (contract §8.3) and BILLING_TRIAL_REMINDER_DAYS (§11.2), validated at start-up.</summary>
 public sealed class ReminderOptions
 {
     /// <summary>Days before current_period_end that billing_upcoming_renewal goes out.</summary>
@@ -12,10 +12,14 @@ public sealed class ReminderOptions
     /// <summary>Hours after an attempt was created that billing_payment_reminder goes out while it is unpaid.</summary>
     public int UnpaidHours { get; init; } = 12;
 
+    /// <summary>Days before trial_end that trial_will_end goes out.</summary>
+    public int TrialDays { get; init; } = 3;
+
     public static ReminderOptions FromConfiguration(IConfiguration c) => new()
     {
         UpcomingDays = Int(c["BILLING_REMINDER_DAYS"], "BILLING_REMINDER_DAYS", 1, 27) ?? 3,
         UnpaidHours = Int(c["BILLING_UNPAID_REMINDER_HOURS"], "BILLING_UNPAID_REMINDER_HOURS", 1, 24 * 14) ?? 12,
+        TrialDays = Int(c["BILLING_TRIAL_REMINDER_DAYS"], "BILLING_TRIAL_REMINDER_DAYS", 1, 30) ?? 3,
     };
 
     private static int? Int(string? value, string name, int min, int max)

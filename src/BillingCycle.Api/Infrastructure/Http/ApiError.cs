@@ -68,6 +68,8 @@ public static class ErrorCodes
     public const string CouponExhausted = "COUPON_EXHAUSTED";
     public const string CouponNotApplicable = "COUPON_NOT_APPLICABLE";
     public const string CouponAlreadyRedeemed = "COUPON_ALREADY_REDEEMED";
+    // Trials (contract §11.2).
+    public const string TrialAlreadyUsed = "TRIAL_ALREADY_USED";
 }
 
 /// <summary>Error answers: always JSON {error, code} with the given status.</summary>
