@@ -98,24 +98,31 @@ public static class InvariantChecker
             HAVING coalesce(sum(c.amount), 0) <> i.refunded_amount OR i.refunded_amount > i.amount
                 OR (i.status = 'refunded') <> (i.refunded_amount > 0 AND i.refunded_amount = i.amount)
             """, "AND i.id IN (SELECT unnest($1))"),
-        // What refunds took back per credit type never exceeds what the invoice granted.
-        new("revocations never exceed what the invoice granted", ScopeKind.Invoices, """
+        // What refunds took back per credit type never exceeds the refunded share of what the
+        // invoice granted (contract §13.2: rounded half up, counted cumulatively), so never more
+        // than it granted; less where the balance stopped at zero or a refund kept the credits.
+        new("revocations never exceed the refunded share of what the invoice granted", ScopeKind.Invoices, """
             SELECT i.id::text || '/' || g.credit_type FROM invoices i
               JOIN credit_transactions g ON g.reference_id = i.id::text AND g.kind IN ('reset', 'add') AND g.user_id = i.user_id
               JOIN credit_notes c ON c.invoice_id = i.id
               JOIN credit_transactions r ON r.reference_id = c.id::text AND r.kind = 'revoke' AND r.credit_type = g.credit_type
              WHERE true {scope}
              GROUP BY i.id, g.id
-            HAVING -sum(r.amount) > max(CASE WHEN g.kind = 'reset' THEN g.balance_after ELSE g.amount END)
+            HAVING -sum(r.amount) > round(greatest(max(CASE WHEN g.kind = 'reset' THEN g.balance_after ELSE g.amount END), 0)::numeric
+                                          * i.refunded_amount / nullif(i.amount, 0))
             """, "AND i.id IN (SELECT unnest($1))"),
         // Contract §13.1: a transfer recorded by an operator and an iPaymu payment of one invoice:
-        // the recorded one settles it, the iPaymu one is flagged.
-        new("a manual and an iPaymu payment of one invoice: the iPaymu one is flagged", ScopeKind.Invoices, """
-            SELECT p.invoice_id::text FROM payments p
-             WHERE p.status = 'paid' {scope}
-             GROUP BY p.invoice_id
-            HAVING count(*) FILTER (WHERE p.provider = 'manual') > 0
-               AND count(*) FILTER (WHERE p.provider <> 'manual' AND p.oddity IS NULL) > 0
+        // the recorded one settles it, the iPaymu one is flagged, and logged as the second_payment
+        // oddity (the Oddities page lists it for a person to return the money).
+        new("a manual and an iPaymu payment of one invoice: the iPaymu one is flagged second_payment", ScopeKind.Invoices, """
+            SELECT p.id::text FROM payments p
+              JOIN payments m ON m.invoice_id = p.invoice_id AND m.provider = 'manual' AND m.status = 'paid'
+              JOIN invoices i ON i.id = p.invoice_id
+              LEFT JOIN billing_logs l ON l.event_type = 'payment_oddity' AND l.subscription_id = i.subscription_id
+                                      AND l.details->>'kind' = 'second_payment' AND l.details->>'payment_id' = p.id::text
+             WHERE p.status = 'paid' AND p.provider <> 'manual' {scope}
+             GROUP BY p.id
+            HAVING p.oddity IS NULL OR count(l.id) = 0
             """, "AND p.invoice_id IN (SELECT unnest($1))"),
         new("past_due means a failed invoice and an open retry", ScopeKind.Subscriptions, """
             SELECT s.id::text FROM subscriptions s
@@ -131,7 +138,7 @@ public static class InvariantChecker
                                 GROUP BY i.id HAVING count(*) = 5)
             """, "AND s.id IN (SELECT unnest($1))"),
         new("a subscription's period covers its paid invoices", ScopeKind.Subscriptions, """
-            SELECT s.id::text FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id AND i.status = 'paid'
+            SELECT s.id::text FROM subscriptions s JOIN invoices i ON i.subscription_id = s.id AND i.status IN ('paid', 'refunded')
              WHERE true {scope}
              GROUP BY s.id HAVING s.current_period_end < max(i.period_end)
             """, "AND s.id IN (SELECT unnest($1))"),
@@ -164,7 +171,7 @@ public static class InvariantChecker
                AND NOT EXISTS (
                    SELECT 1 FROM invoices i
                      JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset' AND g.txid = c.txid
-                    WHERE i.subscription_id = c.subscription_id AND i.status = 'paid'
+                    WHERE i.subscription_id = c.subscription_id AND i.status IN ('paid', 'refunded')
                       -- A move between monthly and yearly is scheduled whatever the prices (contract §11.1).
                       AND CASE WHEN np.price > op.price AND np.billing_interval = op.billing_interval
                                THEN i.kind = 'plan_change' AND i.line_items->>'to_plan_id' = c.new_plan::text
@@ -212,7 +219,7 @@ public static class InvariantChecker
         new("a paid upgrade moved its subscription to its plan, in the same transaction", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i
               JOIN invariant_grants g ON g.reference_id = i.id::text AND g.kind = 'reset'
-             WHERE i.status = 'paid' AND i.kind = 'plan_change' {scope}
+             WHERE i.status IN ('paid', 'refunded') AND i.kind = 'plan_change' {scope}
                AND NOT EXISTS (SELECT 1 FROM invariant_plan_changes c
                                 WHERE c.subscription_id = i.subscription_id AND c.txid = g.txid
                                   AND c.new_plan::text = i.line_items->>'to_plan_id')

@@ -5,11 +5,47 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.IntegrationTests.Credits;
 
-public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<DatabaseFixture>
+public sealed class CreditsAuthTests(CreditsAuthTests.Hosts fx) : IClassFixture<CreditsAuthTests.Hosts>
 {
     private static readonly ClerkTokens Tokens = new();
 
-    private ApiFactory Factory(Dictionary<string, string?>? settings = null) => new(fx.Db, Tokens, settings);
+    /// <summary>
+    /// One app per distinct set of settings, shared by the class's fifty tests: starting the host
+    /// was most of each test's time. Nothing here depends on a fresh host (no per-host counters;
+    /// every test uses its own users and asks the shared database only about them).
+    /// </summary>
+    public sealed class Hosts : IAsyncLifetime
+    {
+        private readonly Dictionary<string, ApiFactory> _apps = new(StringComparer.Ordinal);
+
+        public TestDatabase Db { get; private set; } = null!;
+
+        public ApiFactory For(Dictionary<string, string?>? settings)
+        {
+            var key = string.Join("\n", (settings ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+            lock (_apps)
+            {
+                if (!_apps.TryGetValue(key, out var app))
+                {
+                    _apps[key] = app = new ApiFactory(Db, Tokens, settings);
+                }
+                return app;
+            }
+        }
+
+        public async Task InitializeAsync() => Db = await PostgresServer.CreateDatabaseAsync();
+
+        public async Task DisposeAsync()
+        {
+            foreach (var app in _apps.Values)
+            {
+                await app.DisposeAsync();
+            }
+            await Db.DisposeAsync();
+        }
+    }
+
+    private ApiFactory Factory(Dictionary<string, string?>? settings = null) => fx.For(settings);
 
     private static Task<HttpResponseMessage> Add(HttpClient c, object body) => c.PostAsJsonAsync("/api/credits/scraper/add", body);
 
@@ -61,7 +97,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [MemberData(nameof(AcceptedSessionTokens))]
     public async Task Session_tokens_as_Clerk_mints_them_are_accepted(string kind)
     {
-        await using var f = Factory();
+        var f = Factory();
         var token = kind switch
         {
             "cat_session" => Tokens.IssueRaw("user_ok", Admin, h => h["cat"] = "cl_B7d4PD111AAA"),
@@ -77,7 +113,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task No_token_is_401_with_the_error_shape()
     {
-        await using var f = Factory();
+        var f = Factory();
         var res = await Add(f.ClientFor(null), new { amount = 5 });
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
         var body = await res.Content.ReadFromJsonAsync<Dictionary<string, string>>();
@@ -88,7 +124,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [MemberData(nameof(RefusedTokens))]
     public async Task Bad_tokens_are_401(string kind)
     {
-        await using var f = Factory();
+        var f = Factory();
         var user = "user_refused_" + kind;
         var res = await Add(f.ClientFor(Token(kind, user)), new { amount = 5 });
         Assert.Equal(HttpStatusCode.Unauthorized, res.StatusCode);
@@ -99,7 +135,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task A_token_in_a_cookie_or_query_string_is_not_accepted()
     {
-        await using var f = Factory();
+        var f = Factory();
         var c = f.ClientFor(null);
         var token = Tokens.Admin("user_a");
         using var req = new HttpRequestMessage(HttpMethod.Get, $"/api/credits/balance?access_token={token}");
@@ -110,7 +146,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task Issuer_and_authorized_party_are_pinned_when_configured()
     {
-        await using var f = Factory(new() { ["CLERK_ISSUER"] = ClerkTokens.DefaultIssuer, ["CLERK_AUTHORIZED_PARTIES"] = "https://other.test, " + ClerkTokens.DefaultParty });
+        var f = Factory(new() { ["CLERK_ISSUER"] = ClerkTokens.DefaultIssuer, ["CLERK_AUTHORIZED_PARTIES"] = "https://other.test, " + ClerkTokens.DefaultParty });
         Assert.Equal(HttpStatusCode.OK, (await Add(f.ClientFor(Tokens.Admin("user_i")), new { amount = 1 })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Add(f.ClientFor(Tokens.Issue("user_i", new() { MetadataRole = "admin", Issuer = "https://evil.test" })), new { amount = 1 })).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Add(f.ClientFor(Tokens.Issue("user_i", new() { MetadataRole = "admin", Azp = "https://evil.test" })), new { amount = 1 })).StatusCode);
@@ -120,7 +156,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task A_plain_user_is_forbidden_when_self_service_is_off()
     {
-        await using var f = Factory();
+        var f = Factory();
         var res = await Add(f.ClientFor(Tokens.Issue("user_plain")), new { amount = 5 });
         Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
         Assert.Equal("FORBIDDEN", (await res.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["code"]);
@@ -129,7 +165,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task With_self_service_a_plain_user_may_change_only_their_own_credits()
     {
-        await using var f = Factory(new() { ["CREDITS_SELF_SERVICE"] = "true" });
+        var f = Factory(new() { ["CREDITS_SELF_SERVICE"] = "true" });
         var c = f.ClientFor(Tokens.Issue("user_self"));
         Assert.Equal(HttpStatusCode.OK, (await Add(c, new { amount = 7 })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Add(c, new { amount = 7, user_id = "user_victim" })).StatusCode);
@@ -142,7 +178,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task An_admin_by_metadata_or_by_role_in_the_configured_organization_may_change_any_users_credits()
     {
-        await using var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg });
+        var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg });
         var byMetadata = f.ClientFor(Tokens.Admin("user_admin"));
         var byOrg = f.ClientFor(Tokens.Issue("user_admin2", new() { OrgRole = "admin", OrgId = AdminOrg }));
 
@@ -181,7 +217,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [MemberData(nameof(OutsideAdmins))]
     public async Task An_admin_of_another_organization_or_of_none_is_forbidden(string kind)
     {
-        await using var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg });
+        var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg });
         var res = await Add(f.ClientFor(OutsideAdmin(kind, "user_outsider")), new { amount = 5, user_id = "user_victim_" + kind });
         Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
         Assert.Equal("FORBIDDEN", (await res.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["code"]);
@@ -191,7 +227,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task Without_CLERK_ADMIN_ORG_ID_no_organization_role_makes_an_admin()
     {
-        await using var f = Factory();
+        var f = Factory();
         Assert.Equal(HttpStatusCode.Forbidden,
             (await Add(f.ClientFor(Tokens.Issue("user_o1", new() { OrgRole = "admin", OrgId = "org_1" })), new { amount = 1, user_id = "user_o2" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden,
@@ -207,7 +243,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     public async Task The_configured_organizations_admin_passes_with_or_without_the_org_prefix(string kind)
     {
         var roleSetting = kind == "v2_role_setting_prefixed" ? "org:admin" : "admin";
-        await using var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg, ["CLERK_ADMIN_ROLE"] = roleSetting });
+        var f = Factory(new() { ["CLERK_ADMIN_ORG_ID"] = AdminOrg, ["CLERK_ADMIN_ROLE"] = roleSetting });
         var token = kind switch
         {
             "v2" or "v2_role_setting_prefixed" => Tokens.Issue("user_insider", new() { OrgRole = "admin", OrgId = AdminOrg }),
@@ -222,7 +258,7 @@ public sealed class CreditsAuthTests(DatabaseFixture fx) : IClassFixture<Databas
     [Fact]
     public async Task The_admin_role_name_comes_from_configuration()
     {
-        await using var f = Factory(new() { ["CLERK_ADMIN_ROLE"] = "billing_admin" });
+        var f = Factory(new() { ["CLERK_ADMIN_ROLE"] = "billing_admin" });
         Assert.Equal(HttpStatusCode.Forbidden, (await Add(f.ClientFor(Tokens.Admin("user_r")), new { amount = 1 })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Add(f.ClientFor(Tokens.Issue("user_r", new() { MetadataRole = "billing_admin" })), new { amount = 1 })).StatusCode);
     }

@@ -17,7 +17,7 @@ public sealed class RateLimitBucketTests
     private static readonly Dictionary<string, string?> Default = new() { ["BILLING_RATE_LIMIT_PER_MINUTE"] = "120" };
 
     [Fact]
-    public async Task Two_thousand_validly_signed_callbacks_from_one_address_in_a_minute_are_never_answered_429()
+    public async Task Five_times_the_limit_of_validly_signed_callbacks_from_one_address_in_a_minute_are_never_answered_429()
     {
         await using var h = await BillingHarness.StartAsync(Default);
         var (sub, _) = await h.DueSubscriptionAsync();
@@ -25,14 +25,16 @@ public sealed class RateLimitBucketTests
         var cb = h.StandIn.Act(await h.InvoiceReferenceAsync(sub), "pay");
 
         // iPaymu resends from the same few addresses: the first is applied, the rest are duplicates.
-        var codes = new HttpStatusCode[2_000];
+        // Five times the limit: were signed callbacks counted, every one after the 120th would be
+        // 429; any number past the limit proves they are not (2,000 proved nothing more, in 12 s).
+        var codes = new HttpStatusCode[600];
         var started = DateTimeOffset.UtcNow;
         await Parallel.ForEachAsync(Enumerable.Range(0, codes.Length), new ParallelOptions { MaxDegreeOfParallelism = 4 },
             async (i, _) => codes[i] = (await h.DeliverAsync(cb)).StatusCode);
         var took = DateTimeOffset.UtcNow - started;
 
         var summary = string.Join(", ", codes.GroupBy(c => c).Select(g => $"{g.Key}: {g.Count()}"));
-        BillingCycle.TestSupport.Figures.Note($"2,000 signed callbacks from one address (limit 120/min) in {took.TotalSeconds:0.0} s: {summary}");
+        BillingCycle.TestSupport.Figures.Note($"{codes.Length:N0} signed callbacks from one address (limit 120/min) in {took.TotalSeconds:0.0} s: {summary}");
         Assert.True(took < TimeSpan.FromMinutes(1), $"took {took} (the bucket is a minute long): {summary}");
         Assert.DoesNotContain(HttpStatusCode.TooManyRequests, codes);
         Assert.True(codes.Count(c => c == HttpStatusCode.OK) == codes.Length, summary);
@@ -43,22 +45,23 @@ public sealed class RateLimitBucketTests
     }
 
     [Fact]
-    public async Task A_thousand_pay_page_requests_from_one_address_leave_the_webhook_answering_normally()
+    public async Task Three_hundred_pay_page_requests_from_one_address_leave_the_webhook_answering_normally()
     {
         await using var h = await BillingHarness.StartAsync(Default);
         var (sub, _) = await h.DueSubscriptionAsync();
         await h.RenewAsync();
         var client = h.Api.CreateClient();
 
+        // Past the limit (120) by more than the limit again: enough to see the bucket refuse, as 1,000 did.
         var pages = new List<HttpStatusCode>();
-        for (var i = 0; i < 1_000; i++)
+        for (var i = 0; i < 300; i++)
         {
             using var res = await client.GetAsync(new Uri("/pay/x", UriKind.Relative));
             pages.Add(res.StatusCode);
         }
         // The pay pages' bucket is real: 120 answered (404: no such invoice), the rest refused.
         Assert.Equal(120, pages.Count(c => c == HttpStatusCode.NotFound));
-        Assert.Equal(880, pages.Count(c => c == HttpStatusCode.TooManyRequests));
+        Assert.Equal(180, pages.Count(c => c == HttpStatusCode.TooManyRequests));
 
         var cb = h.StandIn.Act(await h.InvoiceReferenceAsync(sub), "pay");
         Assert.Equal(HttpStatusCode.Unauthorized, (await h.DeliverAsync(cb, signatureOverride: "deadbeef")).StatusCode);

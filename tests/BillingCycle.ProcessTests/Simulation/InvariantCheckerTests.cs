@@ -141,7 +141,23 @@ public sealed class InvariantCheckerTests
             SELECT g.user_id, 'scraper', 'revoke', -(g.amount + 1), 0, '00000000-0000-0000-0000-0000000000c1', 'test', 1000000
               FROM credit_transactions g WHERE g.reference_id = ({OnePaidInvoice})::text AND g.kind = 'add';
             """,
-            ["every balance equals the sum of its ledger and is never negative", "revocations never exceed what the invoice granted"]
+            ["every balance equals the sum of its ledger and is never negative", "revocations never exceed the refunded share of what the invoice granted"]
+        },
+        {
+            "a refund of a sliver that took back all the invoice granted (its balance kept in step)",
+            $"""
+            INSERT INTO credit_notes (id, credit_note_number, invoice_id, user_id, amount, tax_amount, reason, created_by)
+            SELECT '00000000-0000-0000-0000-0000000000c2', 'CN-TEST-2', id, user_id, 1000, 0, 'test', 'op' FROM invoices WHERE id = {OnePaidInvoice};
+            UPDATE invoices SET refunded_amount = 1000 WHERE id = {OnePaidInvoice};
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, seq)
+            SELECT g.user_id, 'scraper', 'revoke', -g.amount, b.balance - g.amount, '00000000-0000-0000-0000-0000000000c2', 'test', 1000000
+              FROM credit_transactions g JOIN credit_balances b ON b.user_id = g.user_id AND b.credit_type = 'scraper'
+             WHERE g.reference_id = ({OnePaidInvoice})::text AND g.kind = 'add';
+            UPDATE credit_balances b SET balance = b.balance - g.amount
+              FROM credit_transactions g WHERE g.reference_id = ({OnePaidInvoice})::text AND g.kind = 'add'
+               AND b.user_id = g.user_id AND b.credit_type = 'scraper';
+            """,
+            ["revocations never exceed the refunded share of what the invoice granted"]
         },
         {
             "an iPaymu payment of an invoice a transfer already settled, left unflagged",
@@ -151,7 +167,16 @@ public sealed class InvariantCheckerTests
             SELECT id, 99, invoice_number || '-99', amount, 'paid', paid_at, 'manual', jsonb_build_object() FROM invoices WHERE id = {OnePaidInvoice};
             """,
             ["a paid invoice has exactly one paid payment (others only as flagged oddities)",
-             "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged"]
+             "a manual and an iPaymu payment of one invoice: the iPaymu one is flagged second_payment"]
+        },
+        {
+            "an iPaymu payment of an invoice a transfer settled, flagged but never logged as a second payment",
+            $"""
+            UPDATE payments SET oddity = 'invoice_already_paid' WHERE invoice_id = {OnePaidInvoice} AND status = 'paid' AND oddity IS NULL;
+            INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, paid_at, provider, manual_details)
+            SELECT id, 99, invoice_number || '-99', amount, 'paid', paid_at, 'manual', jsonb_build_object() FROM invoices WHERE id = {OnePaidInvoice};
+            """,
+            ["a manual and an iPaymu payment of one invoice: the iPaymu one is flagged second_payment"]
         },
         {
             "a paid credit pack granted twice (an add and a reset referencing its invoice)",

@@ -55,6 +55,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var mail = new Mailbox(instances.DeliverAsync);
         var customers = new Customers(world, mail, instances.DeliverAsync, api);
         var lifecycle = new Lifecycle(world, api, plans);
+        // Money outside iPaymu (contract §13), drawn from its own random so the other draws stay as they were.
+        var office = new BackOffice(world, instances, tokens);
+        var officeRng = new Random(seed ^ 0x0FF1CE);
         var eve = start.AddDays(-1);
         await phases.TimeAsync("start", () => instances.StartAsync(eve.AddHours(4).AddSeconds(30), eve.AddHours(2), eve.AddHours(3), eve.AddHours(4)));
 
@@ -83,6 +86,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 await instances.RunScheduledAsync("housekeeping", "/api/billing/housekeeping", date.AddHours(4));
                 await phases.TimeAsync("lifecycle", () => lifecycle.ActAsync(rng, day));
                 await phases.TimeAsync("customers", () => customers.ActAsync(rng, day, outage));
+                await phases.TimeAsync("operator", () => office.ActAsync(officeRng, day, date.AddHours(4).AddSeconds(30)));
                 await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
                 world.StandIn.State.Requests.Clear(); // counted by Instances; a long run would keep every body
                 if (outage)
@@ -98,6 +102,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     var changed = await world.AssertChangedInvariantsAsync(outage ? null : date.AddHours(3).AddSeconds(30),
                                                                            clockNow: now, afterHousekeepingAt: date.AddHours(4), outboxSettles);
                     await AssertTakenByGatewayAsync(world, changed.Invoices);
+                    await office.AssertRecordedByOperatorAsync(changed.Invoices);
                     await AssertBilledAsThePlanSaysAsync(world, changed.Invoices);
                 });
                 if (date.AddDays(1).Day == 1)
@@ -132,6 +137,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                                                   outboxSettles: () => WaitForOutboxAsync(world, end.AddHours(4).AddSeconds(30)));
                 var all = (await world.Db.ListAsync<Guid>("SELECT id FROM invoices")).ToArray();
                 await AssertTakenByGatewayAsync(world, all);
+                await office.AssertRecordedByOperatorAsync(all);
                 await AssertBilledAsThePlanSaysAsync(world, all);
             });
         }
@@ -166,7 +172,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
             $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
             $"lifecycle: {life.Describe()}; pay now {customers.PayNowLinks} links, {customers.PayNowUnavailable} gateway down, {customers.PayNowNotOpen} not open; " +
-            $"emails {outbox}; " +
+            $"emails {outbox}; money outside iPaymu: {await office.FiguresAsync()}; " +
             $"{phases.Elapsed.TotalSeconds:F0} s";
         output.WriteLine(figures);
         output.WriteLine($"lifecycle calls ({api.Calls} to the API): {lifecycle.Counts}");
@@ -179,6 +185,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             """));
         output.WriteLine("credit pack invoices: " + string.Join(", ", await world.Db.ListAsync<string>(
             "SELECT status || ' ' || count(*) FROM invoices WHERE kind = 'credit_pack' GROUP BY status ORDER BY status")));
+        output.WriteLine($"operator calls: {office.Counts}");
         // Not decided by the seed: at least once (contract §8.1) lets a send repeat, and here a lease
         // (4 minutes on the billing clock) ends whenever the simulated clock leaps an hour or a
         // day past a worker still sending its batch, so the other instance sends it again.
@@ -200,7 +207,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         output.WriteLine($"iPaymu requests: {instances.GatewayCalls}");
         output.WriteLine("callback outcomes: " + string.Join(", ", await world.Db.ListAsync<string>(
             "SELECT coalesce(outcome, '-') || ' ' || count(*) FROM webhook_events GROUP BY outcome ORDER BY outcome")));
-        Console.Error.WriteLine($"simulation: {figures}\nsimulation: lifecycle calls: {lifecycle.Counts}\nsimulation: {repeats}\nsimulation: time by phase: {phases}");
+        Console.Error.WriteLine($"simulation: {figures}\nsimulation: lifecycle calls: {lifecycle.Counts}\nsimulation: operator calls: {office.Counts}\nsimulation: {repeats}\nsimulation: time by phase: {phases}");
         ResilienceReport.SubscriptionMonths((long)subscriptions * months);
         ResilienceReport.Faults(instances.Crashes + outages + mail.Lost + mail.Duplicated + mail.Delayed + customers.Forged);
         ResilienceReport.Simulation(figures);
@@ -226,6 +233,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             Assert.True(life.All(n => n > 0), $"every lifecycle path taken at least once: {life.Describe()}");
             Assert.True(customers.PayNowLinks > 0 && lifecycle.Count("checkout race") > 0 && lifecycle.Count("resume") > 0,
                 $"pay now, a checkout race and a resume at least once: {lifecycle.Counts}");
+            await office.AssertEveryKindHappenedAsync();
         }
     }
 
@@ -303,13 +311,14 @@ public sealed class SimulationTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// No money conjured: each payment of these invoices we hold as paid is one iPaymu took, with
-    /// the transaction iPaymu gave it — a callback's word alone (a forged one) never pays.
+    /// No money conjured: each iPaymu payment of these invoices we hold as paid is one iPaymu took, with
+    /// the transaction iPaymu gave it — a callback's word alone (a forged one) never pays. (Transfers:
+    /// <see cref="BackOffice.AssertRecordedByOperatorAsync"/>.)
     /// </summary>
     private static async Task AssertTakenByGatewayAsync(ProcessWorld world, Guid[] invoices)
     {
         var paid = await world.Db.ListAsync<string>(
-            "SELECT session_id || '|' || coalesce(transaction_id, '') FROM payments WHERE invoice_id = ANY($1) AND status = 'paid' AND provider <> 'waived'", (object)invoices);
+            "SELECT session_id || '|' || coalesce(transaction_id, '') FROM payments WHERE invoice_id = ANY($1) AND status = 'paid' AND provider = 'ipaymu'", (object)invoices);
         var conjured = paid.Select(p => p.Split('|'))
             .Where(p => !world.StandIn.State.BySession.TryGetValue(p[0], out var g) || g.Status != 1 || g.TransactionId != p[1])
             .Select(p => p[0]).ToList();
