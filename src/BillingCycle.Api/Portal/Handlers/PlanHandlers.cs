@@ -51,6 +51,14 @@ public static class PlanHandlers
                     return OverviewHandlers.Refused(request, 404, "refused.plan_not_found");
                 case CheckoutOutcome.SubscriptionExists:
                     return OverviewHandlers.Refused(request, 409, "refused.exists");
+                case CheckoutOutcome.TrialAlreadyUsed or CheckoutOutcome.CouponRefused:
+                    // Not asked for here (no trial flag, no coupon code): the API's own refusals.
+                    return OverviewHandlers.Refused(request, 409, "refused.not_active");
+                case CheckoutOutcome.Trialing:
+                    // A trial has nothing to pay until its end (contract §11.2).
+                    return PortalRedirect.Local($"{PortalRoutes.Root}?done=upgraded");
+                case CheckoutOutcome.Waived:
+                    return await PayPageAsync(request, s, checkout.InvoiceId!.Value);
             }
             await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(checkout.PaymentId!.Value, ct));
             return await PayPageAsync(request, s, checkout.InvoiceId!.Value);
