@@ -192,6 +192,8 @@ public sealed class InvariantCheckerTests
               FROM invoices WHERE id = '00000000-0000-0000-0000-00000000a0c1';
             """,
             ["pack credits granted once per paid pack invoice, added as its line items say"]
+        },
+        {
             "a second trial for one user (trial_users' key gone)",
             $"""
             UPDATE subscriptions SET trial_end = current_period_start WHERE id = {OneActiveSubscription};
