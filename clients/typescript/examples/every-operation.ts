@@ -45,6 +45,18 @@ export async function everyOperation(token: string, adminToken: string, planId: 
   await ok(admin.POST("/api/credits/interaction/reset", { body: { amount: 100, user_id: "user_123" } }));
   await ok(admin.POST("/api/credits/scraper/add", { body: { amount: 50, user_id: "user_123" } }));
 
+  const portal = await ok(api.POST("/api/portal/sessions", { body: { return_url: "https://app.example/settings", locale: "id" } }));
+  const portalUrl: string = portal.url;
+  const { credit_packs: packs } = await ok(billing.anonymous.GET("/api/credit-packs"));
+  const packCredits: number | undefined = packs[0]?.credits;
+  const bought = await ok(api.POST("/api/credit-packs/{id}/purchase", {
+    params: { path: { id: packs[0]?.id ?? "" }, header: { "Idempotency-Key": idempotencyKey() } },
+  }));
+  const packInvoice: string = bought.invoice.id;
+  await ok(api.POST("/api/subscriptions/current/coupon", { body: { coupon_code: "LAUNCH20" } }));
+  const trial = await ok(api.POST("/api/subscriptions", { body: { plan_id: planId, trial: true, coupon_code: "LAUNCH20" } }));
+  const trialEnd: string | null | undefined = trial.subscription.trial_end;
+
   try {
     await ok(api.POST("/api/subscriptions", { body: { plan_id: planId } }));
   } catch (e) {
@@ -54,5 +66,5 @@ export async function everyOperation(token: string, adminToken: string, planId: 
   const event = verifyBillingWebhook("{}", new Headers(), "whsec_c2VjcmV0");
   const number: string | undefined = event.type === "invoice.paid" ? event.data.object.invoice_number : undefined;
 
-  return { firstPlan, status, invoiceUrl, periodEnd, charged, numbers, taxed, link, scraper, kinds, left, number };
+  return { portalUrl, packCredits, packInvoice, trialEnd, firstPlan, status, invoiceUrl, periodEnd, charged, numbers, taxed, link, scraper, kinds, left, number };
 }

@@ -127,6 +127,25 @@ describe("the typed client against a live service", () => {
     assert.equal(error?.code, "INVALID_AMOUNT");
   });
 
+  test("a portal session link signs the customer in once, then is spent", async () => {
+    const session = await ok(api.POST("/api/portal/sessions", { body: { locale: "en" } }));
+    assert.ok(Date.parse(session.expires_at) > 0, "expires_at is a date");
+    const first = await fetch(session.url, { redirect: "manual" });
+    assert.equal(first.status, 303, "the link redirects into the portal");
+    assert.match(first.headers.get("location") ?? "", /\/portal/);
+    assert.match(first.headers.get("set-cookie") ?? "", /__billing_portal=/);
+    const again = await fetch(session.url, { redirect: "manual" });
+    assert.equal(again.status, 410, "a used link is gone");
+    await again.text();
+    await first.text();
+  });
+
+  test("a return_url outside the app is a typed refusal", async () => {
+    const answer = await api.POST("/api/portal/sessions", { body: { return_url: "https://evil.example/" } });
+    assert.equal(answer.response.status, 400);
+    assert.equal(answer.error?.code, "INVALID_RETURN_URL");
+  });
+
   test("an upgrade makes a prorated plan_change invoice", async () => {
     const changed = await ok(api.POST("/api/subscriptions/current/change-plan", { body: { plan_id: proId } }));
     assert.equal(changed.subscription.plan.id, starterId, "the plan changes only when the upgrade is paid");
