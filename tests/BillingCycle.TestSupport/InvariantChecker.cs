@@ -118,7 +118,7 @@ public static class InvariantChecker
             SELECT p.id::text FROM payments p
               JOIN payments m ON m.invoice_id = p.invoice_id AND m.provider = 'manual' AND m.status = 'paid'
               JOIN invoices i ON i.id = p.invoice_id
-              LEFT JOIN billing_logs l ON l.event_type = 'payment_oddity' AND l.subscription_id = i.subscription_id
+              LEFT JOIN billing_logs l ON l.event_type = 'payment_oddity' AND l.subscription_id IS NOT DISTINCT FROM i.subscription_id
                                       AND l.details->>'kind' = 'second_payment' AND l.details->>'payment_id' = p.id::text
              WHERE p.status = 'paid' AND p.provider <> 'manual' {scope}
              GROUP BY p.id

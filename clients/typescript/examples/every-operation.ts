@@ -57,6 +57,18 @@ export async function everyOperation(token: string, adminToken: string, planId: 
   const trial = await ok(api.POST("/api/subscriptions", { body: { plan_id: planId, trial: true, coupon_code: "LAUNCH20" } }));
   const trialEnd: string | null | undefined = trial.subscription.trial_end;
 
+  const details = await ok(api.PUT("/api/billing-details", {
+    body: { name: "PT Contoh", email: "finance@contoh.co.id", address: "Jakarta", tax_id_type: "npwp", tax_id: "0123456789012345", nitku: null },
+  }));
+  const taxId: string | null = details.tax_id;
+  const stored = await ok(api.GET("/api/billing-details"));
+  const buyer: string | null = stored.name;
+  const pdf = await api.GET("/api/invoices/{id}/pdf", { params: { path: { id: invoiceId }, query: { lang: "en" } }, parseAs: "blob" });
+  const pdfType: string | null = pdf.response.headers.get("content-type");
+  const feed = await ok(billing.as("events-secret").GET("/api/billing/events", { params: { query: { after: undefined, limit: "100" } } }));
+  const missed: string[] = feed.events.map((e) => e.type);
+  const more: boolean = feed.has_more;
+
   try {
     await ok(api.POST("/api/subscriptions", { body: { plan_id: planId } }));
   } catch (e) {
@@ -66,5 +78,5 @@ export async function everyOperation(token: string, adminToken: string, planId: 
   const event = verifyBillingWebhook("{}", new Headers(), "whsec_c2VjcmV0");
   const number: string | undefined = event.type === "invoice.paid" ? event.data.object.invoice_number : undefined;
 
-  return { portalUrl, packCredits, packInvoice, trialEnd, firstPlan, status, invoiceUrl, periodEnd, charged, numbers, taxed, link, scraper, kinds, left, number };
+  return { taxId, buyer, pdfType, missed, more, portalUrl, packCredits, packInvoice, trialEnd, firstPlan, status, invoiceUrl, periodEnd, charged, numbers, taxed, link, scraper, kinds, left, number };
 }
