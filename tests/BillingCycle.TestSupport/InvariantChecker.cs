@@ -32,7 +32,7 @@ public static class InvariantChecker
         // same instant as a period, so plan_change invoices are outside the key (contract §7.5).
         new("one invoice per (subscription, period)", ScopeKind.Invoices, """
             SELECT i.subscription_id::text || '@' || i.period_start FROM invoices i
-             WHERE i.kind <> 'plan_change' {scope}
+             WHERE i.kind NOT IN ('plan_change', 'credit_pack') {scope} -- a pack bills no period (contract §3)
              GROUP BY i.subscription_id, i.period_start HAVING count(*) > 1
             """,
             // Every invoice sharing a changed invoice's key, not only the changed one.
@@ -342,7 +342,7 @@ public static class InvariantChecker
             var rows = new List<string>();
             while (await r.ReadAsync())
             {
-                rows.Add(r.GetString(0));
+                rows.Add(r.IsDBNull(0) ? "(a row whose description is null)" : r.GetString(0));
             }
             if (rows.Count > 0)
             {

@@ -97,8 +97,8 @@ public sealed class Customers(ProcessWorld world, Mailbox mail, Func<SignedCallb
             return;
         }
         var state = (await world.Db.ListAsync<string>("""
-            SELECT i.id || '|' || i.status || '|' || s.status FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id
-             WHERE i.id = ANY($1::uuid[])
+            SELECT i.id || '|' || i.status || '|' || coalesce(s.status, 'none') FROM invoices i LEFT JOIN subscriptions s ON s.id = i.subscription_id
+             WHERE i.id = ANY($1::uuid[]) -- a credit pack's invoice has no subscription
             """, (object)due.Select(d => Guid.Parse(d.Invoice)).ToArray())).Select(r => r.Split('|')).ToDictionary(r => r[0], r => (Invoice: r[1], Subscription: r[2]));
         var answers = new SimApi.Answer[due.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, due.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 },
