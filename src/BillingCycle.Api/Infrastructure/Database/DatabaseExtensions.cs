@@ -21,7 +21,7 @@ public static class DatabaseExtensions
         }
 
         // Statements run again and again (a callback's settlement, a credit change) are prepared once per
-        // connection, so PostgreSQL stops parsing and planning them on every call: a tenth of a
+        // connection, so PostgreSQL stops parsing and planning them on every call: about 6% of a
         // credit change's database CPU (docs/performance.md). Not behind a transaction pooler, where
         // a prepared statement does not survive a change of server connection (docs/operations.md),
         // nor when the connection string chose for itself.
