@@ -95,7 +95,8 @@ CREATE OR REPLACE TRIGGER invoices_events_status AFTER UPDATE OF status ON invoi
 -- sent back to it.
 -- Once per statement, not per row: a hot balance's batch (Credits/BalanceBatches.cs) writes its
 -- ledger rows with one INSERT, and their events, each with its webhook delivery when that channel
--- is on, are written by one INSERT each too, in the ledger rows' order (docs/performance.md).
+-- is on, are written by one INSERT each too, in the ledger rows' order: the events feed pages by
+-- (txid, seq), so the events' identity values are drawn in ledger seq order (docs/performance.md).
 CREATE OR REPLACE FUNCTION events_on_credit() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -105,11 +106,13 @@ BEGIN
                jsonb_build_object('object', api_credit_transaction(n)), n.created_at
           FROM new_credit_transactions n
          WHERE n.kind IN ('reset', 'add', 'revoke')
-        RETURNING id, created_at)
+         ORDER BY n.seq
+        RETURNING id, seq, created_at)
     INSERT INTO deliveries (channel, event_id, status, attempts, next_attempt_at, created_at, updated_at)
     SELECT 'webhook', e.id, 'pending', 0, e.created_at, e.created_at, e.created_at
       FROM e
-     WHERE deliveries_channel_enabled('webhook');
+     WHERE deliveries_channel_enabled('webhook')
+     ORDER BY e.seq;
     RETURN NULL;
 END $$;
 
