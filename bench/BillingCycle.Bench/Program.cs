@@ -139,6 +139,8 @@ report.Judge("credits req/s on one hot row / baseline (wrk, 64 conns)", report.H
     report.CpuBound("credits hot row (wrk, 64)", "baseline (wrk, 64)"));
 report.Judge("credits p99 at half the maximum rate (1,000 users)", report.Credits.HalfRate.P99Ms, "<=", 50, " ms");
 report.Judge("credits p99 at half the maximum rate (one hot row)", report.HotRow.HalfRate.P99Ms, "<=", 50, " ms");
+report.NotMeasured("time per subscription, the mixed day / the plain day at 10,000", "<=", 1.1,
+    "the bench has no mixed-day workload yet: its seed needs coupons with redemptions, yearly plans with an allowance month due and trials ending on the day (docs/performance.md)");
 
 // Last: it moves the test clock forward into the console's month, which no earlier phase may see.
 // Left out of a quick run and with BENCH_SKIP_CONSOLE=1 (it alone takes about 10 minutes).

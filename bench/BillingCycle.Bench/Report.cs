@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace BillingCycle.Bench;
 
 /// <summary>A target of the issue: its value, its bound, whether it was met, and what bounds the value (in numbers).</summary>
-public sealed record Target(string Name, double Value, string Comparison, double Bound, bool Met, string Unit, string? BoundedBy = null);
+/// <summary>A target and its verdict; Value and Met are null when the bench has no workload for it yet (BoundedBy says why).</summary>
+public sealed record Target(string Name, double? Value, string Comparison, double Bound, bool? Met, string Unit, string? BoundedBy = null);
 
 /// <summary>The bench's figures: a table on stdout and bench/results/latest.json with the same numbers.</summary>
 public sealed class Report
@@ -36,6 +37,10 @@ public sealed class Report
     public void Judge(string name, double value, string comparison, double bound, string unit = "", string? boundedBy = null) =>
         Targets.Add(new Target(name, Math.Round(value, 3), comparison, Math.Round(bound, 3),
             comparison == ">=" ? value >= bound : value <= bound, unit, boundedBy));
+
+    /// <summary>A target the bench cannot measure yet: shown and written with its reason, so a reader sees it was not met by omission.</summary>
+    public void NotMeasured(string name, string comparison, double bound, string reason) =>
+        Targets.Add(new Target(name, null, comparison, bound, null, "", reason));
 
     /// <summary>
     /// What CPU alone allows a workload next to its ceiling: on a CPU-bound machine a throughput ratio
@@ -109,7 +114,13 @@ public sealed class Report
         sb.AppendLine(Quick ? "Targets (quick run: not judged, the sizes and durations are too small)" : "Targets");
         foreach (var t in Targets)
         {
-            var verdict = Quick ? "quick " : t.Met ? "met   " : "MISSED";
+            if (t.Met is null)
+            {
+                sb.AppendLine(c, $"  not measured {t.Name}: {t.Comparison} {t.Bound}{t.Unit}");
+                sb.AppendLine(c, $"           because {t.BoundedBy}");
+                continue;
+            }
+            var verdict = Quick ? "quick " : t.Met == true ? "met   " : "MISSED";
             sb.AppendLine(c, $"  {verdict} {t.Name}: {t.Value}{t.Unit} {t.Comparison} {t.Bound}{t.Unit}");
             if (t.BoundedBy is { } why)
             {
