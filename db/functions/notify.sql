@@ -11,8 +11,8 @@
 -- it changes (docs/architecture.md, "Where a change goes").
 
 -- The service's locale, published at start-up; Bahasa Indonesia when none is (contract §8.2).
--- These helpers are PL/pgSQL so that their plans are kept for the session: as SQL functions they
--- were planned again for every notification (docs/performance.md).
+-- notify_locale and notify_date are PL/pgSQL so that their plans are kept for the session: as SQL
+-- functions (a subquery, a SET) they were planned again for every notification (docs/performance.md).
 CREATE OR REPLACE FUNCTION notify_locale() RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -20,14 +20,15 @@ BEGIN
 END $$;
 
 -- An amount as the emails write it: Rp149.000 in id, IDR 149,000 in en.
+-- SQL, not PL/pgSQL: one SELECT of expressions with no FROM and no SET, so the planner inlines it
+-- into its caller (the locale lookup is notify_locale's, which is PL/pgSQL and keeps its plan).
 CREATE OR REPLACE FUNCTION notify_money(p_amount bigint) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN CASE WHEN p_amount < 0 THEN '-' ELSE '' END
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN p_amount < 0 THEN '-' ELSE '' END
         || CASE WHEN notify_locale() = 'en'
                 THEN 'IDR ' || to_char(abs(p_amount), 'FM999,999,999,999,999,990')
-                ELSE 'Rp' || replace(to_char(abs(p_amount), 'FM999,999,999,999,999,990'), ',', '.') END;
-END $$;
+                ELSE 'Rp' || replace(to_char(abs(p_amount), 'FM999,999,999,999,999,990'), ',', '.') END
+$$;
 
 -- A date as the emails write it (1 Desember 2026 / 1 December 2026, the calendar day in the customers' zone): the
 -- month names are the service's (service_settings 'month_names', published with the locale).
