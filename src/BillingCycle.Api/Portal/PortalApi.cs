@@ -44,9 +44,11 @@ public static class PortalApi
         portal.MapGet("", OverviewHandlers.Show);
         portal.MapGet("/plans", PlanHandlers.Show);
         portal.MapPost("/plans", PlanHandlers.Choose);
+        portal.MapPost("/coupon", PlanHandlers.RedeemCoupon);
         portal.MapGet("/invoices", InvoiceHandlers.List);
         portal.MapPost("/invoices/{id:guid}/pay", InvoiceHandlers.Pay);
         portal.MapGet("/credits", InvoiceHandlers.Credits);
+        portal.MapPost("/credits/{id:guid}/buy", PackHandlers.Buy);
         portal.MapGet("/billing-details", BillingDetailsHandlers.Show);
         portal.MapPost("/billing-details", BillingDetailsHandlers.Save);
         portal.MapGet("/cancel", OverviewHandlers.ConfirmCancel);
