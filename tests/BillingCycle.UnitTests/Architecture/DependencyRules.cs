@@ -31,7 +31,7 @@ public static class DependencyRules
         ["ManualPayments"] = ["Settlement", "Console/Seams", "Infrastructure"],
         ["Refunds"] = ["Billing", "Tax", "Invoices", "PayPage", "InvoicePdf", "Console/Seams", "Infrastructure"],
         ["Coupons"] = ["Console/Seams", "Infrastructure"],
-        ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Infrastructure"],
+        ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Portal", "Infrastructure"],
         ["Portal"] = ["Subscriptions", "Tax", "Credits", "Invoices", "Billing", "Infrastructure"],
     };
 
