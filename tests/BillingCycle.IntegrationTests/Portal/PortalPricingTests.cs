@@ -195,7 +195,8 @@ public sealed partial class PortalPricingTests : IAsyncLifetime
         Assert.Equal(44_400, await _w.H.Db.ScalarAsync<long>("SELECT amount FROM invoices WHERE user_id = 'u_up' AND kind = 'plan_change'"));
     }
 
-    [GeneratedRegex("action=\"(/portal/credits/[^\"]+/buy)\">\\s*<input type=\"hidden\" name=\"__RequestVerificationToken\" value=\"([^\"]+)\">\\s*<input type=\"hidden\" name=\"idempotency_key\" value=\"([^\"]+)\">")]
+    [GeneratedRegex("action=\"(/portal/credits/[^\"]+/buy)\"[^>]*>.*?name=\"__RequestVerificationToken\" value=\"([^\"]+)\".*?name=\"idempotency_key\" value=\"([^\"]+)\"",
+        RegexOptions.Singleline)]
     private static partial Regex BuyForm();
 
     private static async Task<(string Action, string Token, string Key)> BuyFormAsync(ConsoleSession browser)
