@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace BillingCycle.Api.Portal;
 
-/// <summary>What a plan choice will do: Trial and TrialSwitch are contract §11.2's (no charge now).</summary>
-public enum PreviewKind { Upgrade, FreeUpgrade, Downgrade, Unchanged, Checkout, Trial, TrialSwitch, NotAvailable }
+/// <summary>What a plan choice will do: Trial and TrialSwitch are contract §11.2's (no charge now); NotActive: a plan change is refused now (unpaid).</summary>
+public enum PreviewKind { Upgrade, FreeUpgrade, Downgrade, Unchanged, Checkout, Trial, TrialSwitch, NotActive, NotAvailable }
 
 /// <summary>
 /// What choosing a plan will do, shown before it is confirmed (contract §14). <see cref="Amount"/> is
@@ -78,6 +78,10 @@ public sealed class PlanPreview(NpgsqlDataSource db, BillingOptions options)
                 if (r.GetString(7) == "trialing")
                 {
                     return new PlanPreviewResult(PreviewKind.TrialSwitch, planId, name, 0, r.GetFieldValue<DateTimeOffset>(9));
+                }
+                if (r.GetString(7) != "active")
+                {
+                    return new PlanPreviewResult(PreviewKind.NotActive, planId, name, 0, end);
                 }
                 if (r.GetGuid(4) == planId)
                 {

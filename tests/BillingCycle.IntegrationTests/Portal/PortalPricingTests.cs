@@ -195,6 +195,21 @@ public sealed partial class PortalPricingTests : IAsyncLifetime
         Assert.Equal(44_400, await _w.H.Db.ScalarAsync<long>("SELECT amount FROM invoices WHERE user_id = 'u_up' AND kind = 'plan_change'"));
     }
 
+    [Fact]
+    public async Task An_unpaid_checkout_s_preview_says_the_change_must_wait_and_offers_no_confirmation()
+    {
+        await _w.CheckoutAsync("u_unpaid", _w.Starter);
+        var browser = await PortalWorld.EnterAsync(_w, "u_unpaid");
+
+        var (status, html) = await browser.GetAsync($"/portal/plans?choose={_w.Pro}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("data-preview=\"NotActive\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"plan_id\"", html, StringComparison.Ordinal);
+        using var res = await PortalWorld.PostFormAsync(browser, "/portal/plans", "/portal/plans", ("plan_id", _w.Pro.ToString()));
+        Assert.Equal(HttpStatusCode.Conflict, res.StatusCode); // billing_change_plan's not_active, as the API answers
+    }
+
     [GeneratedRegex("action=\"(/portal/credits/[^\"]+/buy)\"[^>]*>.*?name=\"__RequestVerificationToken\" value=\"([^\"]+)\".*?name=\"idempotency_key\" value=\"([^\"]+)\"",
         RegexOptions.Singleline)]
     private static partial Regex BuyForm();
