@@ -7,8 +7,9 @@
 -- Whether a coupon code may be redeemed by a user on a plan now, read only: ok, or the refusal
 -- billing_redeem_coupon would answer (coupon_not_found, coupon_expired, coupon_not_applicable,
 -- coupon_already_redeemed, coupon_exhausted), with the coupon's id when there is one. The
--- redemption itself asks this first and then holds the last two by its guarded writes, so a
--- preview (the portal's plans page) and the redemption answer from one set of conditions.
+-- redemption asks it for the first three and holds the last two by its guarded writes (this read
+-- only predicts them, for a preview: the portal's plans page), so both answer from one set of
+-- conditions.
 CREATE OR REPLACE FUNCTION billing_coupon_check(p_code text, p_user_id text, p_plan_id uuid, p_now timestamptz)
 RETURNS TABLE (outcome text, coupon_id uuid)
 LANGUAGE sql STABLE AS $$
@@ -55,10 +56,11 @@ DECLARE
     c record;
     v_id uuid;
 BEGIN
-    -- The refusals a read can tell (billing_coupon_check, which the portal's preview also asks);
-    -- the two a race can still change are held by the writes below.
+    -- The refusals of the coupon itself (billing_coupon_check, which the portal's preview also
+    -- asks); already redeemed and exhausted, which a race can change, are judged by the writes
+    -- below alone (the unique constraint, the guarded counter), never by the check's read.
     SELECT k.coupon_id AS id, k.outcome INTO c FROM billing_coupon_check(p_code, p_user_id, p_plan_id, p_now) k;
-    IF c.outcome <> 'ok' THEN
+    IF c.outcome NOT IN ('ok', 'coupon_already_redeemed', 'coupon_exhausted') THEN
         RETURN QUERY SELECT c.outcome, c.id, NULL::uuid;
         RETURN;
     END IF;
