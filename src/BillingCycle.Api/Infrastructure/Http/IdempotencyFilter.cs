@@ -98,6 +98,10 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
     /// in a hidden field): <paramref name="change"/> runs at most once per (user, endpoint, key) while
     /// the claim is held, and the JSON it returns is kept with the key; a repeat gets that JSON back
     /// without running it. A change that returns null (a refusal) keeps nothing: the key stays free.
+    /// Once the key is claimed the change runs, and its answer is stored, with CancellationToken.None:
+    /// a change that commits on its own (a pack purchase) must not be cut off by the client aborting
+    /// (the browser drops the first request of a double click), or the claim would roll back after the
+    /// purchase committed and the repeat would buy again.
     /// </summary>
     public async Task<(KeyedRun Run, string? Json)> RunOnceAsync(string user, string endpoint, string key, string requestHash,
         Func<CancellationToken, Task<string?>> change, CancellationToken ct)
@@ -116,7 +120,7 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
                 _ => (KeyedRun.InUse, null),
             };
         }
-        var json = await change(ct); // an exception rolls the claim back
+        var json = await change(CancellationToken.None); // an exception rolls the claim back
         if (json is null)
         {
             await tx.RollbackAsync(CancellationToken.None);
