@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BillingCycle.IntegrationTests.Portal;
 
-/// <summary>A pack's form key: kept whatever the client does once claimed.</summary>
+/// <summary>A pack's form key: kept whatever the client does once claimed, and the signed-in user's own.</summary>
 public sealed partial class PortalPricingTests
 {
     private Task<Guid> PackAsync() => _w.H.Db.ScalarAsync<Guid>(
@@ -47,5 +47,30 @@ public sealed partial class PortalPricingTests
         Assert.Equal(1, await PackInvoicesAsync("u_abort"));
         Assert.Equal(1, await _w.H.Db.ScalarAsync<long>(
             "SELECT count(*) FROM idempotency_keys WHERE user_id = 'u_abort' AND key = 'form-key-abort' AND response IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Another_user_sending_the_same_form_key_for_the_same_pack_gets_an_invoice_of_their_own()
+    {
+        await PackAsync();
+        await Seed.UserAsync(_w.H.Db, "u_key_a");
+        await Seed.UserAsync(_w.H.Db, "u_key_b");
+        var a = await PortalWorld.EnterAsync(_w, "u_key_a");
+        var b = await PortalWorld.EnterAsync(_w, "u_key_b");
+        var formA = await BuyFormAsync(a);
+        var formB = await BuyFormAsync(b);
+
+        using var boughtA = await a.PostAsync(formA.Action, formA.Token, ("idempotency_key", formA.Key));
+        // B's own session and antiforgery token, A's key: the key is scoped per user (idempotency_keys' primary key).
+        using var boughtB = await b.PostAsync(formB.Action, formB.Token, ("idempotency_key", formA.Key));
+
+        Assert.Equal(HttpStatusCode.SeeOther, boughtA.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, boughtB.StatusCode);
+        Assert.NotEqual(boughtA.Headers.Location, boughtB.Headers.Location);
+        Assert.Equal("1|1", await _w.H.Db.ScalarAsync<string>("""
+            SELECT count(*) FILTER (WHERE user_id = 'u_key_a') || '|' || count(*) FILTER (WHERE user_id = 'u_key_b')
+              FROM invoices WHERE kind = 'credit_pack'
+            """));
+        Assert.Equal(2, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys WHERE key = $1", formA.Key));
     }
 }
