@@ -36,7 +36,14 @@ public static class PlanHandlers
         {
             return OverviewHandlers.Refused(request, 404, "refused.plan_not_found");
         }
-        if (await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct) is not { } live)
+        var current = await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct);
+        // The form says what its preview showed; a stale one (a checkout with a coupon, and a subscription
+        // started meanwhile) is refused rather than turned into the other action, its coupon dropped.
+        if (choice.Checkout is { } previewed && previewed != current is null)
+        {
+            return previewed ? OverviewHandlers.Refused(request, 409, "refused.exists") : OverviewHandlers.Refused(request, 409, "refused.not_active");
+        }
+        if (current is not { } live)
         {
             var checkout = await s.Lifecycle.CheckoutAsync(request.UserId, choice.PlanId, choice.CouponCode, ct, choice.Trial);
             switch (checkout.Outcome)
@@ -128,14 +135,21 @@ public static class PlanHandlers
 public sealed record CouponField(string? Code, string? ErrorKey);
 
 /// <summary>
-/// The plan form's fields, read in one place: the plan, a coupon code (contract §11.3) and the
-/// trial the preview showed (contract §11.2: "true" asks for it, "false" declines it).
+/// The plan form's fields, read in one place: the plan, a coupon code (contract §11.3), the
+/// trial the preview showed (contract §11.2: "true" asks for it, "false" declines it) and what the
+/// preview was (<see cref="KindField"/>: a checkout, or a change of the live subscription; absent:
+/// whichever the live subscription makes it).
 /// </summary>
-public sealed record PlanChoice(Guid PlanId, string? CouponCode, bool? Trial)
+public sealed record PlanChoice(Guid PlanId, string? CouponCode, bool? Trial, bool? Checkout)
 {
+    public const string KindField = "kind";
+    public const string CheckoutKind = "checkout";
+    public const string ChangeKind = "change";
+
     public static PlanChoice? From(IFormCollection form) =>
         Guid.TryParse(form["plan_id"].ToString(), out var id)
-            ? new PlanChoice(id, Code(form["coupon_code"].ToString()), form["trial"].ToString() switch { "true" => true, "false" => false, _ => null })
+            ? new PlanChoice(id, Code(form["coupon_code"].ToString()), form["trial"].ToString() switch { "true" => true, "false" => false, _ => null },
+                form[KindField].ToString() switch { CheckoutKind => true, ChangeKind => false, _ => null })
             : null;
 
     /// <summary>A typed code: blank is none; anything else is looked up (cut to 100 characters: no code is longer, so not found).</summary>
