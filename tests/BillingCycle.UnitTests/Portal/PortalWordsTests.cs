@@ -25,6 +25,13 @@ public sealed partial class PortalWordsTests
         Assert.Equal(5, Enum.GetValues<CouponOutcome>().Select(PortalText.CouponKey).Distinct().Count());
     }
 
+    [Fact]
+    public void The_open_pack_invoice_limit_is_said_with_the_number_the_purchase_enforces()
+    {
+        Assert.Contains($"punya {CreditPackStore.MaxOpenInvoices} tagihan", PortalText.Indonesian["refused.too_many_packs"], StringComparison.Ordinal);
+        Assert.Contains($"have {CreditPackStore.MaxOpenInvoices} unpaid", PortalText.English["refused.too_many_packs"], StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("""t\["([a-z_.]+)"\]|"((?:refused|done|coupon|preview|plans)\.[a-z_.]+)"|Refused\(request, \d+, "([a-z_.]+)"\)""")]
     private static partial Regex KeyUse();
 
