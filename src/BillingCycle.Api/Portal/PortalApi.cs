@@ -1,5 +1,6 @@
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Portal.Handlers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BillingCycle.Api.Portal;
 
@@ -20,6 +21,7 @@ public static class PortalApi
         builder.Services.AddSingleton<PlanPreview>();
         builder.Services.AddSingleton<PortalRequestFilter>();
         builder.Services.AddSingleton<PortalRateLimit>();
+        builder.Services.TryAddSingleton<IdempotencyFilter>(); // the pack buy forms' keys, whoever registers it first
         builder.Services.AddRateLimiter(o => o.AddPolicy<string, PortalRateLimit>(PortalRateLimit.Name));
         return builder;
     }

@@ -1,4 +1,5 @@
 using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Coupons;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Portal.Pages;
 using BillingCycle.Api.Subscriptions;
@@ -152,7 +153,7 @@ public sealed record PlanChoice(Guid PlanId, string? CouponCode, bool? Trial, bo
                 form[KindField].ToString() switch { CheckoutKind => true, ChangeKind => false, _ => null })
             : null;
 
-    /// <summary>A typed code: blank is none; anything else is looked up (cut to 100 characters: no code is longer, so not found).</summary>
+    /// <summary>A typed code: blank is none; anything else is looked up (cut to the longest a code may be, so a longer one is not found).</summary>
     public static string? Code(string? typed) =>
-        typed?.Trim() is { Length: > 0 } code ? code[..Math.Min(code.Length, 100)] : null;
+        typed?.Trim() is { Length: > 0 } code ? code[..Math.Min(code.Length, CouponRules.MaxCodeLength)] : null;
 }
