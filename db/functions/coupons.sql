@@ -4,6 +4,42 @@
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
+-- Whether a coupon code may be redeemed by a user on a plan now, read only: ok, or the refusal
+-- billing_redeem_coupon would answer (coupon_not_found, coupon_expired, coupon_not_applicable,
+-- coupon_already_redeemed, coupon_exhausted), with the coupon's id when there is one. The
+-- redemption asks it for the first three and holds the last two by its guarded writes (this read
+-- only predicts them, for a preview: the portal's plans page), so both answer from one set of
+-- conditions.
+CREATE OR REPLACE FUNCTION billing_coupon_check(p_code text, p_user_id text, p_plan_id uuid, p_now timestamptz)
+RETURNS TABLE (outcome text, coupon_id uuid)
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+               (SELECT CASE WHEN k.redeem_by IS NOT NULL AND k.redeem_by <= p_now THEN 'coupon_expired'
+                            WHEN k.plan_ids IS NOT NULL AND NOT p_plan_id = ANY (k.plan_ids) THEN 'coupon_not_applicable'
+                            WHEN EXISTS (SELECT 1 FROM coupon_redemptions r WHERE r.coupon_id = k.id AND r.user_id = p_user_id)
+                                THEN 'coupon_already_redeemed'
+                            WHEN k.max_redemptions IS NOT NULL AND k.times_redeemed >= k.max_redemptions THEN 'coupon_exhausted'
+                            ELSE 'ok' END
+                  FROM coupons k WHERE lower(k.code) = lower(p_code) AND k.is_active),
+               'coupon_not_found'),
+           (SELECT k.id FROM coupons k WHERE lower(k.code) = lower(p_code) AND k.is_active)
+$$;
+
+-- The discount line a coupon gives a price (contract §11.3): {coupon_code, name, percent_off |
+-- amount_off, amount}, amount = round half up of price × percent ÷ 100, or min(amount_off, price).
+-- The one formula: invoices take it through billing_coupon_discount, the portal's preview directly.
+CREATE OR REPLACE FUNCTION billing_coupon_line(
+    p_code text, p_name text, p_percent_off integer, p_amount_off bigint, p_price bigint)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('coupon_code', p_code, 'name', p_name)
+           || CASE WHEN p_percent_off IS NOT NULL THEN jsonb_build_object('percent_off', p_percent_off)
+                   ELSE jsonb_build_object('amount_off', p_amount_off) END
+           || jsonb_build_object('amount',
+                  CASE WHEN p_percent_off IS NOT NULL THEN round(p_price * p_percent_off / 100.0)::bigint
+                       ELSE least(p_amount_off, p_price) END)
+$$;
+
 -- Redeems a coupon for a subscription (the caller holds the subscription's row). Refusals change
 -- nothing: the writes sit in a block that a refusal rolls back. max_redemptions is held by the
 -- guarded counter UPDATE (the coupon's row lock queues concurrent redemptions, and the ones past
@@ -20,17 +56,12 @@ DECLARE
     c record;
     v_id uuid;
 BEGIN
-    SELECT k.id, k.redeem_by, k.plan_ids INTO c FROM coupons k WHERE lower(k.code) = lower(p_code) AND k.is_active;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 'coupon_not_found'::text, NULL::uuid, NULL::uuid;
-        RETURN;
-    END IF;
-    IF c.redeem_by IS NOT NULL AND c.redeem_by <= p_now THEN
-        RETURN QUERY SELECT 'coupon_expired'::text, c.id, NULL::uuid;
-        RETURN;
-    END IF;
-    IF c.plan_ids IS NOT NULL AND NOT p_plan_id = ANY (c.plan_ids) THEN
-        RETURN QUERY SELECT 'coupon_not_applicable'::text, c.id, NULL::uuid;
+    -- The refusals of the coupon itself (billing_coupon_check, which the portal's preview also
+    -- asks); already redeemed and exhausted, which a race can change, are judged by the writes
+    -- below alone (the unique constraint, the guarded counter), never by the check's read.
+    SELECT k.coupon_id AS id, k.outcome INTO c FROM billing_coupon_check(p_code, p_user_id, p_plan_id, p_now) k;
+    IF c.outcome NOT IN ('ok', 'coupon_already_redeemed', 'coupon_exhausted') THEN
+        RETURN QUERY SELECT c.outcome, c.id, NULL::uuid;
         RETURN;
     END IF;
     BEGIN
@@ -67,12 +98,7 @@ CREATE OR REPLACE FUNCTION billing_coupon_discount(
     p_subscription_id uuid, p_plan_id uuid, p_price bigint, p_period_start timestamptz, p_counts boolean)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('coupon_code', k.code, 'name', k.name)
-           || CASE WHEN k.percent_off IS NOT NULL THEN jsonb_build_object('percent_off', k.percent_off)
-                   ELSE jsonb_build_object('amount_off', k.amount_off) END
-           || jsonb_build_object('amount',
-                  CASE WHEN k.percent_off IS NOT NULL THEN round(p_price * k.percent_off / 100.0)::bigint
-                       ELSE least(k.amount_off, p_price) END)
+    SELECT billing_coupon_line(k.code, k.name, k.percent_off, k.amount_off, p_price)
       FROM coupon_redemptions r
       JOIN coupons k ON k.id = r.coupon_id
      WHERE r.subscription_id = p_subscription_id AND r.ended_at IS NULL AND p_price > 0

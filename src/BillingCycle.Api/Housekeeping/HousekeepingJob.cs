@@ -3,6 +3,7 @@ using BillingCycle.Api.Deliveries.Reminders;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Jobs;
+using BillingCycle.Api.Portal;
 using BillingCycle.Api.Settlement;
 using BillingCycle.Api.Subscriptions;
 using BillingCycle.Api.Webhooks;
@@ -57,5 +58,10 @@ public sealed class HousekeepingJob(
         // Idempotency-Key answers live BILLING_IDEMPOTENCY_HOURS; after that the key may be used again.
         report.CountReconciliation("idempotency_keys_pruned",
             await IdempotencyFilter.PruneAsync(db, clock.UtcNow.AddHours(-options.IdempotencyHours), stopping));
+
+        // Portal links and sessions (contract §14) a week past their expiry (PortalOptions.Retention, docs/portal.md).
+        var (links, sessions) = await PortalSessionStore.PruneAsync(db, clock.UtcNow - PortalOptions.Retention, stopping);
+        report.CountReconciliation("portal_links_pruned", links);
+        report.CountReconciliation("portal_sessions_pruned", sessions);
     }
 }

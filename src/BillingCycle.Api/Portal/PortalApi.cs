@@ -1,5 +1,6 @@
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Portal.Handlers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BillingCycle.Api.Portal;
 
@@ -20,6 +21,7 @@ public static class PortalApi
         builder.Services.AddSingleton<PlanPreview>();
         builder.Services.AddSingleton<PortalRequestFilter>();
         builder.Services.AddSingleton<PortalRateLimit>();
+        builder.Services.TryAddSingleton<IdempotencyFilter>(); // the pack buy forms' keys, whoever registers it first
         builder.Services.AddRateLimiter(o => o.AddPolicy<string, PortalRateLimit>(PortalRateLimit.Name));
         return builder;
     }
@@ -44,9 +46,11 @@ public static class PortalApi
         portal.MapGet("", OverviewHandlers.Show);
         portal.MapGet("/plans", PlanHandlers.Show);
         portal.MapPost("/plans", PlanHandlers.Choose);
+        portal.MapPost("/coupon", PlanHandlers.RedeemCoupon);
         portal.MapGet("/invoices", InvoiceHandlers.List);
         portal.MapPost("/invoices/{id:guid}/pay", InvoiceHandlers.Pay);
         portal.MapGet("/credits", InvoiceHandlers.Credits);
+        portal.MapPost("/credits/{id:guid}/buy", PackHandlers.Buy);
         portal.MapGet("/billing-details", BillingDetailsHandlers.Show);
         portal.MapPost("/billing-details", BillingDetailsHandlers.Save);
         portal.MapGet("/cancel", OverviewHandlers.ConfirmCancel);

@@ -6,6 +6,7 @@ public static class PortalRoutes
     public const string Root = "/portal";
     public const string Enter = "/portal/enter";
     public const string Plans = "/portal/plans";
+    public const string Coupon = "/portal/coupon";
     public const string Invoices = "/portal/invoices";
     public const string Credits = "/portal/credits";
     public const string BillingDetails = "/portal/billing-details";

@@ -84,4 +84,18 @@ public sealed class PortalSessionStore(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = now });
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// Housekeeping: deletes links and sessions that expired before <paramref name="before"/>
+    /// (portal_*_expires_idx). A used link or an ended session expired too by then (a link lives
+    /// minutes, a session at most an hour), so nothing live is ever deleted.
+    /// </summary>
+    public static async Task<(int Links, int Sessions)> PruneAsync(NpgsqlDataSource db, DateTimeOffset before, CancellationToken ct)
+    {
+        await using var links = db.CreateCommand("DELETE FROM portal_links WHERE expires_at < $1");
+        links.Parameters.Add(new() { Value = before });
+        await using var sessions = db.CreateCommand("DELETE FROM portal_sessions WHERE expires_at < $1");
+        sessions.Parameters.Add(new() { Value = before });
+        return (await links.ExecuteNonQueryAsync(ct), await sessions.ExecuteNonQueryAsync(ct));
+    }
 }

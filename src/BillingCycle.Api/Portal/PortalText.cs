@@ -34,6 +34,19 @@ public sealed partial record PortalText(string Lang, IReadOnlyDictionary<string,
     /// <summary>A refused billing-details field (BillingDetailsInput.Field), in words shown beside it.</summary>
     public string FieldError(string field) => this["error." + field];
 
+    /// <summary>A number of days ("14 hari", "14 days").</summary>
+    public string Days(int n) => n == 1 ? this["days.one"] : this["days.many"].Replace("{0}", Number(n), StringComparison.Ordinal);
+
+    /// <summary>The words key of a coupon refusal (contract §11.3), shown beside the coupon field.</summary>
+    public static string CouponKey(Subscriptions.CouponOutcome outcome) => outcome switch
+    {
+        Subscriptions.CouponOutcome.Expired => "coupon.expired",
+        Subscriptions.CouponOutcome.Exhausted => "coupon.exhausted",
+        Subscriptions.CouponOutcome.NotApplicable => "coupon.not_applicable",
+        Subscriptions.CouponOutcome.AlreadyRedeemed => "coupon.already_redeemed",
+        _ => "coupon.not_found",
+    };
+
     /// <summary>An invoice's status in words.</summary>
     public string InvoiceStatus(string status) => this["invoice." + status];
 }

@@ -39,7 +39,9 @@ public static class CreditPackHandlers
         {
             return PackNotFound();
         }
-        var purchase = await s.Packs.BuyAsync(userId, packId, s.Cancellation);
+        // From the purchase on, the client aborting cuts nothing off: the purchase commits on its own, and
+        // an Idempotency-Key's claim (IdempotencyFilter) must then keep its answer, or a repeat buys again.
+        var purchase = await s.Packs.BuyAsync(userId, packId, CancellationToken.None);
         switch (purchase.Outcome)
         {
             case PackPurchaseOutcome.PackNotFound:
@@ -48,8 +50,8 @@ public static class CreditPackHandlers
                 return Fail.With(409, $"This user already has {CreditPackStore.MaxOpenInvoices} unpaid credit pack invoices; pay or let one expire first",
                     ErrorCodes.TooManyOpenInvoices);
         }
-        var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, s.Cancellation));
-        var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, s.Cancellation))!;
+        var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, CancellationToken.None));
+        var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, CancellationToken.None))!;
         return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, link.Url, invoice.InvoiceUrl));
     }
 

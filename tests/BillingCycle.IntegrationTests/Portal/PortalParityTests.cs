@@ -43,6 +43,11 @@ public sealed class PortalParityTests : IAsyncLifetime
           UNION ALL
           SELECT concat_ws('|', 'details', d.name, d.email, d.address, d.tax_id_type, d.tax_id, d.nitku, d.updated_at)
             FROM billing_details d WHERE d.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'redemption', k.code, r.periods_used, r.last_period_start, r.ended_at, r.created_at)
+            FROM coupon_redemptions r JOIN coupons k ON k.id = r.coupon_id WHERE r.user_id = $1
+          UNION ALL
+          SELECT concat_ws('|', 'trial', t.created_at) FROM trial_users t WHERE t.user_id = $1
         ) rows
         """;
 
@@ -106,6 +111,70 @@ public sealed class PortalParityTests : IAsyncLifetime
         // The footprint is the whole story, not an empty match.
         foreach (var expected in new[] { "invoice|subscription_create|paid|49000", "invoice|plan_change|paid|50000", "subscription|active|Pro|Starter|f",
                      "details|PT Maju Jaya", "log|subscription|success|resumed", "notification|subscription_resumed" })
+        {
+            Assert.Contains(expected, viaPortal, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_trial_with_a_coupon_a_coupon_on_the_live_subscription_and_a_credit_pack_leave_the_same_rows_through_the_portal_and_the_api()
+    {
+        await Seed.UserAsync(_w.H.Db, "u_api");
+        await Seed.UserAsync(_w.H.Db, "u_portal");
+        var trial = await _w.H.Db.ScalarAsync<Guid>("""
+            INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, trial_days)
+            VALUES ('Trial Pro', 99000, 300, 150, 14) RETURNING id
+            """);
+        await _w.H.Db.ExecAsync("""
+            INSERT INTO coupons (code, name, percent_off, amount_off, duration, duration_in_periods)
+            VALUES ('MULAI20', 'Mulai 20%', 20, NULL, 'repeating', 2), ('EXTRA5K', 'Extra 5K', NULL, 5000, 'once', NULL)
+            """);
+        var pack = await _w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price) VALUES ('Scraper 1K', 'scraper', 1000, 50000) RETURNING id");
+        var api = _w.As("u_api");
+        var portal = await PortalWorld.EnterAsync(_w, "u_portal");
+
+        // The trial with a coupon: no invoice now, the coupon redeemed on the trialing subscription.
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/subscriptions",
+            new { plan_id = trial, coupon_code = "MULAI20", trial = true })).StatusCode);
+        using (var res = await PortalWorld.PostFormAsync(portal, $"/portal/plans?choose={trial}&coupon=MULAI20", "/portal/plans",
+                   ("plan_id", trial.ToString()), ("coupon_code", "MULAI20"), ("trial", "true")))
+        {
+            Assert.Equal("/portal?done=trial_started", res.Headers.Location!.OriginalString);
+        }
+
+        // A second coupon on the live subscription: it replaces the running one.
+        _w.H.Api.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/subscriptions/current/coupon", new { coupon_code = "EXTRA5K" })).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await PortalWorld.PostFormAsync(portal, "/portal/plans", "/portal/coupon", ("coupon_code", "EXTRA5K"))).StatusCode);
+
+        // A credit pack: an invoice of its own and its link; then paid.
+        _w.H.Api.Clock.Advance(TimeSpan.FromMinutes(10));
+        using (var req = new HttpRequestMessage(HttpMethod.Post, $"/api/credit-packs/{pack}/purchase"))
+        {
+            req.Headers.Add("Idempotency-Key", "parity-pack-1");
+            Assert.Equal(HttpStatusCode.Created, (await api.SendAsync(req)).StatusCode);
+        }
+        var (_, credits) = await portal.GetAsync("/portal/credits");
+        var key = System.Text.RegularExpressions.Regex.Match(credits, "name=\"idempotency_key\" value=\"([^\"]+)\"").Groups[1].Value;
+        using (var res = await PortalWorld.PostFormAsync(portal, "/portal/credits", $"/portal/credits/{pack}/buy", ("idempotency_key", key)))
+        {
+            Assert.StartsWith("/pay/", res.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+        await _w.PayLatestAsync("u_api");
+        await _w.PayLatestAsync("u_portal");
+
+        // The trial's end: the first invoice takes the running coupon, paid.
+        _w.H.Api.Clock.Advance(TimeSpan.FromDays(14));
+        await _w.H.RenewAsync();
+        await _w.PayLatestAsync("u_api");
+        await _w.PayLatestAsync("u_portal");
+
+        var viaApi = await _w.H.Db.ScalarAsync<string>(Footprint, "u_api");
+        var viaPortal = await _w.H.Db.ScalarAsync<string>(Footprint, "u_portal");
+        Assert.Equal(viaApi, viaPortal);
+        foreach (var expected in new[] { "trial|", "redemption|MULAI20", "redemption|EXTRA5K|1", "invoice|credit_pack|paid|50000",
+                     "invoice|renewal|paid|94000", "credit|scraper|add|1000", "subscription|active|Trial Pro" })
         {
             Assert.Contains(expected, viaPortal, StringComparison.Ordinal);
         }

@@ -82,6 +82,45 @@ public sealed class PortalRefusalTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("Formulir kedaluwarsa", await forged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows));
+
+        // The pricing forms too: a coupon, a pack, a plan, each with every other field right.
+        await _w.H.Db.ExecAsync("INSERT INTO coupons (code, name, percent_off, duration) VALUES ('HEMAT10', 'Hemat', 10, 'once')");
+        var pack = await _w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price) VALUES ('Scraper 1K', 'scraper', 1000, 50000) RETURNING id");
+        before = await _w.H.Db.ScalarAsync<string>(Rows + " || '|' || (SELECT count(*) FROM coupon_redemptions)");
+        foreach (var (action, fields) in new (string, (string, string)[])[]
+                 {
+                     ("/portal/coupon", [("coupon_code", "HEMAT10")]),
+                     ($"/portal/credits/{pack}/buy", [("idempotency_key", new string('k', 43))]),
+                     ("/portal/plans", [("plan_id", _w.Pro.ToString())]),
+                 })
+        {
+            using var res = await browser.PostAsync(action, "CfDJ8forged-token-from-another-site", fields);
+            Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
+        }
+        Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows + " || '|' || (SELECT count(*) FROM coupon_redemptions)"));
+    }
+
+    [Fact]
+    public async Task An_inactive_or_unknown_credit_pack_id_is_refused_and_changes_nothing()
+    {
+        await Seed.UserAsync(_w.H.Db, "u_packs");
+        var retired = await _w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price, is_active) VALUES ('Old', 'scraper', 10, 1000, false) RETURNING id");
+        var browser = await PortalWorld.EnterAsync(_w, "u_packs");
+        var before = await _w.H.Db.ScalarAsync<string>(Rows);
+
+        foreach (var pack in new[] { retired, Guid.NewGuid() })
+        {
+            using var res = await PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{pack}/buy",
+                ("idempotency_key", Convert.ToBase64String(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray())
+                    .TrimEnd('=').Replace('+', '-').Replace('/', '_')));
+            Assert.Equal(HttpStatusCode.NotFound, res.StatusCode);
+            Assert.Contains("Paket kredit itu tidak tersedia", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var (_, page) = await browser.GetAsync("/portal/credits");
+        Assert.DoesNotContain(retired.ToString(), page, StringComparison.Ordinal);
+        Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows));
     }
 
     [Fact]

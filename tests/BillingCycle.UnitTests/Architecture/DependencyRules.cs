@@ -31,8 +31,8 @@ public static class DependencyRules
         ["ManualPayments"] = ["Settlement", "Console/Seams", "Infrastructure"],
         ["Refunds"] = ["Billing", "Tax", "Invoices", "PayPage", "InvoicePdf", "Console/Seams", "Infrastructure"],
         ["Coupons"] = ["Console/Seams", "Infrastructure"],
-        ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Infrastructure"],
-        ["Portal"] = ["Subscriptions", "Tax", "Credits", "Invoices", "Billing", "Infrastructure"],
+        ["Housekeeping"] = ["Subscriptions", "Webhooks", "Settlement", "Deliveries", "Jobs", "Portal", "Infrastructure"],
+        ["Portal"] = ["Subscriptions", "Tax", "Credits", "Invoices", "Billing", "Coupons", "Infrastructure"],
     };
 
     /// <summary>Other assemblies of ours, by the folder name the table gives them.</summary>

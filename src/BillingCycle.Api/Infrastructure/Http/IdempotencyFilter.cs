@@ -93,6 +93,44 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
         return result;
     }
 
+    /// <summary>
+    /// The same claim for a form, which cannot send a header (the portal's buy buttons carry their key
+    /// in a hidden field): <paramref name="change"/> runs at most once per (user, endpoint, key) while
+    /// the claim is held, and the JSON it returns is kept with the key; a repeat gets that JSON back
+    /// without running it. A change that returns null (a refusal) keeps nothing: the key stays free.
+    /// Once the key is claimed the change runs, and its answer is stored, with CancellationToken.None:
+    /// a change that commits on its own (a pack purchase) must not be cut off by the client aborting
+    /// (the browser drops the first request of a double click), or the claim would roll back after the
+    /// purchase committed and the repeat would buy again.
+    /// </summary>
+    public async Task<(KeyedRun Run, string? Json)> RunOnceAsync(string user, string endpoint, string key, string requestHash,
+        Func<CancellationToken, Task<string?>> change, CancellationToken ct)
+    {
+        var request = new KeyedRequest(user, endpoint, key, requestHash);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var claim = await ClaimAsync(conn, tx, request, ct);
+        if (claim is not Claim.Claimed)
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return claim switch
+            {
+                Claim.Answered a => (KeyedRun.Replayed, a.Json),
+                Claim.Reused => (KeyedRun.Reused, null),
+                _ => (KeyedRun.InUse, null),
+            };
+        }
+        var json = await change(CancellationToken.None); // an exception rolls the claim back
+        if (json is null)
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return (KeyedRun.Refused, null);
+        }
+        await AnswerAsync(conn, tx, request, StatusCodes.Status201Created, json);
+        await tx.CommitAsync(CancellationToken.None);
+        return (KeyedRun.Ran, json);
+    }
+
     /// <summary>Housekeeping: deletes the keys claimed before <paramref name="before"/> (idempotency_keys_created_at_idx).</summary>
     public static async Task<int> PruneAsync(NpgsqlDataSource db, DateTimeOffset before, CancellationToken ct)
     {
@@ -169,6 +207,9 @@ public sealed class IdempotencyFilter(NpgsqlDataSource db, BillingClock clock) :
         cmd.Parameters.Add(new() { Value = r.Key });
     }
 }
+
+/// <summary>What <see cref="IdempotencyFilter.RunOnceAsync"/> did: ran the change (or it refused), replayed the first answer, or refused the key.</summary>
+public enum KeyedRun { Ran, Refused, Replayed, Reused, InUse }
 
 /// <summary>
 /// The open transaction of a claimed Idempotency-Key (<see cref="IdempotencyFilter"/>), offered to the

@@ -38,13 +38,24 @@ public static class InvoiceHandlers
         };
     }
 
+    /// <summary>On to an invoice's own pay page (contract §7.6), in the portal's language: after a checkout, an upgrade, a pack.</summary>
+    public static async Task<PortalRedirect> PayPageAsync(PortalRequest request, SubscriptionReader reader, Guid invoiceId)
+    {
+        var invoice = await reader.InvoiceAsync(invoiceId, request.UserId, request.Cancellation);
+        var path = PortalRoutes.Local(invoice?.InvoiceUrl) ?? PortalRoutes.Invoices;
+        return PortalRedirect.Local(request.Customer.Locale == "en" ? path + "?lang=en" : path);
+    }
+
     public const int LedgerRows = 20;
 
-    public static async Task<RazorComponentResult<CreditsPage>> Credits([AsParameters] PortalRequest request, CreditStore credits) =>
+    /// <summary>/portal/credits: balances, the newest ledger rows and the active credit packs (GET /api/credit-packs), each with its buy form.</summary>
+    public static async Task<RazorComponentResult<CreditsPage>> Credits([AsParameters] PortalRequest request, CreditStore credits,
+        CreditPackStore packs) =>
         PortalPage.Render<CreditsPage>(new
         {
             View = request.View(),
             Balance = await credits.BalanceAsync(request.UserId, request.Cancellation),
             Ledger = await credits.LedgerAsync(request.UserId, null, LedgerRows, null, request.Cancellation),
+            Packs = await packs.ActiveAsync(request.Cancellation),
         });
 }

@@ -22,7 +22,7 @@ public static class OverviewHandlers
             OpenInvoice = open,
             NextAmount = next?.Amount,
             NextOn = next?.On,
-            Offers = PortalOffers.None,
+            NextCoupon = next?.Coupon,
         });
     }
 
@@ -58,16 +58,4 @@ public static class OverviewHandlers
 
     internal static RazorComponentResult<PortalMessagePage> Refused(PortalRequest request, int status, string key) =>
         PortalPage.Message(status, request.View(), "refused.title", key);
-}
-
-/// <summary>
-/// What the overview may offer to buy beside the subscription. Empty until credit packs (contract
-/// §11.4) land: their list goes here (name, credits, price, the purchase form's action), and the
-/// overview page already renders whatever this holds.
-/// </summary>
-public sealed record PortalOffer(string Name, string Detail, long Price, string Action);
-
-public static class PortalOffers
-{
-    public static readonly IReadOnlyList<PortalOffer> None = [];
 }

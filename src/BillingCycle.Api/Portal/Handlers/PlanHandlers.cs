@@ -1,4 +1,5 @@
 using BillingCycle.Api.Billing.Links;
+using BillingCycle.Api.Coupons;
 using BillingCycle.Api.Infrastructure.Time;
 using BillingCycle.Api.Portal.Pages;
 using BillingCycle.Api.Subscriptions;
@@ -11,30 +12,24 @@ namespace BillingCycle.Api.Portal.Handlers;
 public sealed record PlanServices(SubscriptionReader Reader, LifecycleStore Lifecycle, PaymentLinks Links, PlanPreview Preview, BillingClock Clock);
 
 /// <summary>
-/// /portal/plans: the active plans; choosing one shows what it will do (prorated amount, date)
-/// before a confirmation posts it. The change or checkout is the API's own sequence of calls
+/// /portal/plans: the active plans; choosing one shows what it will do (prorated amount, date,
+/// trial, coupon) before a confirmation posts it. The change or checkout is the API's own sequence of calls
 /// (LifecycleStore, then PaymentLinks for an invoice: contract §7.2, §7.5), then the invoice's pay page.
 /// </summary>
 public static class PlanHandlers
 {
     public static async Task<RazorComponentResult<PlansPage>> Show([AsParameters] PortalRequest request, [AsParameters] PlanServices s,
-        [FromQuery] string? choose, [FromQuery] string? done)
+        [FromQuery] string? choose, [FromQuery] string? coupon, [FromQuery] string? done)
     {
-        var ct = request.Cancellation;
-        var live = await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct);
-        var current = live is { } id ? await s.Reader.SubscriptionAsync(id, ct) : null;
-        var preview = Guid.TryParse(choose, out var planId) ? await s.Preview.ForAsync(live, planId, s.Clock.UtcNow, ct) : null;
-        return PortalPage.Render<PlansPage>(new
-        {
-            View = request.View(done),
-            Plans = await s.Reader.PlansAsync(ct),
-            Current = current,
-            Preview = preview,
-        }, preview?.Kind == PreviewKind.NotAvailable ? 404 : 200);
+        var live = await s.Lifecycle.LiveSubscriptionAsync(request.UserId, request.Cancellation);
+        var preview = Guid.TryParse(choose, out var planId)
+            ? await s.Preview.ForAsync(request.UserId, live, planId, PlanChoice.Code(coupon), s.Clock.UtcNow, request.Cancellation)
+            : null;
+        return await PageAsync(request, s, live, preview, null, preview?.Kind == PreviewKind.NotAvailable ? 404 : 200, done);
     }
 
-    public static async Task<Results<PortalRedirect, RazorComponentResult<PortalMessagePage>>> Choose([AsParameters] PortalRequest request,
-        [AsParameters] PlanServices s)
+    public static async Task<Results<PortalRedirect, RazorComponentResult<PlansPage>, RazorComponentResult<PortalMessagePage>>> Choose(
+        [AsParameters] PortalRequest request, [AsParameters] PlanServices s)
     {
         var ct = request.Cancellation;
         var choice = PlanChoice.From(await request.Http.Request.ReadFormAsync(ct));
@@ -42,21 +37,32 @@ public static class PlanHandlers
         {
             return OverviewHandlers.Refused(request, 404, "refused.plan_not_found");
         }
-        if (await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct) is not { } live)
+        var current = await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct);
+        // The form says what its preview showed; a stale one (a checkout with a coupon, and a subscription
+        // started meanwhile) is refused rather than turned into the other action, its coupon dropped.
+        if (choice.Checkout is { } previewed && previewed != current is null)
         {
-            var checkout = await s.Lifecycle.CheckoutAsync(request.UserId, choice.PlanId, null, ct);
+            return previewed ? OverviewHandlers.Refused(request, 409, "refused.exists") : OverviewHandlers.Refused(request, 409, "refused.not_active");
+        }
+        if (current is not { } live)
+        {
+            var checkout = await s.Lifecycle.CheckoutAsync(request.UserId, choice.PlanId, choice.CouponCode, ct, choice.Trial);
             switch (checkout.Outcome)
             {
                 case CheckoutOutcome.PlanNotFound:
                     return OverviewHandlers.Refused(request, 404, "refused.plan_not_found");
                 case CheckoutOutcome.SubscriptionExists:
                     return OverviewHandlers.Refused(request, 409, "refused.exists");
-                case CheckoutOutcome.TrialAlreadyUsed or CheckoutOutcome.CouponRefused:
-                    // Not asked for here (no trial flag, no coupon code): the API's own refusals.
-                    return OverviewHandlers.Refused(request, 409, "refused.not_active");
+                case CheckoutOutcome.CouponRefused:
+                    // The refusal beside the coupon field of the same preview, the other fields as typed.
+                    var preview = await s.Preview.ForAsync(request.UserId, null, choice.PlanId, choice.CouponCode, s.Clock.UtcNow, ct);
+                    return await PageAsync(request, s, null, preview with { CouponRefusal = checkout.Coupon }, null,
+                        checkout.Coupon == CouponOutcome.NotFound ? 404 : 409, null);
+                case CheckoutOutcome.TrialAlreadyUsed:
+                    return OverviewHandlers.Refused(request, 409, "refused.trial_used");
                 case CheckoutOutcome.Trialing:
                     // A trial has nothing to pay until its end (contract §11.2).
-                    return PortalRedirect.Local($"{PortalRoutes.Root}?done=upgraded");
+                    return PortalRedirect.Local($"{PortalRoutes.Root}?done=trial_started");
                 case CheckoutOutcome.Waived:
                     return await PayPageAsync(request, s, checkout.InvoiceId!.Value);
             }
@@ -82,22 +88,72 @@ public static class PlanHandlers
         }
     }
 
-    /// <summary>On to the invoice's own pay page (contract §7.6), in the portal's language.</summary>
-    private static async Task<Results<PortalRedirect, RazorComponentResult<PortalMessagePage>>> PayPageAsync(
-        PortalRequest request, PlanServices s, Guid invoiceId)
+    /// <summary>
+    /// POST /portal/coupon: a coupon on the live subscription, from its next invoice on — the API's
+    /// own call (LifecycleStore.RedeemCouponAsync, contract §11.3); a refusal beside the field.
+    /// </summary>
+    public static async Task<Results<PortalRedirect, RazorComponentResult<PlansPage>, RazorComponentResult<PortalMessagePage>>> RedeemCoupon(
+        [AsParameters] PortalRequest request, [AsParameters] PlanServices s)
     {
-        var invoice = await s.Reader.InvoiceAsync(invoiceId, request.UserId, request.Cancellation);
-        var path = PortalRoutes.Local(invoice?.InvoiceUrl) ?? PortalRoutes.Invoices;
-        return PortalRedirect.Local(request.Customer.Locale == "en" ? path + "?lang=en" : path);
+        var ct = request.Cancellation;
+        var typed = (await request.Http.Request.ReadFormAsync(ct))["coupon_code"].ToString();
+        var live = await s.Lifecycle.LiveSubscriptionAsync(request.UserId, ct);
+        if (PlanChoice.Code(typed) is not { } code)
+        {
+            // Nothing typed: the API's 400 INVALID_COUPON_CODE.
+            return await PageAsync(request, s, live, null, new CouponField(typed, "coupon.invalid"), 400, null);
+        }
+        var (outcome, _) = await s.Lifecycle.RedeemCouponAsync(request.UserId, code, ct);
+        return outcome switch
+        {
+            CouponOutcome.Redeemed => PortalRedirect.Local($"{PortalRoutes.Root}?done=coupon_applied"),
+            CouponOutcome.NoSubscription => OverviewHandlers.Refused(request, 409, "refused.not_active"),
+            _ => await PageAsync(request, s, live, null, new CouponField(code, PortalText.CouponKey(outcome)),
+                outcome == CouponOutcome.NotFound ? 404 : 409, null),
+        };
     }
+
+    private static async Task<RazorComponentResult<PlansPage>> PageAsync(PortalRequest request, PlanServices s, Guid? live,
+        PlanPreviewResult? preview, CouponField? redeem, int status, string? done)
+    {
+        var current = live is { } id ? await s.Reader.SubscriptionAsync(id, request.Cancellation) : null;
+        return PortalPage.Render<PlansPage>(new
+        {
+            View = request.View(done),
+            Plans = await s.Reader.PlansAsync(request.Cancellation),
+            Current = current,
+            Preview = preview,
+            Redeem = redeem ?? new CouponField(null, null),
+            TrialUsed = await s.Preview.HadTrialAsync(request.UserId, request.Cancellation),
+        }, status);
+    }
+
+    private static Task<PortalRedirect> PayPageAsync(PortalRequest request, PlanServices s, Guid invoiceId) =>
+        InvoiceHandlers.PayPageAsync(request, s.Reader, invoiceId);
 }
 
+/// <summary>The live subscription's coupon form: what was typed and the key of its refusal's words.</summary>
+public sealed record CouponField(string? Code, string? ErrorKey);
+
 /// <summary>
-/// The plan form's fields, read in one place. A coupon code (contract §11.3) joins here as one more
-/// optional field, and the plans page's <c>PlanChoiceExtras</c> renders its input.
+/// The plan form's fields, read in one place: the plan, a coupon code (contract §11.3), the
+/// trial the preview showed (contract §11.2: "true" asks for it, "false" declines it) and what the
+/// preview was (<see cref="KindField"/>: a checkout, or a change of the live subscription; absent:
+/// whichever the live subscription makes it).
 /// </summary>
-public sealed record PlanChoice(Guid PlanId)
+public sealed record PlanChoice(Guid PlanId, string? CouponCode, bool? Trial, bool? Checkout)
 {
+    public const string KindField = "kind";
+    public const string CheckoutKind = "checkout";
+    public const string ChangeKind = "change";
+
     public static PlanChoice? From(IFormCollection form) =>
-        Guid.TryParse(form["plan_id"].ToString(), out var id) ? new PlanChoice(id) : null;
+        Guid.TryParse(form["plan_id"].ToString(), out var id)
+            ? new PlanChoice(id, Code(form["coupon_code"].ToString()), form["trial"].ToString() switch { "true" => true, "false" => false, _ => null },
+                form[KindField].ToString() switch { CheckoutKind => true, ChangeKind => false, _ => null })
+            : null;
+
+    /// <summary>A typed code: blank is none; anything else is looked up (cut to the longest a code may be, so a longer one is not found).</summary>
+    public static string? Code(string? typed) =>
+        typed?.Trim() is { Length: > 0 } code ? code[..Math.Min(code.Length, CouponRules.MaxCodeLength)] : null;
 }

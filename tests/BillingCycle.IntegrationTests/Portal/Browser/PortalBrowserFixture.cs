@@ -13,6 +13,9 @@ public sealed class PortalBrowserFixture : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public LifecycleWorld W { get; private set; } = null!;
+
+    /// <summary>Basic: Starter's price with a 14-day trial (contract §11.2).</summary>
+    public Guid Basic { get; private set; }
     public IBrowser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -24,6 +27,12 @@ public sealed class PortalBrowserFixture : IAsyncLifetime
         Directory.CreateDirectory(BrowserFixture.Screenshots);
         // A browser loads every page and its stylesheet from one address: the flood has its own test.
         W = await LifecycleWorld.StartAsync(new() { ["BILLING_PORTAL_RATE_LIMIT_PER_MINUTE"] = "100000" }, kestrel: true);
+        Basic = await W.H.Db.ScalarAsync<Guid>("""
+            INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, trial_days)
+            VALUES ('Basic', 49000, 200, 100, 14) RETURNING id
+            """);
+        await W.H.Db.ExecAsync("INSERT INTO credit_packs (name, credit_type, credits, price) VALUES ('Scraper 1K', 'scraper', 1000, 50000)");
+        await W.H.Db.ExecAsync("INSERT INTO coupons (code, name, percent_off, duration) VALUES ('SETIA10', 'Setia 10%', 10, 'forever')");
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -48,6 +57,14 @@ public sealed class PortalBrowserFixture : IAsyncLifetime
         await page.GotoAsync(PortalWorld.PathOf(link));
         Assert.EndsWith("/portal", page.Url, StringComparison.Ordinal);
         return page;
+    }
+
+    /// <summary>The same page follows a new link of the user: a session lasts an hour of the billing clock.</summary>
+    public async Task ReenterAsync(IPage page, string user)
+    {
+        var (_, link) = await PortalWorld.LinkAsync(W, user);
+        await page.GotoAsync(PortalWorld.PathOf(link));
+        Assert.EndsWith("/portal", page.Url, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()

@@ -50,18 +50,64 @@ public sealed class PortalBrowserTests(PortalBrowserFixture f) : IClassFixture<P
                 await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.Screenshots, "portal-billing-details-error-390.png"), FullPage = true });
                 var axe = await page.RunAxe();
                 Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => v.Id));
+                // A coupon refused beside its field on the live subscription's form.
+                await page.GotoAsync("/portal/plans");
+                await page.FillAsync("#f-redeem", "SALAH");
+                await page.GetByRole(AriaRole.Button, new() { Name = "Pakai kupon" }).ClickAsync();
+                Assert.True(await page.Locator("[data-error-for=coupon_code]").IsVisibleAsync());
+                await page.ScreenshotAsync(new() { Path = Shot("portal-plans-coupon-error-390.png"), FullPage = true });
+                await NoSeriousAxeFindingAsync(page);
             }
             await page.Context.CloseAsync();
         }
     }
 
-    [Fact]
-    public async Task A_customer_upgrades_pays_enters_an_npwp_downloads_a_pdf_cancels_resumes_and_signs_out()
+    private static string Shot(string name) => Path.Combine(BrowserFixture.Screenshots, name);
+
+    private static async Task NoSeriousAxeFindingAsync(IPage page)
     {
-        var user = await CustomerAsync("u_story");
-        f.W.H.Api.Clock.Advance(TimeSpan.FromDays(15)); // half of November left
+        var axe = await page.RunAxe();
+        Assert.Empty(axe.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{page.Url}: {v.Id}"));
+    }
+
+    [Fact]
+    public async Task A_customer_signs_up_with_a_trial_pays_upgrades_applies_a_coupon_buys_a_pack_enters_an_npwp_downloads_a_pdf_cancels_resumes_and_signs_out()
+    {
+        const string user = "u_story";
+        await Seed.UserAsync(f.W.H.Db, user);
+        var standIn = f.W.H.StandIn.BaseUrl.ToString().TrimEnd('/');
         var page = await f.EnterAsync(user, 390);
-        Assert.Contains("Starter", await page.Locator("[data-field=plan]").InnerTextAsync(), StringComparison.Ordinal);
+
+        // Sign up with a trial: shown on the plan and before confirming; a wrong coupon beside its field first.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Pilih paket" }).ClickAsync();
+        Assert.Contains("14 hari gratis", await page.Locator("li.plan[data-plan=Basic]").InnerTextAsync(), StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Pilih Basic" }).ClickAsync();
+        Assert.Equal("14 hari", await page.Locator("[data-field=trial]").InnerTextAsync());
+        Assert.Equal("Rp49.000", await page.Locator("[data-field=after-trial]").InnerTextAsync());
+        await page.FillAsync("#f-coupon", "SALAH");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Terapkan" }).ClickAsync();
+        Assert.Equal("Kode kupon ini tidak dikenal atau sudah tidak berlaku.", await page.Locator("[data-error-for=coupon]").InnerTextAsync());
+        await page.ScreenshotAsync(new() { Path = Shot("portal-plans-trial-coupon-error-390.png"), FullPage = true });
+        await NoSeriousAxeFindingAsync(page);
+        await page.FillAsync("#f-coupon", "");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Terapkan" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Konfirmasi" }).ClickAsync();
+        Assert.Equal("Masa percobaan Anda dimulai.", await page.Locator("p.notice").InnerTextAsync());
+        Assert.Equal("trialing", await page.Locator("[data-field=status]").GetAttributeAsync("data-status"));
+        Assert.Equal("15 November 2026", await page.Locator("[data-field=trial-end]").InnerTextAsync());
+        await page.ScreenshotAsync(new() { Path = Shot("portal-trialing-390.png"), FullPage = true });
+        Assert.Equal(0, await f.W.H.Db.ScalarAsync<long>("SELECT count(*) FROM invoices WHERE user_id = 'u_story'"));
+
+        // The trial's end bills the first month; the customer pays it on the stand-in from the overview.
+        f.W.H.Api.Clock.Advance(TimeSpan.FromDays(14));
+        await f.W.H.RenewAsync();
+        await f.ReenterAsync(page, user); // a session lasts an hour of the billing clock
+        await page.Locator("section.open-invoice").GetByRole(AriaRole.Button, new() { Name = "Bayar" }).ClickAsync();
+        Assert.StartsWith(standIn, page.Url, StringComparison.Ordinal);
+        await f.W.PayLatestAsync(user);
+        f.W.H.Api.Clock.Advance(TimeSpan.FromDays(15)); // half of the first paid month left
+        await f.ReenterAsync(page, user);
+        Assert.Contains("Basic", await page.Locator("[data-field=plan]").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("active", await page.Locator("[data-field=status]").GetAttributeAsync("data-status"));
 
         // Upgrade: the prorated amount first, then the invoice's pay page, then iPaymu's (the stand-in's).
@@ -72,10 +118,35 @@ public sealed class PortalBrowserTests(PortalBrowserFixture f) : IClassFixture<P
         Assert.Contains("/pay/", page.Url, StringComparison.Ordinal);
         Assert.Contains("Rp50.000", await page.ContentAsync(), StringComparison.Ordinal);
         await page.GetByRole(AriaRole.Button, new() { Name = "Bayar sekarang" }).ClickAsync();
-        Assert.StartsWith(f.W.H.StandIn.BaseUrl.ToString().TrimEnd('/'), page.Url, StringComparison.Ordinal);
+        Assert.StartsWith(standIn, page.Url, StringComparison.Ordinal);
         await f.W.PayLatestAsync(user); // the customer pays there; iPaymu's callback arrives
         await page.GotoAsync("/portal");
         Assert.Contains("Pro", await page.Locator("[data-field=plan]").InnerTextAsync(), StringComparison.Ordinal);
+
+        // A coupon on the live subscription: a wrong code beside the field, then a good one, seen in the next invoice.
+        await page.GotoAsync("/portal/plans");
+        await page.FillAsync("#f-redeem", "SALAH");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pakai kupon" }).ClickAsync();
+        Assert.Equal("Kode kupon ini tidak dikenal atau sudah tidak berlaku.", await page.Locator("[data-error-for=coupon_code]").InnerTextAsync());
+        await page.FillAsync("#f-redeem", "setia10");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pakai kupon" }).ClickAsync();
+        Assert.Equal("Kupon dipakai: diskonnya berlaku mulai tagihan berikutnya.", await page.Locator("p.notice").InnerTextAsync());
+        Assert.Contains("Rp134.100", await page.Locator("[data-field=next-invoice]").InnerTextAsync(), StringComparison.Ordinal); // Pro − 10%
+        Assert.Contains("SETIA10", await page.Locator("[data-field=coupon]").InnerTextAsync(), StringComparison.Ordinal);
+
+        // A credit pack: its invoice's pay page, the stand-in, the credits added.
+        var scraper = await f.W.BalanceAsync(user, "scraper");
+        await page.GotoAsync("/portal/credits");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Beli Scraper 1K" }).ClickAsync();
+        Assert.Contains("/pay/", page.Url, StringComparison.Ordinal);
+        Assert.Contains("Rp50.000", await page.ContentAsync(), StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Bayar sekarang" }).ClickAsync();
+        Assert.StartsWith(standIn, page.Url, StringComparison.Ordinal);
+        await f.W.PayLatestAsync(user);
+        await page.GotoAsync("/portal/credits");
+        Assert.Equal(scraper + 1_000, await f.W.BalanceAsync(user, "scraper"));
+        Assert.Equal((scraper + 1_000).ToString("#,0", System.Globalization.CultureInfo.InvariantCulture).Replace(',', '.'),
+            await page.Locator("[data-field=scraper]").InnerTextAsync());
 
         // A bad NPWP, its error beside the field; then a good one.
         await page.GotoAsync("/portal/billing-details");
