@@ -8,10 +8,13 @@
 -- In one transaction: the invoice (amount from the invoice composer) and attempt 1. The user's row
 -- is locked first, so purchases by one user queue here and the count of open pack invoices is
 -- read under that lock: at most p_max_open open at once, however many requests race. A user the
--- web app has not written yet is written, as checkout does. Outcomes: created, pack_not_found,
--- too_many_open.
+-- web app has not written yet is written, as checkout does. A total under p_min_charge is settled
+-- at once without a link (charge_waived, contract §11.3): no payment id comes back. Outcomes:
+-- created, pack_not_found, too_many_open.
+DROP FUNCTION IF EXISTS billing_buy_credit_pack(text, uuid, integer, timestamptz, jsonb);
 CREATE OR REPLACE FUNCTION billing_buy_credit_pack(
-    p_user_id text, p_pack_id uuid, p_max_open integer, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+    p_user_id text, p_pack_id uuid, p_max_open integer, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb,
+    p_min_charge bigint DEFAULT 0)
 RETURNS TABLE (outcome text, invoice_id uuid, payment_id uuid)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -46,6 +49,11 @@ BEGIN
             || CASE WHEN v_total.tax_line IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('tax', v_total.tax_line) END,
             1, p_now, p_now)
     RETURNING id INTO v_invoice;
+    IF billing_charge_waived(v_total.amount, p_min_charge) THEN
+        PERFORM billing_waive_charge(v_invoice, p_now);
+        RETURN QUERY SELECT 'created'::text, v_invoice, NULL::uuid;
+        RETURN;
+    END IF;
     -- The customer asked for this link and gets it in the answer: no "payment due" notice for it.
     INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, customer_initiated,
                           created_at, updated_at)

@@ -48,9 +48,12 @@ public static class CreditPackHandlers
                 return Fail.With(409, $"This user already has {CreditPackStore.MaxOpenInvoices} unpaid credit pack invoices; pay or let one expire first",
                     ErrorCodes.TooManyOpenInvoices);
         }
-        var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, s.Cancellation));
+        // No attempt: the total was under the minimum and the pack is already paid (charge_waived), no link.
+        var url = purchase.PaymentId is { } payment
+            ? (await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(payment, s.Cancellation))).Url
+            : null;
         var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, s.Cancellation))!;
-        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, link.Url, invoice.InvoiceUrl));
+        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, url, invoice.InvoiceUrl));
     }
 
     /// <summary>POST /api/admin/credit-packs: a new pack, active unless is_active is false.</summary>

@@ -60,12 +60,13 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
     public async Task<PackPurchase> BuyAsync(string userId, Guid packId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT outcome, invoice_id, payment_id FROM billing_buy_credit_pack($1, $2, $3, $4, $5::jsonb)");
+            "SELECT outcome, invoice_id, payment_id FROM billing_buy_credit_pack($1, $2, $3, $4, $5::jsonb, $6)");
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = packId });
         cmd.Parameters.Add(new() { Value = MaxOpenInvoices });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = options.MinCharge });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var outcome = r.GetString(0) switch
