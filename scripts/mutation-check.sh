@@ -54,6 +54,7 @@ pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid c
 scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence that waited for its job's lock counts as covered by any run of the job (one that started before it, or was abandoned), not only by a live run covering it
 one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
 allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
+waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
 TABLE
 
 mutate() {
@@ -166,6 +167,9 @@ mutate() {
     allowance-once-dropped)
       perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
       grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
+    waived-charge-refundable)
+      perl -0pi -e "s/AND p\.status = 'paid' AND p\.provider = 'waived'\) THEN/AND p.status = 'paid' AND p.provider = 'never') THEN/" db/functions/refunds.sql
+      grep -q "p.provider = 'never') THEN" db/functions/refunds.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }
