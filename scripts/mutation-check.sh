@@ -55,6 +55,7 @@ scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence th
 one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
 allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
 waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
+pack-under-minimum-sold :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: a credit pack whose total is under the minimum charge is no longer refused at purchase, so a pack that can never be paid (or, waived, never stays open) is sold
 TABLE
 
 mutate() {
@@ -170,6 +171,9 @@ mutate() {
     waived-charge-refundable)
       perl -0pi -e "s/AND p\.status = 'paid' AND p\.provider = 'waived'\) THEN/AND p.status = 'paid' AND p.provider = 'never') THEN/" db/functions/refunds.sql
       grep -q "p.provider = 'never') THEN" db/functions/refunds.sql ;;
+    pack-under-minimum-sold)
+      perl -pi -e "s/IF billing_charge_waived\(v_total\.amount, p_min_charge\) THEN/IF false AND billing_charge_waived(v_total.amount, p_min_charge) THEN/" db/functions/credit_packs.sql
+      grep -q 'IF false AND billing_charge_waived' db/functions/credit_packs.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -47,13 +47,13 @@ public static class CreditPackHandlers
             case PackPurchaseOutcome.TooManyOpen:
                 return Fail.With(409, $"This user already has {CreditPackStore.MaxOpenInvoices} unpaid credit pack invoices; pay or let one expire first",
                     ErrorCodes.TooManyOpenInvoices);
+            case PackPurchaseOutcome.UnderMinCharge:
+                return Fail.With(409, "This credit pack is priced under the minimum charge and cannot be bought",
+                    ErrorCodes.PackPriceUnderMinimum);
         }
-        // No attempt: the total was under the minimum and the pack is already paid (charge_waived), no link.
-        var url = purchase.PaymentId is { } payment
-            ? (await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(payment, s.Cancellation))).Url
-            : null;
+        var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, s.Cancellation));
         var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, s.Cancellation))!;
-        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, url, invoice.InvoiceUrl));
+        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, link.Url, invoice.InvoiceUrl));
     }
 
     /// <summary>POST /api/admin/credit-packs: a new pack, active unless is_active is false.</summary>
@@ -83,6 +83,11 @@ public static class CreditPackHandlers
         if (MoneyFields.Amount(root, "price") is not { } price || price > 1_000_000_000)
         {
             return Fail.With(400, "price must be whole rupiah from 1 to 1,000,000,000", ErrorCodes.InvalidAmount);
+        }
+        // A pack is never waived (contract §11.4): under iPaymu's minimum it could never be paid.
+        if (price < packs.MinPrice)
+        {
+            return Fail.With(400, $"price must be at least the minimum charge of {packs.MinPrice} rupiah", ErrorCodes.InvalidAmount);
         }
         // Active unless is_active is false; absent or null means the default.
         if (root.TryGetProperty("is_active", out var a) && a.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))

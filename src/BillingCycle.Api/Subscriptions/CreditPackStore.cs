@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public enum PackPurchaseOutcome { Created, PackNotFound, TooManyOpen }
+public enum PackPurchaseOutcome { Created, PackNotFound, TooManyOpen, UnderMinCharge }
 
 public sealed record PackPurchase(PackPurchaseOutcome Outcome, Guid? InvoiceId, Guid? PaymentId);
 
@@ -38,6 +38,9 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
         }
         return list;
     }
+
+    /// <summary>The least a pack may cost: iPaymu's minimum (contract §11.4); a pack is never waived.</summary>
+    public long MinPrice => options.MinCharge;
 
     public async Task<CreditPackView> CreateAsync(string name, string creditType, long credits, long price, bool isActive, CancellationToken ct)
     {
@@ -74,6 +77,7 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
             "created" => PackPurchaseOutcome.Created,
             "pack_not_found" => PackPurchaseOutcome.PackNotFound,
             "too_many_open" => PackPurchaseOutcome.TooManyOpen,
+            "under_min_charge" => PackPurchaseOutcome.UnderMinCharge,
             var other => throw new InvalidOperationException($"billing_buy_credit_pack answered an unknown outcome '{other}'"),
         };
         return new PackPurchase(outcome, r.IsDBNull(1) ? null : r.GetGuid(1), r.IsDBNull(2) ? null : r.GetGuid(2));

@@ -7,7 +7,7 @@ namespace BillingCycle.IntegrationTests.Coupons;
 /// <summary>
 /// contract §11.3: an invoice whose total is 0 or under BILLING_MIN_CHARGE is settled at once
 /// (charge_waived) through the one settlement path whatever made it so — not only a discount: a
-/// free plan, a plan or a credit pack priced under the minimum. The invoice keeps its composed
+/// free plan, a plan priced under the minimum. A credit pack is never waived (contract §11.4). The invoice keeps its composed
 /// amount; the waived payment records 0 collected, so no money is counted or refunded that was
 /// never received.
 /// </summary>
@@ -23,28 +23,37 @@ public sealed class ChargeWaiverTests : IAsyncLifetime
         "INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits) VALUES ($1, $2, 300, 50) RETURNING id", name, price);
 
     [Fact]
-    public async Task Plans_and_packs_under_the_minimum_without_a_discount_are_settled_at_once_and_renewals_too()
+    public async Task Plans_under_the_minimum_without_a_discount_are_settled_at_once_and_renewals_too_but_a_pack_never()
     {
         var cheap = await PlanAsync("Mini", 3_000);
         var free = await PlanAsync("Gratis", 0);
+        // A pack stored under the minimum (the admin API refuses one): never waived, or it would be
+        // credits without end, as a paid-at-once pack never counts toward the open-invoice limit.
         var pack = await _c.W.H.Db.ScalarAsync<Guid>(
             "INSERT INTO credit_packs (name, credit_type, credits, price) VALUES ('Coba', 'scraper', 25, 2000) RETURNING id");
 
         var (mini, miniBody) = await _c.CheckoutAsync("u_mini", cheap, null);
         var (gratis, gratisBody) = await _c.CheckoutAsync("u_gratis", free, null);
-        var bought = await _c.W.As("u_pack").PostAsync($"/api/credit-packs/{pack}/purchase", null);
-        var boughtBody = await LifecycleWorld.JsonAsync(bought);
-
-        foreach (var (res, body) in new[] { (mini, miniBody), (gratis, gratisBody), (bought, boughtBody) })
+        foreach (var (res, body) in new[] { (mini, miniBody), (gratis, gratisBody) })
         {
             Assert.Equal(HttpStatusCode.Created, res.StatusCode);
             Assert.Equal("paid", body.GetProperty("invoice").GetProperty("status").GetString());
             Assert.Equal(System.Text.Json.JsonValueKind.Null, body.GetProperty("payment_url").ValueKind);
         }
+        for (var i = 0; i < 4; i++)
+        {
+            var bought = await _c.W.As("u_pack").PostAsync($"/api/credit-packs/{pack}/purchase", null);
+            Assert.Equal(HttpStatusCode.Conflict, bought.StatusCode);
+            Assert.Equal("PACK_PRICE_UNDER_MINIMUM", await CouponWorld.CodeAsync(bought));
+        }
         Assert.Equal("active", await _c.W.StatusAsync("u_mini"));
         Assert.Equal("active", await _c.W.StatusAsync("u_gratis"));
         Assert.Equal(300, await _c.W.BalanceAsync("u_mini", "interaction"));
-        Assert.Equal(25, await _c.W.BalanceAsync("u_pack", "scraper"));
+        Assert.Equal("0|0|0|0", await _c.W.H.Db.ScalarAsync<string>("""
+            SELECT (SELECT count(*) FROM invoices WHERE user_id = 'u_pack') || '|' || (SELECT count(*) FROM invoices WHERE kind = 'credit_pack')
+                   || '|' || (SELECT count(*) FROM credit_transactions WHERE user_id = 'u_pack')
+                   || '|' || (SELECT count(*) FROM billing_logs WHERE event_type = 'credit_pack')
+            """));
 
         // A month on the renewal waives the cheap plan's period too; nothing ever went to iPaymu.
         _c.W.H.Api.Clock.Advance(TimeSpan.FromDays(31));
@@ -52,7 +61,7 @@ public sealed class ChargeWaiverTests : IAsyncLifetime
         Assert.Equal(2, renewal.GetProperty("summary").GetProperty("charge_waived").GetInt32());
         Assert.Equal("3000/-/paid 3000/-/paid", await _c.InvoicesAsync("u_mini"));
         Assert.Equal(0, await _c.W.H.Db.ScalarAsync<long>("SELECT count(*) FROM payments WHERE session_id IS NOT NULL OR provider <> 'waived'"));
-        Assert.Equal(5, await _c.W.H.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE event_type = 'charge_waived'"));
+        Assert.Equal(4, await _c.W.H.Db.ScalarAsync<long>("SELECT count(*) FROM billing_logs WHERE event_type = 'charge_waived'"));
     }
 
     [Fact]
