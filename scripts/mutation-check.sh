@@ -56,6 +56,7 @@ one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.
 allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
 waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
 pack-under-minimum-sold :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: a credit pack whose total is under the minimum charge is no longer refused at purchase, so a pack that can never be paid (or, waived, never stays open) is sold
+waived-payment-collects-unchecked :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: the check that a waived payment records 0 is dropped, so a waived payment may record money that was never collected
 TABLE
 
 mutate() {
@@ -174,6 +175,9 @@ mutate() {
     pack-under-minimum-sold)
       perl -pi -e "s/IF billing_charge_waived\(v_total\.amount, p_min_charge\) THEN/IF false AND billing_charge_waived(v_total.amount, p_min_charge) THEN/" db/functions/credit_packs.sql
       grep -q 'IF false AND billing_charge_waived' db/functions/credit_packs.sql ;;
+    waived-payment-collects-unchecked)
+      perl -pi -e "s/CHECK \(provider <> 'waived' OR amount = 0\)/CHECK (true)/" db/migrations/0171_waived_payments_collect_nothing.sql
+      grep -q 'CHECK (true)' db/migrations/0171_waived_payments_collect_nothing.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

@@ -100,8 +100,9 @@ CREATE TRIGGER invoices_count_coupon_period AFTER INSERT ON invoices
 
 -- An invoice total too small to charge (contract §11.3): 0, or under BILLING_MIN_CHARGE, iPaymu's
 -- minimum (it refuses a smaller link, so such an invoice could never be paid). Whatever made it so
--- — a discount, a free or cheap plan, a cheap credit pack — it is settled at once by
--- billing_waive_charge; checkout, renewal, plan change and credit packs all ask here.
+-- — a discount, a free or cheap plan — it is settled at once by billing_waive_charge; checkout,
+-- renewal and plan change ask here. A credit pack is never waived: its purchase asks here to
+-- refuse (db/functions/credit_packs.sql, contract §11.4).
 DROP FUNCTION IF EXISTS billing_charge_waived(bigint, jsonb, bigint);
 CREATE OR REPLACE FUNCTION billing_charge_waived(p_amount bigint, p_min_charge bigint)
 RETURNS boolean
@@ -115,7 +116,7 @@ $$;
 -- here says what "paid" means. The invoice keeps its composed amount (price − discount + tax:
 -- what was billed); the payment records what was collected, 0, and the sum forgiven is in its
 -- gateway_response and the log, so money received (paid payments) never counts it and a refund
--- has nothing to give back. The caller holds the subscription's row (none for a credit pack).
+-- has nothing to give back. The caller holds the subscription's row.
 CREATE OR REPLACE FUNCTION billing_waive_charge(p_invoice_id uuid, p_now timestamptz)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -139,7 +140,8 @@ BEGIN
         RAISE EXCEPTION 'waived charge of invoice % settled as %', inv.invoice_number, v_outcome;
     END IF;
     PERFORM log_billing_event('charge_waived', inv.subscription_id, inv.user_id, 'success',
-            jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
+            -- amount: what was collected (0), as on the payment; waived_amount: the sum forgiven.
+            jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', 0,
                                'waived_amount', inv.amount, 'payment_id', v_payment), NULL, p_now);
     RETURN v_outcome;
 END $$;

@@ -86,5 +86,13 @@ public sealed class ChargeWaiverTests : IAsyncLifetime
         Assert.Equal("REFUND_EXCEEDS_PAID", await CouponWorld.CodeAsync(refund));
         Assert.Equal("0|paid|0", await _c.W.H.Db.ScalarAsync<string>(
             "SELECT refunded_amount || '|' || status || '|' || (SELECT count(*) FROM credit_notes) FROM invoices WHERE id = $1", waived));
+
+        // The database holds it: a waived payment cannot record money collected.
+        var check = await Assert.ThrowsAsync<Npgsql.PostgresException>(() =>
+            _c.W.H.Db.ExecAsync("UPDATE payments SET amount = 3000 WHERE provider = 'waived'"));
+        Assert.Equal("payments_waived_collects_nothing", check.ConstraintName);
+        // The log says what was collected (0) and what was forgiven.
+        Assert.Equal("0|3000", await _c.W.H.Db.ScalarAsync<string>(
+            "SELECT (details->>'amount') || '|' || (details->>'waived_amount') FROM billing_logs WHERE event_type = 'charge_waived'"));
     }
 }
