@@ -64,7 +64,7 @@ BEGIN
     FOR r IN
         SELECT p.id AS payment_id, p.attempt_number, p.payment_url, p.expires_at, p.amount,
                i.id AS invoice_id, i.invoice_number, i.user_id, s.id AS subscription_id,
-               coalesce(i.line_items->>'plan_name', pl.name) AS plan_name, i.line_items->>'pack_name' AS pack_name
+               coalesce(i.line_items->>'plan_name', pl.name) AS plan_name, i.line_items->>'pack_name' AS pack_name, i.kind
           FROM payments p
           JOIN invoices i ON i.id = p.invoice_id
           LEFT JOIN subscriptions s ON s.id = i.subscription_id
@@ -85,13 +85,13 @@ BEGIN
         ON CONFLICT (payment_id) WHERE kind = 'payment_reminder' DO NOTHING
         RETURNING id INTO v_reminder;
         CONTINUE WHEN v_reminder IS NULL;
-        v_notification := notify(r.user_id, 'billing_payment_reminder', CASE WHEN r.pack_name IS NULL THEN '' ELSE 'credit_pack' END,
+        v_notification := notify(r.user_id, 'billing_payment_reminder', CASE WHEN r.kind = 'credit_pack' THEN 'credit_pack' ELSE '' END,
                 jsonb_build_object('plan_name', r.plan_name, 'amount', notify_money(r.amount), 'invoice_number', r.invoice_number,
                                    'pack_name', r.pack_name),
                 jsonb_build_object('invoice_id', r.invoice_id, 'invoice_number', r.invoice_number, 'amount', r.amount,
                                    'payment_url', r.payment_url, 'expires_at', r.expires_at,
                                    'payment_attempt', r.attempt_number, 'subscription_id', r.subscription_id)
-                || CASE WHEN r.pack_name IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('pack_name', r.pack_name) END,
+                || CASE WHEN r.kind = 'credit_pack' THEN jsonb_build_object('pack_name', r.pack_name) ELSE '{}'::jsonb END,
                 p_now);
         UPDATE reminders SET notification_id = v_notification WHERE id = v_reminder;
         v_count := v_count + 1;
