@@ -57,6 +57,9 @@ allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.Year
 credit-batch-events-unfiltered :: FullyQualifiedName~CreditBatchEventsTests :: the credits statement trigger loses its kind filter, so a batch's consume is sent to the web app as credits.granted
 portal-pack-key-ignored :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: the portal's buy form key is claimed under a fresh endpoint on every click, so a buy button sent twice buys two packs
 portal-pack-abort-rolls-back :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: a claimed form key's change runs with the request's token, so a request aborted after its purchase committed rolls the claim back and the repeat buys a second pack
+waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
+pack-under-minimum-sold :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: a credit pack whose total is under the minimum charge is no longer refused at purchase, so a pack that can never be paid (or, waived, never stays open) is sold
+waived-payment-collects-unchecked :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: the check that a waived payment records 0 is dropped, so a waived payment may record money that was never collected
 TABLE
 
 mutate() {
@@ -178,6 +181,15 @@ mutate() {
     portal-pack-abort-rolls-back)
       perl -pi -e 's/var json = await change\(CancellationToken\.None\);/var json = await change(ct);/' src/BillingCycle.Api/Infrastructure/Http/IdempotencyFilter.cs
       grep -q 'var json = await change(ct);' src/BillingCycle.Api/Infrastructure/Http/IdempotencyFilter.cs ;;
+    waived-charge-refundable)
+      perl -0pi -e "s/AND p\.status = 'paid' AND p\.provider = 'waived'\) THEN/AND p.status = 'paid' AND p.provider = 'never') THEN/" db/functions/refunds.sql
+      grep -q "p.provider = 'never') THEN" db/functions/refunds.sql ;;
+    pack-under-minimum-sold)
+      perl -pi -e "s/IF billing_charge_waived\(v_total\.amount, p_min_charge\) THEN/IF false AND billing_charge_waived(v_total.amount, p_min_charge) THEN/" db/functions/credit_packs.sql
+      grep -q 'IF false AND billing_charge_waived' db/functions/credit_packs.sql ;;
+    waived-payment-collects-unchecked)
+      perl -pi -e "s/CHECK \(provider <> 'waived' OR amount = 0\)/CHECK (true)/" db/migrations/0171_waived_payments_collect_nothing.sql
+      grep -q 'CHECK (true)' db/migrations/0171_waived_payments_collect_nothing.sql ;;
     *) echo "unknown mutant $1" >&2; return 1 ;;
   esac
 }

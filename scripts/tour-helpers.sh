@@ -14,10 +14,13 @@ TOUR_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # the JSON answer.
 api() {
   local out
-  out="$(curl -sS -w '\n%{http_code}' -X "$2" -H "Authorization: Bearer $(bash "$TOUR_SCRIPTS/token.sh" "$1")" \
+  out="$(curl -sS -w '\n%{http_code}' -X "$2" -H "Authorization: Bearer $(bash "$TOUR_SCRIPTS/token.sh" "$1" ${TOUR_ADMIN:+--admin})" \
     -H 'Content-Type: application/json' "$API$3" ${4:+-d "$4"})" || return
   _said "${out##*$'\n'}" "${out%$'\n'*}"
 }
+# An operator's call to the admin API (the console's): admin METHOD PATH [JSON], as api with an
+# admin's session token (scripts/token.sh admin_local --admin).
+admin() { TOUR_ADMIN=1 api admin_local "$@"; }
 # "HTTP 201  Starter incomplete; invoice INV-… IDR 49,000 pending", then the body. The one-line
 # outcome is read from the JSON by PostgreSQL (psql is already needed; no jq).
 _said() {
@@ -37,6 +40,9 @@ SELECT CASE WHEN j ? 'code' AND j ? 'error' THEN (j ->> 'code') || ': ' || (j ->
               coalesce((SELECT string_agg(k || ' ' || v, ', ' ORDER BY k) FROM jsonb_each_text(j -> 'summary') s(k, v)), 'nothing due'))
               || coalesce('; ' || (SELECT string_agg(k || ' ' || v, ', ' ORDER BY k) FROM jsonb_each_text(j -> 'reconciliation') r(k, v)
                                     WHERE jsonb_typeof(j -> 'reconciliation') = 'object' AND v NOT IN ('0', 'false', '[]', '{}')), '') END,
+         CASE WHEN j ? 'duration' AND j ? 'code' THEN format('coupon %s: %s off, %s', j ->> 'code',
+              coalesce((j ->> 'percent_off') || '%', format_idr((j ->> 'amount_off')::bigint)),
+              concat_ws(' ', j ->> 'duration', (j ->> 'duration_in_periods') || ' periods')) END,
          CASE WHEN j ? 'now' AND NOT j ? 'processed' THEN 'billing clock now ' || (j ->> 'now') END)
        END
   FROM (SELECT :'body'::jsonb AS j) x
@@ -92,6 +98,21 @@ gateway() {
                         FROM payments p JOIN invoices i ON i.id = p.invoice_id JOIN subscriptions s ON s.id = i.subscription_id
                         JOIN users u ON u.id = i.user_id WHERE p.reference_id = '$1'"
   [ "$st" != pending ] || echo "gateway: the service has not applied the callback yet (is the API running?)"
+}
+# The customer portal as the web app opens it (POST /api/portal/sessions with USER's token): prints
+# the single-use link, what following it answers (303 to the portal, with its session cookie),
+# the portal page's own status, and what the same link answers when followed again.
+portal() {
+  local out url jar
+  out="$(curl -sS -w '\n%{http_code}' -X POST -H "Authorization: Bearer $(bash "$TOUR_SCRIPTS/token.sh" "$1")" "$API/api/portal/sessions")" || return
+  url="$(sed -nE 's/.*"url":"([^"]+)".*/\1/p' <<<"${out%$'\n'*}")"
+  echo "portal: HTTP ${out##*$'\n'}  link $url"
+  [ -n "$url" ] || return 1
+  jar="$(mktemp)"
+  echo "portal: following it → $(curl -sS -o /dev/null -c "$jar" -w 'HTTP %{http_code} to %{redirect_url}' "$url")"
+  echo "portal: its page → $(curl -sS -o /dev/null -b "$jar" -w 'HTTP %{http_code}' "$API/portal")"
+  echo "portal: the same link again → $(curl -sS -o /dev/null -w 'HTTP %{http_code}' "$url")"
+  rm -f "$jar"
 }
 # Each subscription with its invoices: plan, status, paid-through date, invoice kind and amount,
 # attempts, failed retries.

@@ -6,7 +6,9 @@
 # (a prorated invoice, paid), downgrades (at the next renewal) and cancels at period end. Then a
 # billing month: renew → Ayu pays → Citra's subscription ends → Budi is reminded of his renewal,
 # never pays (reminded once more): past_due, five retries on the 1/2/4/7/14-day schedule, then
-# canceled; at the end of her period Dewi's ends. Every call prints its HTTP status and outcome
+# canceled; at the end of her period Dewi's ends. Then the pricing page: an operator makes a coupon
+# and Eka checks out with it, Fajar has a 14-day trial that the renewal turns into his first paid
+# month, and Ayu opens the customer portal. Every call prints its HTTP status and outcome
 # in one line; the README quotes those lines (a process test compares them with this output).
 # Needs only curl and psql. The helpers are the README's: scripts/tour-helpers.sh.
 set -euo pipefail
@@ -78,3 +80,29 @@ sql "SELECT type, title FROM notifications WHERE user_id = 'user_dewi' ORDER BY 
 step "10. Every notification, and the email queued for it (none when SMTP_URL is unset; the mail catcher shows them)"
 sql "SELECT n.type, count(*) AS notifications, count(d.id) AS emails FROM notifications n
        LEFT JOIN deliveries d ON d.notification_id = n.id AND d.channel = 'email' GROUP BY 1 ORDER BY 1"
+
+step "11. An operator makes a launch coupon in the admin API; Eka checks out Pro with it: 20% off the first period, PPN on what is left"
+admin POST /api/admin/coupons '{"code":"LAUNCH20","name":"Launch 20%","percent_off":20,"duration":"once","max_redemptions":100}'
+sql "INSERT INTO users (id, email, full_name, phone) VALUES ('user_eka', 'eka@example.com', 'Eka Putri', '081234567805')"
+api user_eka POST /api/subscriptions "{\"plan_id\":\"$(plan Pro)\",\"coupon_code\":\"launch20\"}"
+sql "SELECT invoice_number, line_items ->> 'price' AS price, line_items -> 'discount' ->> 'amount' AS discount,
+            line_items -> 'tax' ->> 'taxable_base' AS taxable_base, line_items -> 'tax' ->> 'amount' AS ppn_inside, amount
+       FROM invoices WHERE user_id = 'user_eka'"
+gateway "$(open_ref user_eka)" pay
+api user_eka POST /api/subscriptions/current/coupon '{"coupon_code":"LAUNCH20"}'
+
+step "12. Fajar signs up for a plan with a 14-day trial: trialing at once with its credits, no invoice; at trial_end the renewal bills his first month, which he pays"
+sql "INSERT INTO subscription_plans (name, price, interaction_credits, scraper_credits, trial_days) VALUES ('Pro Trial', 149000, 1000, 500, 14)"
+sql "INSERT INTO users (id, email, full_name, phone) VALUES ('user_fajar', 'fajar@example.com', 'Fajar Nugroho', '081234567806')"
+api user_fajar POST /api/subscriptions "{\"plan_id\":\"$(plan 'Pro Trial')\",\"trial\":true}"
+api user_fajar GET /api/credits/balance
+advance 11
+cron housekeeping
+advance 3
+cron renew
+gateway "$(open_ref user_fajar)" pay
+sql "SELECT invoice_number, kind, period_start::date, period_end::date, amount, status FROM invoices WHERE user_id = 'user_fajar'"
+sql "SELECT type, title FROM notifications WHERE user_id = 'user_fajar' ORDER BY created_at, seq"
+
+step "13. The customer portal: the web app asks for Ayu's single-use link and sends her there"
+portal user_demo_ayu

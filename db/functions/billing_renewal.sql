@@ -115,7 +115,7 @@ BEGIN
         INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, claim_run_id, retry_number,
                               created_at, updated_at)
         SELECT inv.id, 1, inv.invoice_number || '-1', inv.amount, 'pending', p_run_id, 0, p_now, p_now FROM inv
-         WHERE NOT billing_charge_waived(inv.amount, inv.line_items->'discount', p_min_charge)
+         WHERE NOT billing_charge_waived(inv.amount, p_min_charge)
         RETURNING id, invoice_id
     ), logged AS (
         INSERT INTO billing_logs (event_type, subscription_id, user_id, status, details, error_message, created_at)

@@ -124,18 +124,25 @@ CREATE TRIGGER invoices_count_coupon_period AFTER INSERT ON invoices
     FOR EACH ROW WHEN (NEW.kind IN ('subscription_create', 'renewal') AND NEW.line_items ? 'discount')
     EXECUTE FUNCTION billing_count_coupon_period();
 
--- An amount a discount made too small to charge (contract §11.3): 0, or under BILLING_MIN_CHARGE.
--- Invoices without a discount are charged as they always were.
-CREATE OR REPLACE FUNCTION billing_charge_waived(p_amount bigint, p_discount jsonb, p_min_charge bigint)
+-- An invoice total too small to charge (contract §11.3): 0, or under BILLING_MIN_CHARGE, iPaymu's
+-- minimum (it refuses a smaller link, so such an invoice could never be paid). Whatever made it so
+-- — a discount, a free or cheap plan — it is settled at once by billing_waive_charge; checkout,
+-- renewal and plan change ask here. A credit pack is never waived: its purchase asks here to
+-- refuse (db/functions/credit_packs.sql, contract §11.4).
+DROP FUNCTION IF EXISTS billing_charge_waived(bigint, jsonb, bigint);
+CREATE OR REPLACE FUNCTION billing_charge_waived(p_amount bigint, p_min_charge bigint)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT p_discount IS NOT NULL AND (p_amount = 0 OR p_amount < coalesce(p_min_charge, 0))
+    SELECT p_amount = 0 OR p_amount < coalesce(p_min_charge, 0)
 $$;
 
--- Settles an invoice at once without a charge (charge_waived): a payment of provider 'waived'
--- for its amount, paid through billing_mark_paid (db/functions/settlement_paid.sql) like any
--- other payment, so activation, credits, events, notifications and emails follow as they do for
--- money; nothing here says what "paid" means. The caller holds the subscription's row.
+-- Settles an invoice at once without a charge (charge_waived): a payment of provider 'waived',
+-- paid through billing_mark_paid (db/functions/settlement_paid.sql) like any other payment, so
+-- activation, credits, events, notifications and emails follow as they do for money; nothing
+-- here says what "paid" means. The invoice keeps its composed amount (price − discount + tax:
+-- what was billed); the payment records what was collected, 0, and the sum forgiven is in its
+-- gateway_response and the log, so money received (paid payments) never counts it and a refund
+-- has nothing to give back. The caller holds the subscription's row.
 CREATE OR REPLACE FUNCTION billing_waive_charge(p_invoice_id uuid, p_now timestamptz)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -149,17 +156,19 @@ BEGIN
     SELECT coalesce(max(p.attempt_number), 0) + 1 INTO v_attempt FROM payments p WHERE p.invoice_id = inv.id;
     INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, provider, customer_initiated,
                           created_at, updated_at)
-    VALUES (inv.id, v_attempt, inv.invoice_number || '-' || v_attempt, inv.amount, 'pending', 'waived', true, p_now, p_now)
+    VALUES (inv.id, v_attempt, inv.invoice_number || '-' || v_attempt, 0, 'pending', 'waived', true, p_now, p_now)
     RETURNING id INTO v_payment;
     UPDATE invoices SET attempt_count = GREATEST(attempt_count, v_attempt), updated_at = p_now WHERE id = inv.id;
     SELECT m.outcome INTO v_outcome
-      FROM billing_mark_paid(v_payment, NULL, inv.amount, 0, p_now, jsonb_build_object('charge_waived', true), p_now) m;
+      FROM billing_mark_paid(v_payment, NULL, 0, 0, p_now,
+                             jsonb_build_object('charge_waived', true, 'waived_amount', inv.amount), p_now) m;
     IF v_outcome <> 'applied' THEN
         RAISE EXCEPTION 'waived charge of invoice % settled as %', inv.invoice_number, v_outcome;
     END IF;
     PERFORM log_billing_event('charge_waived', inv.subscription_id, inv.user_id, 'success',
-            jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', inv.amount,
-                               'payment_id', v_payment), NULL, p_now);
+            -- amount: what was collected (0), as on the payment; waived_amount: the sum forgiven.
+            jsonb_build_object('invoice_id', inv.id, 'invoice_number', inv.invoice_number, 'amount', 0,
+                               'waived_amount', inv.amount, 'payment_id', v_payment), NULL, p_now);
     RETURN v_outcome;
 END $$;
 

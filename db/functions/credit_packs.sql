@@ -8,10 +8,16 @@
 -- In one transaction: the invoice (amount from the invoice composer) and attempt 1. The user's row
 -- is locked first, so purchases by one user queue here and the count of open pack invoices is
 -- read under that lock: at most p_max_open open at once, however many requests race. A user the
--- web app has not written yet is written, as checkout does. Outcomes: created, pack_not_found,
--- too_many_open.
+-- web app has not written yet is written, as checkout does. A pack is never waived (contract
+-- §11.3's charge_waived is for invoices a discount or a plan made small): a paid-at-once pack
+-- would be free credits without end, as it never stays open to count toward p_max_open. The admin
+-- API refuses a pack under BILLING_MIN_CHARGE; one stored anyway (SQL, a raised minimum) is
+-- refused here before anything is written. Outcomes: created, pack_not_found, too_many_open,
+-- under_min_charge.
+DROP FUNCTION IF EXISTS billing_buy_credit_pack(text, uuid, integer, timestamptz, jsonb);
 CREATE OR REPLACE FUNCTION billing_buy_credit_pack(
-    p_user_id text, p_pack_id uuid, p_max_open integer, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb)
+    p_user_id text, p_pack_id uuid, p_max_open integer, p_now timestamptz, p_tax jsonb DEFAULT '{}'::jsonb,
+    p_min_charge bigint DEFAULT 0)
 RETURNS TABLE (outcome text, invoice_id uuid, payment_id uuid)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -28,6 +34,11 @@ BEGIN
         RETURN QUERY SELECT 'pack_not_found'::text, NULL::uuid, NULL::uuid;
         RETURN;
     END IF;
+    SELECT * INTO v_total FROM billing_compose_invoice(pk.price, 0, p_tax);
+    IF billing_charge_waived(v_total.amount, p_min_charge) THEN
+        RETURN QUERY SELECT 'under_min_charge'::text, NULL::uuid, NULL::uuid;
+        RETURN;
+    END IF;
     INSERT INTO users (id, created_at, updated_at) VALUES (p_user_id, p_now, p_now) ON CONFLICT (id) DO NOTHING;
     PERFORM 1 FROM users u WHERE u.id = p_user_id FOR UPDATE;
     IF (SELECT count(*) FROM invoices i
@@ -36,7 +47,6 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT * INTO v_total FROM billing_compose_invoice(pk.price, 0, p_tax);
     v_number := billing_next_invoice_number(p_now);
     INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, currency, status,
                           kind, line_items, attempt_count, created_at, updated_at)

@@ -45,6 +45,11 @@ BEGIN
         RETURN QUERY SELECT 'not_paid'::text, NULL::uuid, NULL::text;
         RETURN;
     END IF;
+    -- A charge waived (contract §11.3) took no money: there is nothing to give back.
+    IF EXISTS (SELECT 1 FROM payments p WHERE p.invoice_id = inv.id AND p.status = 'paid' AND p.provider = 'waived') THEN
+        RETURN QUERY SELECT 'exceeds_paid'::text, NULL::uuid, NULL::text;
+        RETURN;
+    END IF;
 
     v_before := inv.refunded_amount;
     v_after := v_before + p_amount;

@@ -50,6 +50,8 @@ END $$;
 
 -- billing_payment_reminder: the current attempt of an open invoice is still unpaid p_hours after
 -- it was created (and has a link to pay). Once per attempt; none for a subscription set to cancel.
+-- A credit pack's invoice has no subscription (contract §11.4) and is reminded like any open
+-- invoice (contract §8.3), in the wording of its variant 'credit_pack'.
 CREATE OR REPLACE FUNCTION reminders_queue_unpaid(p_now timestamptz, p_hours integer, p_limit integer)
 RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -62,16 +64,16 @@ BEGIN
     FOR r IN
         SELECT p.id AS payment_id, p.attempt_number, p.payment_url, p.expires_at, p.amount,
                i.id AS invoice_id, i.invoice_number, i.user_id, s.id AS subscription_id,
-               coalesce(i.line_items->>'plan_name', pl.name) AS plan_name
+               coalesce(i.line_items->>'plan_name', pl.name) AS plan_name, i.line_items->>'pack_name' AS pack_name, i.kind
           FROM payments p
           JOIN invoices i ON i.id = p.invoice_id
-          JOIN subscriptions s ON s.id = i.subscription_id
-          JOIN subscription_plans pl ON pl.id = s.plan_id
+          LEFT JOIN subscriptions s ON s.id = i.subscription_id
+          LEFT JOIN subscription_plans pl ON pl.id = s.plan_id
          WHERE p.status = 'pending'
            AND p.created_at <= p_now - make_interval(hours => p_hours)
            AND p.payment_url IS NOT NULL
            AND i.status IN ('pending', 'failed')
-           AND s.status <> 'canceled' AND NOT s.cancel_at_period_end
+           AND (i.kind = 'credit_pack' OR (s.status <> 'canceled' AND NOT s.cancel_at_period_end))
            AND NOT EXISTS (SELECT 1 FROM payments newer
                             WHERE newer.invoice_id = i.id AND newer.attempt_number > p.attempt_number)
            AND NOT EXISTS (SELECT 1 FROM reminders x WHERE x.kind = 'payment_reminder' AND x.payment_id = p.id)
@@ -83,11 +85,13 @@ BEGIN
         ON CONFLICT (payment_id) WHERE kind = 'payment_reminder' DO NOTHING
         RETURNING id INTO v_reminder;
         CONTINUE WHEN v_reminder IS NULL;
-        v_notification := notify(r.user_id, 'billing_payment_reminder', '',
-                jsonb_build_object('plan_name', r.plan_name, 'amount', notify_money(r.amount), 'invoice_number', r.invoice_number),
+        v_notification := notify(r.user_id, 'billing_payment_reminder', CASE WHEN r.kind = 'credit_pack' THEN 'credit_pack' ELSE '' END,
+                jsonb_build_object('plan_name', r.plan_name, 'amount', notify_money(r.amount), 'invoice_number', r.invoice_number,
+                                   'pack_name', r.pack_name),
                 jsonb_build_object('invoice_id', r.invoice_id, 'invoice_number', r.invoice_number, 'amount', r.amount,
                                    'payment_url', r.payment_url, 'expires_at', r.expires_at,
-                                   'payment_attempt', r.attempt_number, 'subscription_id', r.subscription_id),
+                                   'payment_attempt', r.attempt_number, 'subscription_id', r.subscription_id)
+                || CASE WHEN r.kind = 'credit_pack' THEN jsonb_build_object('pack_name', r.pack_name) ELSE '{}'::jsonb END,
                 p_now);
         UPDATE reminders SET notification_id = v_notification WHERE id = v_reminder;
         v_count := v_count + 1;

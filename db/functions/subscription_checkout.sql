@@ -96,7 +96,7 @@ BEGIN
             || CASE WHEN v_discount IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('discount', v_discount) END,
             1, p_now, p_now)
     RETURNING id INTO v_invoice;
-    IF NOT billing_charge_waived(v_total.amount, v_discount, p_min_charge) THEN
+    IF NOT billing_charge_waived(v_total.amount, p_min_charge) THEN
         INSERT INTO payments (invoice_id, attempt_number, reference_id, amount, status, retry_number, created_at, updated_at)
         VALUES (v_invoice, 1, v_number || '-1', v_total.amount, 'pending', 0, p_now, p_now)
         RETURNING id INTO v_payment;

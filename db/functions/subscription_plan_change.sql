@@ -116,7 +116,7 @@ BEGIN
             || CASE WHEN v_discount IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('discount', v_discount) END,
             1, p_now, p_now)
     RETURNING id INTO v_invoice;
-    IF billing_charge_waived(v_total.amount, v_discount, p_min_charge) THEN
+    IF billing_charge_waived(v_total.amount, p_min_charge) THEN
         -- Settled at once through the one settlement path, which applies the change.
         PERFORM billing_waive_charge(v_invoice, p_now);
         RETURN QUERY SELECT 'upgraded'::text, v_invoice, NULL::uuid;

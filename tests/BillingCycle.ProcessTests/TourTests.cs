@@ -35,6 +35,10 @@ public sealed partial class TourTests
             ["IPAYMU_VA"] = StandInHost.Va,
             ["IPAYMU_API_KEY"] = StandInHost.ApiKey,
             ["BILLING_CRON_SECRET"] = ApiProcess.CronSecret,
+            // run.sh's tax (PPN 12% on the 11/12 base, prices including it): the coupon step shows it.
+            ["BILLING_TAX_PERCENT"] = "12",
+            ["BILLING_TAX_OTHER_BASE"] = "11/12",
+            ["BILLING_PRICES_INCLUDE_TAX"] = "true",
         };
         await using var api = await world.StartApiAsync(env, port);
 

@@ -20,7 +20,10 @@ public sealed class BillingOptions
     /// <summary>BILLING_TAX_PERCENT, BILLING_TAX_NAME, BILLING_PRICES_INCLUDE_TAX (contract §7.8).</summary>
     public TaxSettings Tax { get; set; } = new(0, "PPN", true);
 
-    /// <summary>BILLING_MIN_CHARGE: an upgrade's prorated price below this applies without a charge (iPaymu's minimum).</summary>
+    /// <summary>
+    /// BILLING_MIN_CHARGE, iPaymu's minimum: an upgrade's prorated price below this applies without a charge, and any
+    /// invoice whose total is under it is settled at once (charge_waived, contract §11.3); a credit pack may not cost less (§11.4).
+    /// </summary>
     public long MinCharge { get; set; } = 5_000;
 
     public Uri? NotifyUrl => PublicBaseUrl is null ? null : new Uri(PublicBaseUrl, "/api/billing/webhook");

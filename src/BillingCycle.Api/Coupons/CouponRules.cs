@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using BillingCycle.Api.Infrastructure.Http;
@@ -17,14 +18,18 @@ public static partial class CouponRules
     public const int MaxCodeLength = 64;
     public const int MaxNameLength = 200;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    // {1,64}: MaxCodeLength. \z, not $: $ also matches before a final newline, which let "REAL\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}\z")]
     private static partial Regex CodeShape();
+
+    /// <summary>A coupon code's shape, the one rule for creating one and for redeeming one (checkout, the live subscription).</summary>
+    public static bool IsCode([NotNullWhen(true)] string? code) => code is not null && CodeShape().IsMatch(code);
 
     public static (CouponSpec? Spec, CouponRefusal? Refusal) Check(
         string? code, string? name, string? percentOff, string? amountOff, string? duration, string? durationInPeriods,
         string? maxRedemptions, string? redeemBy, IReadOnlyList<string>? planIds, DateTimeOffset now)
     {
-        if (code is null || !CodeShape().IsMatch(code))
+        if (!IsCode(code))
         {
             return Refuse($"code must be 1 to {MaxCodeLength} letters, digits, '-' or '_'", ErrorCodes.InvalidCouponCode);
         }

@@ -49,6 +49,9 @@ public static class CreditPackHandlers
             case PackPurchaseOutcome.TooManyOpen:
                 return Fail.With(409, $"This user already has {CreditPackStore.MaxOpenInvoices} unpaid credit pack invoices; pay or let one expire first",
                     ErrorCodes.TooManyOpenInvoices);
+            case PackPurchaseOutcome.UnderMinCharge:
+                return Fail.With(409, "This credit pack is priced under the minimum charge and cannot be bought",
+                    ErrorCodes.PackPriceUnderMinimum);
         }
         var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, CancellationToken.None));
         var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, CancellationToken.None))!;
@@ -82,6 +85,11 @@ public static class CreditPackHandlers
         if (MoneyFields.Amount(root, "price") is not { } price || price > 1_000_000_000)
         {
             return Fail.With(400, "price must be whole rupiah from 1 to 1,000,000,000", ErrorCodes.InvalidAmount);
+        }
+        // A pack is never waived (contract §11.4): under iPaymu's minimum it could never be paid.
+        if (price < packs.MinPrice)
+        {
+            return Fail.With(400, $"price must be at least the minimum charge of {packs.MinPrice} rupiah", ErrorCodes.InvalidAmount);
         }
         // Active unless is_active is false; absent or null means the default.
         if (root.TryGetProperty("is_active", out var a) && a.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))

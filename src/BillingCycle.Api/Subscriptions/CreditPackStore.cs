@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace BillingCycle.Api.Subscriptions;
 
-public enum PackPurchaseOutcome { Created, PackNotFound, TooManyOpen }
+public enum PackPurchaseOutcome { Created, PackNotFound, TooManyOpen, UnderMinCharge }
 
 public sealed record PackPurchase(PackPurchaseOutcome Outcome, Guid? InvoiceId, Guid? PaymentId);
 
@@ -39,6 +39,9 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
         return list;
     }
 
+    /// <summary>The least a pack may cost: iPaymu's minimum (contract §11.4); a pack is never waived.</summary>
+    public long MinPrice => options.MinCharge;
+
     public async Task<CreditPackView> CreateAsync(string name, string creditType, long credits, long price, bool isActive, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand($"""
@@ -60,12 +63,13 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
     public async Task<PackPurchase> BuyAsync(string userId, Guid packId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT outcome, invoice_id, payment_id FROM billing_buy_credit_pack($1, $2, $3, $4, $5::jsonb)");
+            "SELECT outcome, invoice_id, payment_id FROM billing_buy_credit_pack($1, $2, $3, $4, $5::jsonb, $6)");
         cmd.Parameters.Add(new() { Value = userId });
         cmd.Parameters.Add(new() { Value = packId });
         cmd.Parameters.Add(new() { Value = MaxOpenInvoices });
         cmd.Parameters.Add(new() { Value = clock.UtcNow });
         cmd.Parameters.Add(new() { Value = options.Tax.ToJson() });
+        cmd.Parameters.Add(new() { Value = options.MinCharge });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         var outcome = r.GetString(0) switch
@@ -73,6 +77,7 @@ public sealed class CreditPackStore(NpgsqlDataSource db, BillingClock clock, Bil
             "created" => PackPurchaseOutcome.Created,
             "pack_not_found" => PackPurchaseOutcome.PackNotFound,
             "too_many_open" => PackPurchaseOutcome.TooManyOpen,
+            "under_min_charge" => PackPurchaseOutcome.UnderMinCharge,
             var other => throw new InvalidOperationException($"billing_buy_credit_pack answered an unknown outcome '{other}'"),
         };
         return new PackPurchase(outcome, r.IsDBNull(1) ? null : r.GetGuid(1), r.IsDBNull(2) ? null : r.GetGuid(2));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BillingCycle.Api.Coupons;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -53,9 +54,10 @@ public static class Body
             }
             atPeriodEnd = a.GetBoolean();
         }
-        // Any string up to the longest code is looked up; the database answers COUPON_NOT_FOUND.
-        var (coupon, couponOk) = JsonBody.OptionalString(root, "coupon_code", 64);
-        if (!couponOk)
+        // A string in a code's shape is looked up (the database answers COUPON_NOT_FOUND); any other
+        // string — too long, empty, a control character, a newline — can name no coupon: a 400.
+        var (coupon, couponOk) = JsonBody.OptionalString(root, "coupon_code", CouponRules.MaxCodeLength);
+        if (!couponOk || (coupon is not null && !CouponRules.IsCode(coupon)))
         {
             return Invalid("coupon_code must be a coupon's code", ErrorCodes.InvalidCouponCode);
         }

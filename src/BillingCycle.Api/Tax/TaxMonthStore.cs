@@ -24,6 +24,8 @@ public sealed record FakturInvoice(
 /// invoice paid 31 Jan 17:30 UTC is paid 1 Feb 00:30 in Jakarta, and belongs to February). The
 /// bounds and the faktur date are computed by PostgreSQL's time zone data, never by a fixed offset.
 /// Refunded invoices were paid in their month too: they stay, and their credit note corrects them.
+/// An invoice settled by a waived payment (charge_waived, contract §11.3) took no money, so no PPN
+/// was collected: it is in no total and gets no faktur.
 /// </summary>
 public sealed class TaxMonthStore(NpgsqlDataSource db)
 {
@@ -34,6 +36,7 @@ public sealed class TaxMonthStore(NpgsqlDataSource db)
         i.status IN ('paid', 'refunded') AND jsonb_typeof(i.line_items -> 'tax') = 'object'
         AND i.paid_at >= (make_date($1, $2, 1)::timestamp AT TIME ZONE 'Asia/Jakarta')
         AND i.paid_at < ((make_date($1, $2, 1) + interval '1 month')::timestamp AT TIME ZONE 'Asia/Jakarta')
+        AND NOT EXISTS (SELECT 1 FROM payments w WHERE w.invoice_id = i.id AND w.status = 'paid' AND w.provider = 'waived')
         """;
 
     private const string Group = """

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using BillingCycle.IntegrationTests.Infrastructure;
 using BillingCycle.IPaymu.Signing;
+using BillingCycle.IPaymu.StandIn;
 using BillingCycle.TestSupport;
 
 namespace BillingCycle.IntegrationTests.Billing;
@@ -120,7 +121,10 @@ public sealed class RenewalTests : IAsyncLifetime
     [Fact]
     public async Task A_gateway_refusal_fails_the_attempt_and_starts_dunning()
     {
-        var (sub, user) = await _h.DueSubscriptionAsync(price: 1_000); // below iPaymu's Rp 5,000 minimum
+        // iPaymu refuses the link (as it does a total under its minimum, which the service itself now
+        // settles without a link: contract §11.3).
+        var (sub, user) = await _h.DueSubscriptionAsync();
+        await _h.StandIn.SetFaultsAsync(new StandInFaults { Mode = "rejected", PathPrefix = "/api/v2/payment" });
         var answer = await _h.RenewAsync();
         Assert.Equal(1, answer.GetProperty("summary").GetProperty("failed").GetInt32());
         Assert.Contains("min Rp 5000", answer.GetProperty("results")[0].GetProperty("error").GetString(), StringComparison.Ordinal);

@@ -67,6 +67,31 @@ public sealed class CouponRedemptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_code_of_200_characters_or_with_control_characters_or_not_in_a_code_s_shape_is_a_400_at_checkout_and_on_the_live_subscription()
+    {
+        await _c.CouponAsync(new { code = "REAL", name = "Real", percent_off = 10, duration = "once" });
+        await _c.SubscribeAsync("u_holder", _c.W.Starter, null);
+        var before = await StateAsync();
+        var cases = new[]
+        {
+            (new string('A', 200), "INVALID_COUPON_CODE", 400), // longer than any code
+            ("RE\0AL", "INVALID_COUPON_CODE", 400),             // PostgreSQL text cannot hold NUL
+            ("RE\u0001AL", "INVALID_COUPON_CODE", 400),         // no code has a control character
+            ("REAL\n", "INVALID_COUPON_CODE", 400),              // nor a newline, even at the end
+            ("RE AL", "INVALID_COUPON_CODE", 400),
+        };
+
+        foreach (var (code, expected, status) in cases)
+        {
+            Assert.Equal((expected, status), await CheckoutRefusalAsync("u_odd", code));
+            var (res, body) = await _c.RedeemAsync("u_holder", code);
+            Assert.Equal((expected, status), (body.GetProperty("code").GetString(), (int)res.StatusCode));
+        }
+
+        Assert.Equal(before, await StateAsync());
+    }
+
+    [Fact]
     public async Task A_code_on_the_live_subscription_discounts_from_the_next_invoice_and_replaces_the_running_one()
     {
         await _c.CouponAsync(new { code = "TEN", name = "Ten", percent_off = 10, duration = "forever" });

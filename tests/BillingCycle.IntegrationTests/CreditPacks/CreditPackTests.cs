@@ -249,6 +249,10 @@ public sealed class CreditPackTests : IAsyncLifetime
             var res = await op.PostAsJsonAsync("/api/admin/credit-packs", bad);
             Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
         }
+        // Under BILLING_MIN_CHARGE (Rp5.000): a pack is never waived, so it could never be paid.
+        var cheap = await op.PostAsJsonAsync("/api/admin/credit-packs", new { name = "Cheap", credit_type = "scraper", credits = 10, price = 4_999 });
+        Assert.Equal(HttpStatusCode.BadRequest, cheap.StatusCode);
+        Assert.Equal("INVALID_AMOUNT", (await LifecycleWorld.JsonAsync(cheap)).GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.Forbidden, (await _w.As("u_chat").PostAsJsonAsync("/api/admin/credit-packs",
             new { name = "Free", credit_type = "scraper", credits = 1, price = 1 })).StatusCode);
         var hidden = await op.PostAsJsonAsync("/api/admin/credit-packs", new { name = "Later", credit_type = "scraper", credits = 5, price = 5_000, is_active = false });

@@ -136,6 +136,25 @@ public sealed class CoretaxExportTests : IAsyncLifetime
         Assert.Contains(await NumberAsync(ids["u_npwp"]), html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_invoice_settled_by_a_waived_payment_is_in_no_total_and_gets_no_faktur()
+    {
+        var ids = await SeedMonthAsync();
+        // charge_waived (contract §11.3): the NIK buyer's invoice settled by a waived payment, nothing collected.
+        await _t.W.H.Db.ExecAsync(
+            "UPDATE payments SET provider = 'waived', amount = 0 WHERE invoice_id = $1 AND status = 'paid'", ids["u_nik"]);
+        using var admin = await _t.AdminAsync();
+
+        var (_, html) = await admin.GetAsync("/admin/tax?month=2027-02");
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        Assert.Equal(1, page.QuerySelectorAll("tr[data-missing-invoice]").Length);
+        Assert.DoesNotContain(await NumberAsync(ids["u_nik"]), html, StringComparison.Ordinal);
+        using var res = await admin.Http.GetAsync(new Uri("/admin/tax/coretax.xml?month=2027-02", UriKind.Relative));
+        var doc = XDocument.Parse(await res.Content.ReadAsStringAsync());
+        Assert.Equal([await NumberAsync(ids["u_npwp"])],
+            doc.Root!.Element("ListOfTaxInvoice")!.Elements().Select(i => i.Element("RefDesc")!.Value));
+    }
+
     [Theory]
     [InlineData("2026-13")]
     [InlineData("2026-1")]

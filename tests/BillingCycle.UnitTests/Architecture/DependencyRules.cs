@@ -22,7 +22,7 @@ public static class DependencyRules
         ["Credits"] = ["Infrastructure"],
         ["Console/Seams"] = [],
         ["Console"] = ["Console/Seams", "Jobs", "Scheduling", "Tax", "Infrastructure"],
-        ["Subscriptions"] = ["Billing", "Console/Seams", "Infrastructure"],
+        ["Subscriptions"] = ["Billing", "Coupons", "Console/Seams", "Infrastructure"],
         ["Deliveries"] = ["Console/Seams", "Infrastructure"],
         ["Tax"] = ["Billing", "Infrastructure"],
         ["Invoices"] = ["Tax", "Billing", "Infrastructure"],

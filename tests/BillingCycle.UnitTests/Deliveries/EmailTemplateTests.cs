@@ -105,6 +105,24 @@ public sealed class EmailTemplateTests
     }
 
     [Fact]
+    public void A_credit_pack_payment_reminder_names_the_pack_not_a_subscription_in_both_locales()
+    {
+        var item = Item("billing_payment_reminder", """{"pack_name": "Scraper 1K", "payment_url": "https://my.ipaymu.com/payment/abc"}""");
+        var id = Renderer.Render("billing_payment_reminder", EmailLocale.Indonesian, EmailModel.From(item, EmailLocale.Indonesian, null, null));
+        Assert.Equal("Pengingat: tagihan paket kredit Scraper 1K sebesar Rp149.000 belum dibayar", id.Subject);
+        Assert.Contains("Pembayaran paket kredit Scraper 1K Anda sebesar Rp149.000 belum kami terima.", id.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("agar langganan Anda tetap aktif", id.Text, StringComparison.Ordinal);
+        var en = Renderer.Render("billing_payment_reminder", EmailLocale.English, EmailModel.From(item, EmailLocale.English, null, null));
+        Assert.Equal("Reminder: your credit pack Scraper 1K invoice of IDR 149,000 is unpaid", en.Subject);
+        Assert.Contains("for the credit pack Scraper 1K. Its credits are added", en.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("keep your subscription active", en.Text, StringComparison.Ordinal);
+        // Without a pack it is the subscription's reminder, as before.
+        var plain = Renderer.Render("billing_payment_reminder", EmailLocale.English,
+            EmailModel.From(Item("billing_payment_reminder", "{}"), EmailLocale.English, null, null));
+        Assert.Equal("Reminder: your Pro invoice of IDR 149,000 is unpaid", plain.Subject);
+    }
+
+    [Fact]
     public void A_refund_email_names_the_credit_note_and_the_refunded_amount_not_the_invoice_s()
     {
         var item = Item("invoice_refunded", """{"credit_note_number": "CN-202611-000007", "amount": 50000, "invoice_url": "https://billing.test/pay/tok"}""");

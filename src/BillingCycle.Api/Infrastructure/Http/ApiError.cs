@@ -27,6 +27,7 @@ public static class ErrorCodes
     public const string InvalidPlan = "INVALID_PLAN";
     public const string PlanNotFound = "PLAN_NOT_FOUND";
     public const string PackNotFound = "PACK_NOT_FOUND";
+    public const string PackPriceUnderMinimum = "PACK_PRICE_UNDER_MINIMUM";
     public const string TooManyOpenInvoices = "TOO_MANY_OPEN_INVOICES";
     public const string SubscriptionExists = "SUBSCRIPTION_EXISTS";
     public const string NoSubscription = "NO_SUBSCRIPTION";
