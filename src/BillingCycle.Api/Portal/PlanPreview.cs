@@ -22,7 +22,7 @@ public sealed record PlanPreviewResult(PreviewKind Kind, Guid PlanId, string Pla
     /// <summary>The discount the invoice takes (a typed coupon, or a running percentage on an upgrade).</summary>
     public long Discount { get; init; }
 
-    /// <summary>The discount leaves too little to charge: the invoice is settled at once (charge_waived).</summary>
+    /// <summary>The total is 0 or under the minimum charge: the invoice is settled at once (charge_waived, contract §11.3).</summary>
     public bool Waived { get; init; }
 
     public int TrialDays { get; init; }
@@ -157,7 +157,7 @@ public sealed class PlanPreview(NpgsqlDataSource db, BillingOptions options)
     }
 
     private const string Compose =
-        "c.amount, coalesce((d.line->>'amount')::bigint, 0), billing_charge_waived(c.amount, d.line, $3), chk.outcome";
+        "c.amount, coalesce((d.line->>'amount')::bigint, 0), billing_charge_waived(c.amount, $3), chk.outcome";
 
     /// <summary>$1 the price, $2 the tax, $3 the minimum charge, then <paramref name="args"/> from $4.</summary>
     private void Add(NpgsqlCommand cmd, long price, params object[] args)
