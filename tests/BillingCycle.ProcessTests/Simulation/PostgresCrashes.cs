@@ -50,11 +50,7 @@ public sealed class PostgresCrashes
             .OrderBy(_ => rng.Next()).ToArray();
         var kill = rng.Next(moments.Length);
         var quarter = Math.Max(1, days / moments.Length);
-        // Opt-in (BILLING_SIM_PG_CRASHES=1) until the allowance finding of docs/operations.md is
-        // explained: seed 20261201 at 840 × 12 broke "monthly allowances granted once each…" two
-        // days after a crash mid-renewal-page.
-        Enabled = Environment.GetEnvironmentVariable("BILLING_SIM_PG_CRASHES") == "1";
-        for (var i = 0; i < moments.Length && days > 1 && Enabled; i++)
+        for (var i = 0; i < moments.Length && days > 1; i++)
         {
             _plan.TryAdd(Math.Clamp((i * quarter) + 1 + rng.Next(quarter - 1 > 0 ? quarter - 1 : 1), 1, days - 1), (moments[i], i == kill));
         }
@@ -63,9 +59,6 @@ public sealed class PostgresCrashes
     public int Survived { get; private set; }
 
     /// <summary>The moment PostgreSQL crashes on <paramref name="day"/>, if it does.</summary>
-    /// <summary>Whether this year crashes PostgreSQL at all (BILLING_SIM_PG_CRASHES=1).</summary>
-    public bool Enabled { get; }
-
     public CrashMoment? On(int day) => _plan.TryGetValue(day, out var c) ? c.At : null;
 
     /// <summary>The other draws in one line, for the year's output.</summary>
