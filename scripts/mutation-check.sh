@@ -171,6 +171,7 @@ mutate() {
     allowance-once-dropped)
       perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
       grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
+    portal-pack-key-ignored)
       perl -0pi -e 's/RunOnceAsync\(request\.UserId, Endpoint, key,/RunOnceAsync(request.UserId, Endpoint + Guid.NewGuid(), key,/' src/BillingCycle.Api/Portal/Handlers/PackHandlers.cs
       grep -q 'RunOnceAsync(request.UserId, Endpoint + Guid.NewGuid(), key,' src/BillingCycle.Api/Portal/Handlers/PackHandlers.cs ;;
     portal-pack-abort-rolls-back)
