@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using BillingCycle.Api.Billing.Links;
 using BillingCycle.Api.Infrastructure.Auth;
 using BillingCycle.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,8 +8,7 @@ namespace BillingCycle.Api.Subscriptions;
 
 /// <summary>What the credit pack handlers need, bundled.</summary>
 public sealed record CreditPackServices(
-    HttpRequest Request, ClaimsPrincipal User, CreditPackStore Packs, LifecycleStore Lifecycle, SubscriptionReader Reader,
-    PaymentLinks Links, CancellationToken Cancellation);
+    HttpRequest Request, ClaimsPrincipal User, CreditPackCheckout Checkout, SubscriptionReader Reader, CancellationToken Cancellation);
 
 /// <summary>Credit packs (contract §11.4): the list, a purchase, and an admin's new pack.</summary>
 public static class CreditPackHandlers
@@ -19,9 +17,9 @@ public static class CreditPackHandlers
         TypedResults.Ok(new CreditPacksAnswer(await packs.ActiveAsync(ct)));
 
     /// <summary>
-    /// One transaction makes the invoice (no subscription) and attempt 1; then the iPaymu link is
-    /// asked for, as checkout does (iPaymu down: still 201, the pay page makes the link later). A
-    /// signed-in user the web app has not written to users yet is written, as checkout does.
+    /// The purchase and attempt 1's link (CreditPackCheckout; iPaymu down: still 201, the pay page
+    /// makes the link later). A signed-in user the web app has not written to users yet is written,
+    /// as checkout does.
     /// </summary>
     public static async Task<Results<Created<PackPurchaseAnswer>, JsonHttpResult<ApiError>>> Purchase(
         string id, [AsParameters] CreditPackServices s)
@@ -41,7 +39,7 @@ public static class CreditPackHandlers
         }
         // From the purchase on, the client aborting cuts nothing off: the purchase commits on its own, and
         // an Idempotency-Key's claim (IdempotencyFilter) must then keep its answer, or a repeat buys again.
-        var purchase = await s.Packs.BuyAsync(userId, packId, CancellationToken.None);
+        var (purchase, link) = await s.Checkout.BuyAsync(userId, packId, CancellationToken.None);
         switch (purchase.Outcome)
         {
             case PackPurchaseOutcome.PackNotFound:
@@ -53,9 +51,8 @@ public static class CreditPackHandlers
                 return Fail.With(409, "This credit pack is priced under the minimum charge and cannot be bought",
                     ErrorCodes.PackPriceUnderMinimum);
         }
-        var link = await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, CancellationToken.None));
         var invoice = (await s.Reader.InvoiceAsync(purchase.InvoiceId!.Value, userId, CancellationToken.None))!;
-        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, link.Url, invoice.InvoiceUrl));
+        return TypedResults.Created($"/api/invoices/{invoice.Id}", new PackPurchaseAnswer(invoice, link!.Url, invoice.InvoiceUrl));
     }
 
     /// <summary>POST /api/admin/credit-packs: a new pack, active unless is_active is false.</summary>

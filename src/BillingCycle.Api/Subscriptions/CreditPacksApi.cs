@@ -9,6 +9,7 @@ public static class CreditPacksApi
     public static IHostApplicationBuilder AddCreditPacks(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CreditPackStore>();
+        builder.Services.AddSingleton<CreditPackCheckout>();
         return builder;
     }
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using BillingCycle.Api.Billing.Links;
 using BillingCycle.Api.Infrastructure.Http;
 using BillingCycle.Api.Portal.Pages;
 using BillingCycle.Api.Subscriptions;
@@ -9,12 +8,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace BillingCycle.Api.Portal.Handlers;
 
 /// <summary>What buying a pack needs beside the request, bundled.</summary>
-public sealed record PackServices(CreditPackStore Packs, LifecycleStore Lifecycle, PaymentLinks Links, SubscriptionReader Reader,
-    IdempotencyFilter Keys);
+public sealed record PackServices(CreditPackCheckout Checkout, SubscriptionReader Reader, IdempotencyFilter Keys);
 
 /// <summary>
 /// POST /portal/credits/{id}/buy: a credit pack (contract §11.4) through the API's own sequence
-/// (CreditPackStore.BuyAsync, then PaymentLinks for attempt 1, as CreditPackHandlers.Purchase), then
+/// (CreditPackCheckout, as CreditPackHandlers.Purchase), then
 /// the invoice's pay page. Each rendered buy form carries its own key (<see cref="KeyField"/>),
 /// claimed like an Idempotency-Key (IdempotencyFilter.RunOnceAsync): a double click or a form sent
 /// again buys once and leads to the same invoice.
@@ -38,14 +36,13 @@ public static class PackHandlers
         var (run, json) = await s.Keys.RunOnceAsync(request.UserId, Endpoint, key, Convert.ToHexStringLower(SHA256.HashData(id.ToByteArray())),
             async ct =>
             {
-                var purchase = await s.Packs.BuyAsync(request.UserId, id, ct);
+                // iPaymu away: the pay page makes the link later, as the API's purchase says.
+                var (purchase, _) = await s.Checkout.BuyAsync(request.UserId, id, ct);
                 if (purchase.Outcome != PackPurchaseOutcome.Created)
                 {
                     refusal = purchase.Outcome;
                     return null;
                 }
-                // iPaymu away: the pay page makes the link later, as the API's purchase says.
-                await s.Links.CreateAsync(await s.Lifecycle.WorkAsync(purchase.PaymentId!.Value, ct));
                 return JsonSerializer.Serialize(new PackBought(purchase.InvoiceId!.Value));
             }, request.Cancellation);
         return run switch
