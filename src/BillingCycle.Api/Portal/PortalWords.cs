@@ -80,6 +80,7 @@ public sealed partial record PortalText
         ["refused.trial_used"] = "Anda sudah pernah memakai masa percobaan. Pilih paket itu lagi untuk berlangganan berbayar.",
         ["refused.too_many_packs"] = $"Anda sudah punya {Subscriptions.CreditPackStore.MaxOpenInvoices} tagihan paket kredit yang belum dibayar. Bayar salah satunya atau tunggu sampai kedaluwarsa.",
         ["refused.pack_not_found"] = "Paket kredit itu tidak tersedia.",
+        ["refused.pack_under_minimum"] = "Paket kredit itu dihargai di bawah tagihan minimum, jadi tidak bisa dibeli.",
         ["refused.form_reused"] = "Formulir ini sudah dikirim untuk pembelian lain atau masih diproses. Muat ulang halaman lalu coba lagi.",
         ["offers.none"] = "Belum ada paket kredit yang dijual.", ["days.one"] = "1 hari", ["days.many"] = "{0} hari",
     });
@@ -161,6 +162,7 @@ public sealed partial record PortalText
         ["refused.trial_used"] = "You have already had a trial. Choose the plan again to subscribe paid.",
         ["refused.too_many_packs"] = $"You already have {Subscriptions.CreditPackStore.MaxOpenInvoices} unpaid credit pack invoices. Pay one or let it expire first.",
         ["refused.pack_not_found"] = "That credit pack is not available.",
+        ["refused.pack_under_minimum"] = "That credit pack is priced under the minimum charge, so it cannot be bought.",
         ["refused.form_reused"] = "This form was already sent for another purchase or is still being processed. Reload the page and try again.",
         ["offers.none"] = "No credit packs on offer.", ["days.one"] = "1 day", ["days.many"] = "{0} days",
     });

@@ -124,6 +124,23 @@ public sealed class PortalRefusalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stored_pack_priced_under_the_minimum_charge_is_refused_with_its_reason_and_changes_nothing()
+    {
+        // The admin API no longer makes such a pack (contract §11.4); one made before can still be listed.
+        await Seed.UserAsync(_w.H.Db, "u_cheap_pack");
+        var cheap = await _w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price, is_active) VALUES ('Cheap', 'scraper', 10, 1000, true) RETURNING id");
+        var browser = await PortalWorld.EnterAsync(_w, "u_cheap_pack");
+        var before = await _w.H.Db.ScalarAsync<string>(Rows);
+
+        using var res = await PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{cheap}/buy",
+            ("idempotency_key", BillingCycle.Api.Portal.PortalTokens.New()));
+        Assert.Equal(HttpStatusCode.Conflict, res.StatusCode);
+        Assert.Contains("di bawah tagihan minimum", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows));
+    }
+
+    [Fact]
     public async Task A_hundred_requests_a_second_from_one_address_meet_a_429_page_not_a_500()
     {
         await Seed.UserAsync(_w.H.Db, "u_flood");
