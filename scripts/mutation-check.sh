@@ -54,6 +54,7 @@ pack-granted-once :: FullyQualifiedName~IntegrationTests.CreditPacks :: a paid c
 scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence that waited for its job's lock counts as covered by any run of the job (one that started before it, or was abandoned), not only by a live run covering it
 one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
 allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
+credit-batch-events-unfiltered :: FullyQualifiedName~CreditBatchEventsTests :: the credits statement trigger loses its kind filter, so a batch's consume is sent to the web app as credits.granted
 portal-pack-key-ignored :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: the portal's buy form key is claimed under a fresh endpoint on every click, so a buy button sent twice buys two packs
 portal-pack-abort-rolls-back :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: a claimed form key's change runs with the request's token, so a request aborted after its purchase committed rolls the claim back and the repeat buys a second pack
 waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
@@ -171,6 +172,9 @@ mutate() {
     allowance-once-dropped)
       perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
       grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
+    credit-batch-events-unfiltered)
+      perl -0pi -e "s/\n\s*WHERE n\.kind IN \('reset', 'add', 'revoke'\)//" db/functions/events.sql
+      ! grep -q "WHERE n.kind IN ('reset', 'add', 'revoke')" db/functions/events.sql ;;
     portal-pack-key-ignored)
       perl -0pi -e 's/RunOnceAsync\(request\.UserId, Endpoint, key,/RunOnceAsync(request.UserId, Endpoint + Guid.NewGuid(), key,/' src/BillingCycle.Api/Portal/Handlers/PackHandlers.cs
       grep -q 'RunOnceAsync(request.UserId, Endpoint + Guid.NewGuid(), key,' src/BillingCycle.Api/Portal/Handlers/PackHandlers.cs ;;

@@ -20,9 +20,13 @@ var latencySizes = Sizes("BENCH_LATENCY_SIZES", quick ? "1000" : "1000,10000");
 var stormSize = sizes.Contains(10_000) ? 10_000 : sizes.Max();
 int Secs(int full) => quick ? Math.Max(3, full / 4) : full;
 const int GatewayConcurrency = 8; // the service's default (BILLING_GATEWAY_CONCURRENCY)
-void Say(string s) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
-
 var report = new Report { Started = DateTimeOffset.UtcNow, Quick = quick };
+// Each line the bench says marks a phase: the machine's load average is noted with it (how quiet the run was).
+void Say(string s)
+{
+    Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {s}");
+    report.LoadAverages.Add(LoadSample.Now(s));
+}
 if (quick)
 {
     Say("QUICK RUN (BENCH_QUICK=1): short ceilings, small sizes; checks the bench, its figures are not results");
@@ -104,26 +108,39 @@ Say($"  max {report.HotRow.Max.PerSecond:F0}/s, half-rate p99 {report.HotRow.Hal
 var instant = report.Renewals.Where(r => r.GatewayLatencyMs == 0).ToList();
 var largest = instant.MaxBy(r => r.Size)!;
 var smallest = instant.MinBy(r => r.Size)!;
-report.Judge($"renewals/s at {largest.Size:N0}, instant gateway, / pgbench tps", largest.PerSecond / report.PgbenchTps, ">=", 0.5);
+// pgbench's 2 cores at its tps are at most 2,000 / tps core-ms a transaction; a renewal's own CPU
+// and the gateway slots' cycle (slots / rate) bound the ratio.
+var renewalCpu = report.CpuPerRequest.GetValueOrDefault($"renewal {largest.Size} instant");
+report.Judge($"renewals/s at {largest.Size:N0}, instant gateway, / pgbench tps", largest.PerSecond / report.PgbenchTps, ">=", 0.5, "",
+    renewalCpu is null ? null : string.Create(CultureInfo.InvariantCulture,
+        $"CPU: {renewalCpu["total"]:F2} core-ms a renewal (PostgreSQL {renewalCpu["postgres"]:F2}) against pgbench's at most {Environment.ProcessorCount * 1000 / report.PgbenchTps:F2}: {Environment.ProcessorCount * 1000 / report.PgbenchTps / renewalCpu["total"]:F3} x on CPU alone; gateway slot cycle {GatewayConcurrency * 1000 / largest.PerSecond:F1} ms ({GatewayConcurrency} slots)"));
 foreach (var r in report.Renewals.Where(r => r.GatewayLatencyMs > 0))
 {
     // The latency-bound rate, capped by what the service does with an instant gateway (its database ceiling).
     var bound = Math.Min(GatewayConcurrency / (r.GatewayLatencyMs / 1000.0), instant.Where(i => i.Size == r.Size).Select(i => i.PerSecond).DefaultIfEmpty(largest.PerSecond).First());
-    report.Judge($"renewals/s at {r.Size:N0}, 50 ms gateway, / min(concurrency / latency, instant rate)", r.PerSecond / bound, ">=", 0.9);
+    var cycleMs = GatewayConcurrency * 1000 / r.PerSecond;
+    report.Judge($"renewals/s at {r.Size:N0}, 50 ms gateway, / min(concurrency / latency, instant rate)", r.PerSecond / bound, ">=", 0.9, "",
+        string.Create(CultureInfo.InvariantCulture,
+            $"the gateway slot cycle: {cycleMs:F1} ms a slot = {r.GatewayLatencyMs} ms of gateway + {cycleMs - r.GatewayLatencyMs:F1} ms of call and link recording ({GatewayConcurrency} slots)"));
 }
 report.Judge($"time per subscription at {largest.Size:N0} / at {smallest.Size:N0}", largest.MsPerSubscription / smallest.MsPerSubscription, "<=", 1.2);
 report.Judge($"peak API RSS during the {largest.Size:N0} renewal", largest.PeakRssMb, "<=", 300, " MB");
 if (report.Storm is { } storm)
 {
-    report.Judge("callbacks/s / baseline (C# driver, 32 conns)", storm.Max.PerSecond / report.BaselineDriver.PerSecond, ">=", 0.15);
+    report.Judge("callbacks/s / baseline (C# driver, 32 conns)", storm.Max.PerSecond / report.BaselineDriver.PerSecond, ">=", 0.15, "",
+        report.CpuBound("callback storm (max)", "baseline (driver, 32)"));
     report.Judge("callback p99 at half the maximum rate", storm.HalfRate.P99Ms, "<=", 50, " ms");
     // A storm answered with errors (429 from a rate limit, 503s) measures the errors, not the callbacks.
     report.Judge("callback storm requests answered with an error", storm.Max.Errors + storm.HalfRate.Errors, "<=", 0);
 }
-report.Judge("credits req/s over 1,000 users / baseline (wrk, 64 conns)", report.Credits.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.6);
-report.Judge("credits req/s on one hot row / baseline (wrk, 64 conns)", report.HotRow.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.3);
+report.Judge("credits req/s over 1,000 users / baseline (wrk, 64 conns)", report.Credits.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.4, "",
+    report.CpuBound("credits add (wrk, 64)", "baseline (wrk, 64)"));
+report.Judge("credits req/s on one hot row / baseline (wrk, 64 conns)", report.HotRow.Max.PerSecond / report.BaselineWrk.PerSecond, ">=", 0.8, "",
+    report.CpuBound("credits hot row (wrk, 64)", "baseline (wrk, 64)"));
 report.Judge("credits p99 at half the maximum rate (1,000 users)", report.Credits.HalfRate.P99Ms, "<=", 50, " ms");
 report.Judge("credits p99 at half the maximum rate (one hot row)", report.HotRow.HalfRate.P99Ms, "<=", 50, " ms");
+report.NotMeasured("time per subscription, the mixed day / the plain day at 10,000", "<=", 1.1,
+    "the bench has no mixed-day workload yet: its seed needs coupons with redemptions, yearly plans with an allowance month due and trials ending on the day (docs/performance.md)");
 
 // Last: it moves the test clock forward into the console's month, which no earlier phase may see.
 // Left out of a quick run and with BENCH_SKIP_CONSOLE=1 (it alone takes about 10 minutes).

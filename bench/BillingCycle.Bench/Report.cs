@@ -4,7 +4,9 @@ using System.Text.Json;
 
 namespace BillingCycle.Bench;
 
-public sealed record Target(string Name, double Value, string Comparison, double Bound, bool Met, string Unit);
+/// <summary>A target of the issue: its value, its bound, whether it was met, and what bounds the value (in numbers).</summary>
+/// <summary>A target and its verdict; Value and Met are null when the bench has no workload for it yet (BoundedBy says why).</summary>
+public sealed record Target(string Name, double? Value, string Comparison, double Bound, bool? Met, string Unit, string? BoundedBy = null);
 
 /// <summary>The bench's figures: a table on stdout and bench/results/latest.json with the same numbers.</summary>
 public sealed class Report
@@ -29,9 +31,30 @@ public sealed class Report
     public void Cpu(string phase, CpuSplit split, long requests) => CpuPerRequest[phase] = split.PerRequest(requests);
     public double TotalSeconds { get; set; }
 
-    public void Judge(string name, double value, string comparison, double bound, string unit = "") =>
+    /// <summary>The machine's 1-minute load average at each phase's start: how quiet the run was.</summary>
+    public List<LoadSample> LoadAverages { get; } = [];
+
+    public void Judge(string name, double value, string comparison, double bound, string unit = "", string? boundedBy = null) =>
         Targets.Add(new Target(name, Math.Round(value, 3), comparison, Math.Round(bound, 3),
-            comparison == ">=" ? value >= bound : value <= bound, unit));
+            comparison == ">=" ? value >= bound : value <= bound, unit, boundedBy));
+
+    /// <summary>A target the bench cannot measure yet: shown and written with its reason, so a reader sees it was not met by omission.</summary>
+    public void NotMeasured(string name, string comparison, double bound, string reason) =>
+        Targets.Add(new Target(name, null, comparison, bound, null, "", reason));
+
+    /// <summary>
+    /// What CPU alone allows a workload next to its ceiling: on a CPU-bound machine a throughput ratio
+    /// is the ceiling's core-ms per request over the workload's.
+    /// </summary>
+    public string? CpuBound(string phase, string baselinePhase)
+    {
+        if (!CpuPerRequest.TryGetValue(phase, out var w) || !CpuPerRequest.TryGetValue(baselinePhase, out var b) || w["total"] <= 0)
+        {
+            return null;
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU: {w["total"]:F2} core-ms a request (PostgreSQL {w["postgres"]:F2}, API {w["api"]:F2}, stand-in {w["ipaymu_stand_in"]:F2}) against the baseline's {b["total"]:F2}: {b["total"] / w["total"]:F3} x on CPU alone");
+    }
 
     public string Table()
     {
@@ -91,8 +114,22 @@ public sealed class Report
         sb.AppendLine(Quick ? "Targets (quick run: not judged, the sizes and durations are too small)" : "Targets");
         foreach (var t in Targets)
         {
-            var verdict = Quick ? "quick " : t.Met ? "met   " : "MISSED";
+            if (t.Met is null)
+            {
+                sb.AppendLine(c, $"  not measured {t.Name}: {t.Comparison} {t.Bound}{t.Unit}");
+                sb.AppendLine(c, $"           because {t.BoundedBy}");
+                continue;
+            }
+            var verdict = Quick ? "quick " : t.Met == true ? "met   " : "MISSED";
             sb.AppendLine(c, $"  {verdict} {t.Name}: {t.Value}{t.Unit} {t.Comparison} {t.Bound}{t.Unit}");
+            if (t.BoundedBy is { } why)
+            {
+                sb.AppendLine(c, $"           bounded by {why}");
+            }
+        }
+        if (LoadAverages.Count > 0)
+        {
+            sb.AppendLine(c, $"load average (1 min) at each phase: {string.Join(", ", LoadAverages.Select(l => l.Load1.ToString("F1", c)))}");
         }
         sb.AppendLine(c, $"bench finished in {TotalSeconds:F0} s");
         return sb.ToString();
@@ -102,7 +139,7 @@ public sealed class Report
     {
         started = Started,
         quick = Quick,
-        machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+        machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, load_average = LoadAverages },
         ceilings = new { pgbench_tps = PgbenchTps, baseline_wrk_64 = BaselineWrk, baseline_driver_32 = BaselineDriver },
         renewals = Renewals,
         callback_storm = Storm,
@@ -114,4 +151,14 @@ public sealed class Report
         targets = Targets,
         total_seconds = TotalSeconds,
     }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
+}
+
+/// <summary>/proc/loadavg's 1-minute figure when a phase started: other work on the machine.</summary>
+public sealed record LoadSample(string Phase, double Load1)
+{
+    public static LoadSample Now(string phase)
+    {
+        var text = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg") : "0";
+        return new LoadSample(phase, double.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture));
+    }
 }

@@ -6,20 +6,24 @@
 -- Times are written in UTC whatever the caller's session TimeZone (the web app may write rows in
 -- its own zone, firing the event triggers): the functions SET it, so to_jsonb(timestamptz) reads
 -- 2026-12-01T02:00:00+00:00, the form the API's JSON writer gives.
+-- PL/pgSQL rather than SQL: a SQL function that cannot be inlined (a SET, a table read) is planned
+-- again on every call from a trigger; PL/pgSQL keeps its plans for the session (docs/performance.md).
 -- Each function lives in exactly one file of db/functions/; the migrator re-applies a file when
 -- it changes (docs/architecture.md, "Where a change goes").
 
 -- A plan as the subscription shows it: {id, name, price, billing_interval}; NULL for no plan.
 CREATE OR REPLACE FUNCTION api_plan_ref(p_plan_id uuid) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price, 'billing_interval', p.billing_interval)
-      FROM subscription_plans p WHERE p.id = p_plan_id
-$$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT jsonb_build_object('id', p.id, 'name', p.name, 'price', p.price, 'billing_interval', p.billing_interval)
+      FROM subscription_plans p WHERE p.id = p_plan_id);
+END $$;
 
 -- A subscription as GET /api/subscriptions/current's subscription (contract §7.3).
 CREATE OR REPLACE FUNCTION api_subscription(s subscriptions) RETURNS jsonb
-LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
-    SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE SET "TimeZone" = 'UTC' AS $$
+BEGIN
+    RETURN jsonb_build_object(
         'id', s.id,
         'status', s.status,
         'plan', api_plan_ref(s.plan_id),
@@ -29,22 +33,26 @@ LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
         'canceled_at', s.canceled_at,
         'cancel_reason', s.cancel_reason,
         'scheduled_plan', CASE WHEN s.scheduled_plan_id IS NULL THEN NULL ELSE api_plan_ref(s.scheduled_plan_id) END,
-        'trial_end', s.trial_end)
-$$;
+        'trial_end', s.trial_end);
+END $$;
 
 -- The pay page of an invoice (contract §7.6) under the public URL the service published at
 -- start-up (service_settings); NULL while none is known, as the API shows it then.
 CREATE OR REPLACE FUNCTION api_invoice_url(p_public_token text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT rtrim(st.value, '/') || '/pay/' || p_public_token
-      FROM service_settings st WHERE st.name = 'public_base_url'
-$$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT rtrim(st.value, '/') || '/pay/' || p_public_token
+      FROM service_settings st WHERE st.name = 'public_base_url');
+END $$;
 
 -- An invoice as GET /api/invoices/{id} shows it (contract §7.3): the token appears only inside
 -- invoice_url and pdf_url, the links the customer is meant to follow.
 CREATE OR REPLACE FUNCTION api_invoice(i invoices) RETURNS jsonb
-LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
-    SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE SET "TimeZone" = 'UTC' AS $$
+DECLARE
+    v_url text := api_invoice_url(i.public_token);
+BEGIN
+    RETURN jsonb_build_object(
         'id', i.id,
         'invoice_number', i.invoice_number,
         'kind', i.kind,
@@ -56,15 +64,15 @@ LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
         'line_items', i.line_items,
         'created_at', i.created_at,
         'paid_at', i.paid_at,
-        'invoice_url', u.url,
-        'pdf_url', u.url || '/invoice.pdf')
-      FROM (SELECT api_invoice_url(i.public_token) AS url) u
-$$;
+        'invoice_url', v_url,
+        'pdf_url', v_url || '/invoice.pdf');
+END $$;
 
 -- A credit change as a row of GET /api/credits/transactions (contract §10.5's seq included).
 CREATE OR REPLACE FUNCTION api_credit_transaction(t credit_transactions) RETURNS jsonb
-LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
-    SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE SET "TimeZone" = 'UTC' AS $$
+BEGIN
+    RETURN jsonb_build_object(
         'id', t.id,
         'credit_type', t.credit_type,
         'kind', t.kind,
@@ -73,5 +81,5 @@ LANGUAGE sql STABLE SET "TimeZone" = 'UTC' AS $$
         'reference_id', t.reference_id,
         'description', t.description,
         'created_at', t.created_at,
-        'seq', t.seq)
-$$;
+        'seq', t.seq);
+END $$;

@@ -4,10 +4,12 @@
 -- it changes (docs/architecture.md, "Where a change goes").
 
 -- Whether this deployment sends on a channel (delivery_channels, written at start-up). No row: off.
+-- PL/pgSQL: its plan is kept for the session (a SQL function with a subquery is planned at every event).
 CREATE OR REPLACE FUNCTION deliveries_channel_enabled(p_channel text) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT c.enabled FROM delivery_channels c WHERE c.channel = p_channel), false)
-$$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce((SELECT c.enabled FROM delivery_channels c WHERE c.channel = p_channel), false);
+END $$;
 
 -- Every notification, whoever writes it (a billing function, a reminder, the web app), gets its
 -- email queued in the same transaction: it commits with the notification or not at all. It is

@@ -93,16 +93,33 @@ CREATE OR REPLACE TRIGGER invoices_events_status AFTER UPDATE OF status ON invoi
 -- Credits granted: every reset or add (a paid invoice's grants, an operator's change); revoked:
 -- a refund took them back (contract §13.2). Consumes are the web app's own doing and are not
 -- sent back to it.
+-- Once per statement, not per row: a hot balance's batch (Credits/BalanceBatches.cs) writes its
+-- ledger rows with one INSERT, and their events, each with its webhook delivery when that channel
+-- is on, are written by one INSERT each too, in the ledger rows' order: the events feed pages by
+-- (txid, seq), so the events' identity values are drawn in ledger seq order (docs/performance.md).
 CREATE OR REPLACE FUNCTION events_on_credit() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM events_record(CASE WHEN NEW.kind = 'revoke' THEN 'credits.revoked' ELSE 'credits.granted' END,
-                          jsonb_build_object('object', api_credit_transaction(NEW)), NEW.created_at);
+    WITH e AS (
+        INSERT INTO events (type, data, created_at)
+        SELECT CASE WHEN n.kind = 'revoke' THEN 'credits.revoked' ELSE 'credits.granted' END,
+               jsonb_build_object('object', api_credit_transaction(n)), n.created_at
+          FROM new_credit_transactions n
+         WHERE n.kind IN ('reset', 'add', 'revoke')
+         ORDER BY n.seq
+        RETURNING id, seq, created_at)
+    INSERT INTO deliveries (channel, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT 'webhook', e.id, 'pending', 0, e.created_at, e.created_at, e.created_at
+      FROM e
+     WHERE deliveries_channel_enabled('webhook')
+     ORDER BY e.seq;
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE TRIGGER credit_transactions_events AFTER INSERT ON credit_transactions
-    FOR EACH ROW WHEN (NEW.kind IN ('reset', 'add', 'revoke')) EXECUTE FUNCTION events_on_credit();
+DROP TRIGGER IF EXISTS credit_transactions_events ON credit_transactions;
+CREATE TRIGGER credit_transactions_events AFTER INSERT ON credit_transactions
+    REFERENCING NEW TABLE AS new_credit_transactions
+    FOR EACH STATEMENT EXECUTE FUNCTION events_on_credit();
 
 -- Invoice refunded: one event per credit note (a partial refund too): the invoice as the API shows
 -- it after the refund, and the credit note as the refund's answer shows it (contract §13.2, §15.1).

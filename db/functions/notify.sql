@@ -11,12 +11,17 @@
 -- it changes (docs/architecture.md, "Where a change goes").
 
 -- The service's locale, published at start-up; Bahasa Indonesia when none is (contract §8.2).
+-- notify_locale and notify_date are PL/pgSQL so that their plans are kept for the session: as SQL
+-- functions (a subquery, a SET) they were planned again for every notification (docs/performance.md).
 CREATE OR REPLACE FUNCTION notify_locale() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'locale'), 'id')
-$$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'locale'), 'id');
+END $$;
 
 -- An amount as the emails write it: Rp149.000 in id, IDR 149,000 in en.
+-- SQL, not PL/pgSQL: one SELECT of expressions with no FROM and no SET, so the planner inlines it
+-- into its caller (the locale lookup is notify_locale's, which is PL/pgSQL and keeps its plan).
 CREATE OR REPLACE FUNCTION notify_money(p_amount bigint) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p_amount < 0 THEN '-' ELSE '' END
@@ -28,17 +33,18 @@ $$;
 -- A date as the emails write it (1 Desember 2026 / 1 December 2026, the calendar day in the customers' zone): the
 -- month names are the service's (service_settings 'month_names', published with the locale).
 CREATE OR REPLACE FUNCTION notify_date(p_at timestamptz) RETURNS text
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
     -- In the customers' zone (BILLING_TIME_ZONE, published by the service; its default before), as
     -- the emails write it: a payment due at 19:00 UTC is due the next day in Jakarta.
-    WITH z AS (SELECT p_at AT TIME ZONE coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'time_zone'), 'Asia/Jakarta') AS local)
-    SELECT extract(day FROM z.local)::int || ' '
+    v_local timestamp := p_at AT TIME ZONE coalesce((SELECT st.value FROM service_settings st WHERE st.name = 'time_zone'), 'Asia/Jakarta');
+BEGIN
+    RETURN extract(day FROM v_local)::int || ' '
         || coalesce(nullif(split_part((SELECT st.value FROM service_settings st WHERE st.name = 'month_names'), ',',
-                                      extract(month FROM z.local)::int), ''),
-                    to_char(z.local, 'MM'))
-        || ' ' || extract(year FROM z.local)::int
-      FROM z
-$$;
+                                      extract(month FROM v_local)::int), ''),
+                    to_char(v_local, 'MM'))
+        || ' ' || extract(year FROM v_local)::int;
+END $$;
 
 -- Fills a text's {name} placeholders from p_values (already written for the locale); one without
 -- a value reads as empty.

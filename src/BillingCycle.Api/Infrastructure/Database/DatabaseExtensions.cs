@@ -1,9 +1,28 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace BillingCycle.Api.Infrastructure.Database;
 
 public static class DatabaseExtensions
 {
+    /// <summary>
+    /// Statements run again and again (a callback's settlement, a credit change) are prepared once per
+    /// connection, so PostgreSQL stops parsing and planning them on every call; what that saved was
+    /// within the measurement's noise (docs/performance.md). Not behind a transaction pooler, where a
+    /// prepared statement does not survive a change of server connection (docs/operations.md), nor
+    /// when the connection string chose for itself, in whichever form it was written: the parsed
+    /// builder holds the setting only if it was given.
+    /// </summary>
+    internal static void PrepareRepeatedStatements(NpgsqlConnectionStringBuilder csb)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = csb.ConnectionString }
+            .ContainsKey("Max Auto Prepare");
+        if (!given && !TransactionPoolerCheck.LooksLikeTransactionPooler(csb))
+        {
+            csb.MaxAutoPrepare = 64;
+        }
+    }
+
     /// <summary>One NpgsqlDataSource for the whole process, and the migrations at start-up.</summary>
     public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder)
     {
@@ -19,6 +38,8 @@ public static class DatabaseExtensions
         {
             csb.MaxPoolSize = 50;
         }
+
+        PrepareRepeatedStatements(csb);
 
         builder.AddTransactionPoolerCheck(csb);
         var connectionString = csb.ConnectionString;
