@@ -115,7 +115,7 @@ public sealed class Stack : IAsyncDisposable
     {
         await ExecAsync("""
             TRUNCATE users, subscription_plans, subscriptions, invoices, payments, payment_retries, notifications,
-                     billing_logs, webhook_events, job_runs, credit_balances, credit_transactions, idempotency_keys CASCADE
+                     billing_logs, webhook_events, job_runs, credit_balances, credit_transactions, idempotency_keys, coupons CASCADE
             """);
         using var http = new HttpClient { BaseAddress = StandInUrl };
         using var res = await http.PostAsync(new Uri("/_standin/reset", UriKind.Relative), null);
@@ -123,17 +123,14 @@ public sealed class Stack : IAsyncDisposable
     }
 
     /// <summary>N users with subscriptions whose period ended at 2026-11-01 00:00 UTC (due on the bench's clock).</summary>
-    public async Task SeedDueAsync(int count)
+    /// <param name="reshape">Run after the history and before the quiescing (the mixed day's extra subscriptions, MixedDay.cs).</param>
+    public async Task SeedDueAsync(int count, Func<Task>? reshape = null)
     {
         await ExecAsync("""
             INSERT INTO subscription_plans (id, name, price, interaction_credits, scraper_credits)
             VALUES ('00000000-0000-0000-0000-00000000b001', 'Pro', 149000, 1000, 500) ON CONFLICT DO NOTHING
             """);
-        await ExecAsync("""
-            INSERT INTO users (id, email, full_name, phone)
-            SELECT 'bench_' || g, 'bench_' || g || '@example.com', 'Customer ' || g, '0812' || lpad(g::text, 7, '0')
-              FROM generate_series(1, $1) g
-            """, count);
+        await SeedUsersAsync(1, count);
         await ExecAsync("""
             INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
             SELECT 'bench_' || g, '00000000-0000-0000-0000-00000000b001',
@@ -141,7 +138,21 @@ public sealed class Stack : IAsyncDisposable
               FROM generate_series(1, $1) g
             """, count);
         await SeedHistoryAsync();
+        if (reshape is not null)
+        {
+            await reshape();
+        }
         await QuiesceAsync();
+    }
+
+    /// <summary>Users bench_first … bench_last.</summary>
+    public async Task SeedUsersAsync(int first, int last)
+    {
+        await ExecAsync("""
+            INSERT INTO users (id, email, full_name, phone)
+            SELECT 'bench_' || g, 'bench_' || g || '@example.com', 'Customer ' || g, '0812' || lpad(g::text, 7, '0')
+              FROM generate_series($1, $2) g
+            """, first, last);
     }
 
     /// <summary>

@@ -8,6 +8,9 @@ namespace BillingCycle.Bench;
 public sealed record RenewalResult(int Size, int GatewayLatencyMs, double Seconds, double PerSecond, double MsPerSubscription,
     double PeakRssMb, long Invoices, long PendingPayment);
 
+/// <summary>The seconds of a day's cron calls in all and each (in the order they were called), and the API's peak RSS.</summary>
+public sealed record TimedDay(double Seconds, double[] LapSeconds, double PeakRssMb);
+
 public sealed record StormResult(LoadResult Max, LoadResult HalfRate, long PaidInvoices)
 {
     [System.Text.Json.Serialization.JsonIgnore]
@@ -37,21 +40,38 @@ public static class Workloads
         await stack.ResetAsync();
         await stack.SeedDueAsync(size);
         await SetGatewayLatencyAsync(latencyMs);
+        var day = await TimedDayAsync(stack, meter, "/api/billing/renew");
+        var invoices = await stack.CountAsync("SELECT count(*) FROM invoices");
+        var pending = await stack.CountAsync("SELECT count(*) FROM payments WHERE session_id IS NOT NULL AND status = 'pending'");
+        var s = day.Seconds;
+        return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, day.PeakRssMb, invoices, pending);
+    }
+
+    /// <summary>
+    /// The day's cron calls, one after another, timed end to end (and each on its own), the API's
+    /// RSS sampled throughout. The renewal day is one call; the mixed day adds housekeeping.
+    /// </summary>
+    /// <param name="meter">Started just before the first call; the caller stops it.</param>
+    public static async Task<TimedDay> TimedDayAsync(Stack stack, CpuMeter? meter, params string[] cronPaths)
+    {
         using var cron = stack.Cron(TimeSpan.FromMinutes(60));
+        var laps = new double[cronPaths.Length];
         double peak;
         meter?.Start();
         var clock = Stopwatch.StartNew();
         await using (var rss = new RssSampler(stack.Api))
         {
-            using var res = await cron.PostAsync(new Uri("/api/billing/renew", UriKind.Relative), null);
-            res.EnsureSuccessStatusCode();
+            for (var i = 0; i < cronPaths.Length; i++)
+            {
+                var start = clock.Elapsed;
+                using var res = await cron.PostAsync(new Uri(cronPaths[i], UriKind.Relative), null);
+                res.EnsureSuccessStatusCode();
+                laps[i] = (clock.Elapsed - start).TotalSeconds;
+            }
             clock.Stop();
             peak = rss.PeakBytes / (1024.0 * 1024.0);
         }
-        var invoices = await stack.CountAsync("SELECT count(*) FROM invoices");
-        var pending = await stack.CountAsync("SELECT count(*) FROM payments WHERE session_id IS NOT NULL AND status = 'pending'");
-        var s = clock.Elapsed.TotalSeconds;
-        return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, peak, invoices, pending);
+        return new TimedDay(clock.Elapsed.TotalSeconds, laps, peak);
     }
 
     /// <summary>
