@@ -18,6 +18,7 @@ public sealed class Report
     public WrkResult? BaselineWrk { get; set; }
     public LoadResult? BaselineDriver { get; set; }
     public List<RenewalResult> Renewals { get; } = [];
+    public MixedDayResult? MixedDay { get; set; }
     public StormResult? Storm { get; set; }
     public CreditsResult? Credits { get; set; }
     public ConsoleResult? Console { get; set; }
@@ -71,6 +72,12 @@ public sealed class Report
         foreach (var r in Renewals)
         {
             sb.AppendLine(c, $"                   {r.Size,8} {r.GatewayLatencyMs,6} ms {r.Seconds,11:F1} {r.PerSecond,12:F0} {r.MsPerSubscription,8:F2} {r.PeakRssMb,13:F0}");
+        }
+        if (MixedDay is { } m)
+        {
+            sb.AppendLine(c, $"Mixed day          {m.Size,8} {0,6} ms {m.Seconds,11:F1} {m.Size / m.Seconds,12:F0} {m.MsPerSubscription,8:F2} {m.PeakRssMb,13:F0}");
+            sb.AppendLine(c, $"  renewal call {m.RenewalSeconds:F1} s: {m.RenewalInvoices} invoices ({m.Discounted} discounted, {m.TrialsBilled} trials' first), " +
+                $"{m.PendingPayment} payment links; housekeeping call {m.HousekeepingSeconds:F1} s: {m.AllowancesGranted} yearly allowance months");
         }
         if (Storm is { } s)
         {
@@ -142,6 +149,7 @@ public sealed class Report
         machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, load_average = LoadAverages },
         ceilings = new { pgbench_tps = PgbenchTps, baseline_wrk_64 = BaselineWrk, baseline_driver_32 = BaselineDriver },
         renewals = Renewals,
+        mixed_day = MixedDay,
         callback_storm = Storm,
         credits = Credits,
         console = Console,
