@@ -197,8 +197,11 @@ public static class InvariantChecker
         // contract §11.1: months 2..12 of a paid yearly invoice, each one interaction reset and one
         // scraper grant to its user, none before its month began, none for a month that began after
         // the subscription was canceled. The month's start restated here from §4.2 (anchor + months, UTC).
+        // A violation shows its figures, so a failure says which of these broke.
         new("monthly allowances granted once each, after their month began and never after cancel", ScopeKind.Invoices, """
-            SELECT a.reference_id FROM (
+            SELECT format('%s (resets %s, adds %s, invoice %s, month starts %s, first grant %s, canceled %s)',
+                          a.reference_id, a.resets, a.adds, a.status, a.month_start, a.first_at, coalesce(a.canceled_at::text, 'no'))
+              FROM (
                 SELECT t.reference_id, i.status, s.canceled_at,
                        ((s.billing_anchor AT TIME ZONE 'UTC') + make_interval(months =>
                            ((extract(year FROM i.period_start AT TIME ZONE 'UTC') - extract(year FROM s.billing_anchor AT TIME ZONE 'UTC')) * 12
