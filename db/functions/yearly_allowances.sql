@@ -23,7 +23,8 @@ $$;
 -- '<invoice id>:m<m+1>'. Once per (invoice, month) is held by credit_transactions_reference_key
 -- on that reference (a second grant of it is a replay that changes nothing), so a late or a
 -- repeated run grants nothing twice. A month that starts after the subscription was canceled is
--- never granted. Returns how many months were granted (at most p_limit; call again).
+-- never granted; one that starts at the very instant of the cancellation is, so the outcome does not
+-- depend on whether this run or the cancel came first (with a frozen clock both carry one time). Returns how many months were granted (at most p_limit; call again).
 CREATE OR REPLACE FUNCTION billing_grant_allowances(p_now timestamptz, p_limit integer)
 RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -52,7 +53,7 @@ BEGIN
           CROSS JOIN LATERAL (SELECT inv.id || ':m' || (m.month + 1) AS reference_id) ref
          WHERE ms.month_start <= p_now
            AND ms.month_start < inv.period_end
-           AND (s.canceled_at IS NULL OR ms.month_start < s.canceled_at)
+           AND (s.canceled_at IS NULL OR ms.month_start <= s.canceled_at)
            AND NOT EXISTS (SELECT 1 FROM credit_transactions t
                             WHERE t.user_id = inv.user_id AND t.credit_type = 'interaction' AND t.kind = 'reset'
                               AND t.reference_id = ref.reference_id)

@@ -196,7 +196,7 @@ public static class InvariantChecker
             """, "AND s.user_id IN (SELECT c.user_id FROM subscriptions c WHERE c.id IN (SELECT unnest($1)))"),
         // contract §11.1: months 2..12 of a paid yearly invoice, each one interaction reset and one
         // scraper grant to its user, none before its month began, none for a month that began after
-        // the subscription was canceled. The month's start restated here from §4.2 (anchor + months, UTC).
+        // the subscription was canceled (one beginning at the cancel's very instant is granted). The month's start restated here from §4.2 (anchor + months, UTC).
         // A violation shows its figures, so a failure says which of these broke.
         new("monthly allowances granted once each, after their month began and never after cancel", ScopeKind.Invoices, """
             SELECT format('%s (resets %s, adds %s, invoice %s, month starts %s, first grant %s, canceled %s)',
@@ -217,7 +217,7 @@ public static class InvariantChecker
                  WHERE true {scope}
                  GROUP BY t.reference_id, i.id, s.id) a
              WHERE a.resets <> 1 OR a.adds <> 1 OR a.status NOT IN ('paid', 'refunded') OR a.month NOT BETWEEN 2 AND 12
-                OR a.first_at < a.month_start OR a.month_start >= a.canceled_at
+                OR a.first_at < a.month_start OR a.month_start > a.canceled_at
             """, "AND i.id IN (SELECT unnest($1))"),
         new("a paid upgrade moved its subscription to its plan, in the same transaction", ScopeKind.Invoices, """
             SELECT i.id::text FROM invoices i

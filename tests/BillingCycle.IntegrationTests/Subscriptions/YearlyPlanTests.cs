@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using BillingCycle.TestSupport;
 
 namespace BillingCycle.IntegrationTests.Subscriptions;
 
@@ -113,6 +114,27 @@ public sealed class YearlyPlanTests : IAsyncLifetime
             """));
         Assert.Equal(500 * 12, await _w.BalanceAsync("u_year", "scraper"));
         Assert.Equal(500 * 3, await _w.BalanceAsync("u_quit", "scraper"));
+    }
+
+    [Fact]
+    public async Task A_month_beginning_at_the_instant_of_a_cancellation_is_granted_whether_housekeeping_or_the_cancel_comes_first()
+    {
+        // contract §11.1: never for a month that starts *after* a cancellation. One starting at the very
+        // instant is not, so which of the two runs first must not matter (a frozen clock makes them equal).
+        await CheckOutAndPayAsync("u_grant_first");
+        await CheckOutAndPayAsync("u_cancel_first");
+        var monthTwo = _w.H.Api.Clock.GetUtcNow().AddMonths(1);
+        _w.H.Api.Clock.SetUtcNow(monthTwo);
+        Assert.Equal(HttpStatusCode.OK, (await _w.As("u_cancel_first").PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).StatusCode);
+        await HousekeepingAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _w.As("u_grant_first").PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).StatusCode);
+        _w.H.Api.Clock.Advance(TimeSpan.FromDays(40));
+        await HousekeepingAsync();
+
+        Assert.Equal("m2", await AllowancesAsync("u_grant_first"));
+        Assert.Equal("m2", await AllowancesAsync("u_cancel_first"));
+        var violations = await InvariantChecker.CheckAsync(_w.H.Db.DataSource, clockNow: _w.H.Api.Clock.GetUtcNow());
+        Assert.DoesNotContain(violations, v => v.Rule.StartsWith("monthly allowances", StringComparison.Ordinal));
     }
 
     [Fact]
