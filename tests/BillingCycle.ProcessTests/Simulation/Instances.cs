@@ -32,6 +32,12 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
 
     public int Crashes { get; private set; }
 
+    /// <summary>Sees each request iPaymu accepts, after the kill check (PostgreSQL's crashes are armed on them).</summary>
+    public Action<StandInRequest>? OnGatewayRequest { get; set; }
+
+    /// <summary>While PostgreSQL is being brought back after a crash: a read of job_runs that fails waits for it.</summary>
+    public Func<Task?> DatabaseRecovering { get; set; } = () => null;
+
     /// <summary>Requests iPaymu (the stand-in) accepted, by path.</summary>
     public string GatewayCalls => string.Join(", ", _calls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
 
@@ -78,6 +84,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
         {
             _calls.AddOrUpdate(r.Path, 1, (_, n) => n + 1);
             KillIfArmed(r);
+            OnGatewayRequest?.Invoke(r);
         };
         var started = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => world.StartApiAsync(Env())));
         started.CopyTo(_apis, 0);
@@ -88,6 +95,41 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
 
     /// <summary>Waits for an instance still restarting (the run's end: nothing may be left starting).</summary>
     public Task SettleAsync() => phases.TimeAsync("restart (waited for)", () => _restart);
+
+    /// <summary>
+    /// Waits until every instance that is up answers health with <paramref name="status"/>: 503 once
+    /// each has met the database away, 200 once each has reconnected by itself after the restart.
+    /// </summary>
+    public async Task WaitForHealthAsync(HttpStatusCode status)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        foreach (var api in _apis.Where((_, i) => i != _down || _restart.IsCompleted))
+        {
+            while (true)
+            {
+                try
+                {
+                    using var res = await api.Http.GetAsync(new Uri("/api/billing/health", UriKind.Relative));
+                    if (res.StatusCode == status)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"API on port {api.Port}: health not {(int)status} within a minute of the database's crash\n{Tails()}");
+                }
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Lines in which the instances logged a job run failed or given up (a run that met the database away).</summary>
+    public int JobFailuresLogged() =>
+        _apis.Sum(a => a.Output.Count(l => l.Contains("run failed", StringComparison.Ordinal)));
 
     /// <summary>kill -9 the instance making the next payment request.</summary>
     public void Arm() => _armed = 1;
@@ -160,9 +202,18 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
                 return false;
             }
             // The live run that covers the occurrence (contract §7.9): its own, or one that started after it.
-            var status = await world.Db.ScalarAsync<string?>(
-                "SELECT status FROM job_runs WHERE job = $1 AND status <> 'abandoned' AND covers @> $2::timestamptz",
-                job, occurrence.UtcDateTime);
+            string? status;
+            try
+            {
+                status = await world.Db.ScalarAsync<string?>(
+                    "SELECT status FROM job_runs WHERE job = $1 AND status <> 'abandoned' AND covers @> $2::timestamptz",
+                    job, occurrence.UtcDateTime);
+            }
+            catch (Exception) when (DatabaseRecovering() is { } recovering)
+            {
+                await recovering; // PostgreSQL crashed under the run; its scheduler runs the occurrence again
+                continue;
+            }
             if (status == "abandoned" && _killing >= 0)
             {
                 continue; // the killed instance's run, marked by the other one taking the lock after it

@@ -11,9 +11,12 @@ namespace BillingCycle.ProcessTests.Simulation;
 /// on a retry, through pay now, never, or twice; callbacks are duplicated, delayed, reordered or
 /// lost; iPaymu has outage days; an instance is killed mid-job. Customers also live through the
 /// web app's API (<see cref="Lifecycle"/>): new ones check out (some never pay), others upgrade
-/// mid-period, downgrade, cancel and resume, or come back. The invariants are checked after every
-/// simulated day (over what the day changed) and at every month end (over the whole history); a
-/// failure names the seed and day.
+/// mid-period, downgrade, cancel and resume, or come back. PostgreSQL itself crashes four times
+/// (<see cref="PostgresCrashes"/>: an immediate stop, once a kill -9 of the postmaster, in the middle
+/// of a renewal page, a callback burst or an email send) and is started again under the running
+/// instances; every invariant over the whole history is checked after each restart. The invariants
+/// are also checked after every simulated day (over what the day changed) and at every month end
+/// (over the whole history); a failure names the seed and day.
 /// Defaults (840 × 12 = 10,080 subscription-months) are what CI runs; the long run is
 /// BILLING_SIM_SUBSCRIPTIONS=5000 (see README).
 /// </summary>
@@ -35,7 +38,9 @@ public sealed class SimulationTests(ITestOutputHelper output)
         var phases = new Phases();
         ResilienceReport.Scenario();
 
-        await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true);
+        // The year's database is a cluster of its own (production's commit settings), so crashing it disturbs nobody.
+        await using var pg = await DedicatedPostgres.StartAsync(settings: DedicatedPostgres.CrashSettings);
+        await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true, await CrashCluster.MigratedAsync(pg));
         await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var plans = await SeedAsync(world.Db, rng, subscriptions);
@@ -63,6 +68,22 @@ public sealed class SimulationTests(ITestOutputHelper output)
 
         var end = start.AddMonths(months);
         var days = (end - start).Days;
+        var crashes = new PostgresCrashes(pg, world, instances, output, phases, seed, days);
+        instances.OnGatewayRequest = crashes.OnGatewayRequest;
+        instances.DatabaseRecovering = () => crashes.Recovering;
+        smtp.Refuse = _ =>
+        {
+            crashes.OnEmail();
+            return null;
+        };
+        output.WriteLine($"PostgreSQL crashes planned: {crashes.Describe()}");
+        // After a restart: every invariant over the whole history, on the service's clock of the moment.
+        async Task AfterCrashAsync(string ifNotFired, DateTimeOffset now)
+        {
+            await crashes.SettleAsync(ifNotFired);
+            await phases.TimeAsync("checks (history)", () => world.AssertInvariantsAsync(clockNow: now,
+                outboxSettles: () => WaitForOutboxAsync(world, now, overdueOnly: true)));
+        }
         var outages = 0;
         var day = 0;
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
@@ -71,9 +92,20 @@ public sealed class SimulationTests(ITestOutputHelper output)
             try
             {
                 var outage = rng.Next(100) < 3;
-                if (rng.Next(100) < 4)
+                var killArmed = rng.Next(100) < 4;
+                if (killArmed)
                 {
                     instances.Arm();
+                }
+                // A day armed to kill an instance mid-renewal has its PostgreSQL crash among the callbacks.
+                var pgCrash = crashes.On(day) is CrashMoment.RenewalPage && killArmed ? CrashMoment.CallbackBurst : crashes.On(day);
+                if (pgCrash is not null)
+                {
+                    await instances.SettleAsync(); // an instance restarting after a kill is up first (its start needs the database)
+                }
+                if (pgCrash is CrashMoment.RenewalPage)
+                {
+                    crashes.Arm(day, CrashMoment.RenewalPage, "/api/v2/payment", nth: 2); // the second link of the run
                 }
                 if (outage)
                 {
@@ -81,13 +113,35 @@ public sealed class SimulationTests(ITestOutputHelper output)
                     await world.StandIn.SetFaultsAsync(new StandInFaults { Mode = "http500" });
                 }
                 await instances.RunScheduledAsync("renewal", "/api/billing/renew", date.AddHours(2));
+                if (pgCrash is CrashMoment.RenewalPage)
+                {
+                    await AfterCrashAsync("after the renewal run: fewer than two links", date.AddHours(2).AddSeconds(30));
+                }
                 await instances.RunScheduledAsync("retry", "/api/billing/retry", date.AddHours(3));
                 instances.Disarm();
                 await instances.RunScheduledAsync("housekeeping", "/api/billing/housekeeping", date.AddHours(4));
                 await phases.TimeAsync("lifecycle", () => lifecycle.ActAsync(rng, day));
                 await phases.TimeAsync("customers", () => customers.ActAsync(rng, day, outage));
                 await phases.TimeAsync("operator", () => office.ActAsync(officeRng, day, date.AddHours(4).AddSeconds(30)));
+                if (pgCrash is CrashMoment.CallbackBurst)
+                {
+                    crashes.Arm(day, CrashMoment.CallbackBurst, "/api/v2/transaction", nth: 3); // the third callback's check-transaction
+                }
                 await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
+                if (pgCrash is CrashMoment.CallbackBurst)
+                {
+                    await AfterCrashAsync("after the callbacks: fewer than three", date.AddHours(4).AddSeconds(30));
+                }
+                if (pgCrash is CrashMoment.DeliveryBatch)
+                {
+                    // The next email the workers send (the day's callbacks queued some), or after a few seconds without one.
+                    crashes.Arm(day, CrashMoment.DeliveryBatch, "smtp", nth: 1);
+                    for (var until = DateTime.UtcNow.AddSeconds(3); DateTime.UtcNow < until && crashes.Recovering is null;)
+                    {
+                        await Task.Delay(20);
+                    }
+                    await AfterCrashAsync("after the day's emails: none sent within 3 s", date.AddHours(4).AddSeconds(30));
+                }
                 world.StandIn.State.Requests.Clear(); // counted by Instances; a long run would keep every body
                 if (outage)
                 {
@@ -169,7 +223,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             "count(*) FILTER (WHERE status = 'dead'), 'dead,', count(*) FILTER (WHERE status = 'pending'), 'pending') FROM deliveries");
         var duplicatesReceived = smtp.Accepted - smtp.MessageIds.Count;
         var figures = $"seed {seed}: {subscriptions} subscriptions x {months} months, 2 instances; {total} invoices, {paid} paid, " +
-            $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {outages} outage days; " +
+            $"{dunned} canceled by dunning, {oddities} oddities flagged; {instances.Crashes} crashes, {crashes.Survived} PostgreSQL crashes, {outages} outage days; " +
             $"callbacks {mail.Sent} sent, {mail.Lost} lost, {mail.Duplicated} duplicated, {mail.Delayed} delayed, {mail.Resent} resent, {customers.Forged} forged; " +
             $"lifecycle: {life.Describe()}; pay now {customers.PayNowLinks} links, {customers.PayNowUnavailable} gateway down, {customers.PayNowNotOpen} not open; " +
             $"emails {outbox}; money outside iPaymu: {await office.FiguresAsync()}; " +
@@ -218,6 +272,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             "SELECT reference_id || ' ' || status FROM payments WHERE session_id = ANY($1) AND status <> 'paid'", (object)takenByGateway);
         Assert.True(unrecorded.Count == 0, $"payments iPaymu took but we did not record (seed {seed}): {string.Join(", ", unrecorded.Take(10))}\n{reproduce}");
         Assert.True(paid > 0 && total >= subscriptions, "the year billed and collected");
+        Assert.True(days < 8 || crashes.Survived >= 4, $"PostgreSQL crashed and came back four times: {crashes.Describe()}");
         // At least once, never zero times (contract §8.1): every email recorded as sent reached the server; nothing died or waits.
         // A send that failed waits its back-off on transport time (real seconds, contract §6.9), not on the
         // billing clock: give the workers those seconds before asking that nothing waits.
