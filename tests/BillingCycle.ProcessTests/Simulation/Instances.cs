@@ -103,7 +103,7 @@ public sealed class Instances(ProcessWorld world, ITestOutputHelper output, Phas
     public async Task WaitForHealthAsync(HttpStatusCode status)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        foreach (var api in _apis.Where((_, i) => i != _down || _restart.IsCompleted))
+        foreach (var api in _apis.Where((a, i) => (i != _down || _restart.IsCompleted) && !a.HasExited))
         {
             while (true)
             {

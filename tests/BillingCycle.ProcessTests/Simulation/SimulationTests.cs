@@ -99,12 +99,10 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 }
                 // A day armed to kill an instance mid-renewal has its PostgreSQL crash among the callbacks.
                 var pgCrash = crashes.On(day) is CrashMoment.RenewalPage && killArmed ? CrashMoment.CallbackBurst : crashes.On(day);
-                if (pgCrash is not null)
-                {
-                    await instances.SettleAsync(); // an instance restarting after a kill is up first (its start needs the database)
-                }
+                // Before each crash is armed, an instance restarting after a kill is up first (its start needs the database).
                 if (pgCrash is CrashMoment.RenewalPage)
                 {
+                    await instances.SettleAsync();
                     crashes.Arm(day, CrashMoment.RenewalPage, "/api/v2/payment", nth: 2); // the second link of the run
                 }
                 if (outage)
@@ -125,6 +123,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 await phases.TimeAsync("operator", () => office.ActAsync(officeRng, day, date.AddHours(4).AddSeconds(30)));
                 if (pgCrash is CrashMoment.CallbackBurst)
                 {
+                    await instances.SettleAsync();
                     crashes.Arm(day, CrashMoment.CallbackBurst, "/api/v2/transaction", nth: 3); // the third callback's check-transaction
                 }
                 await phases.TimeAsync("callbacks", () => mail.DeliverDueAsync(rng, day));
@@ -135,6 +134,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
                 if (pgCrash is CrashMoment.DeliveryBatch)
                 {
                     // The next email the workers send (the day's callbacks queued some), or after a few seconds without one.
+                    await instances.SettleAsync();
                     crashes.Arm(day, CrashMoment.DeliveryBatch, "smtp", nth: 1);
                     for (var until = DateTime.UtcNow.AddSeconds(3); DateTime.UtcNow < until && crashes.Recovering is null;)
                     {
