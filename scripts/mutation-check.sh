@@ -55,6 +55,7 @@ scheduler-any-run-covers :: FullyQualifiedName~HeldLockTests :: an occurrence th
 one-trial-per-user-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.TrialTests :: trial_users loses its primary key, so a user who had a trial gets another one
 allowance-once-dropped :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's monthly allowance is referenced by the run's time as well as (invoice, month), so the ledger's unique key no longer grants each month once
 credit-batch-events-unfiltered :: FullyQualifiedName~CreditBatchEventsTests :: the credits statement trigger loses its kind filter, so a batch's consume is sent to the web app as credits.granted
+allowance-after-cancel-granted :: FullyQualifiedName~IntegrationTests.Subscriptions.YearlyPlanTests :: a yearly plan's months go on being granted after the subscription was canceled now (the cancellation clause of billing_grant_allowances dropped)
 portal-pack-key-ignored :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: the portal's buy form key is claimed under a fresh endpoint on every click, so a buy button sent twice buys two packs
 portal-pack-abort-rolls-back :: FullyQualifiedName~IntegrationTests.Portal.PortalPricingTests :: a claimed form key's change runs with the request's token, so a request aborted after its purchase committed rolls the claim back and the repeat buys a second pack
 waived-charge-refundable :: FullyQualifiedName~IntegrationTests.Coupons.ChargeWaiverTests :: an invoice settled by a waived charge (no money taken) can be refunded: money leaves that never came in
@@ -172,6 +173,9 @@ mutate() {
     allowance-once-dropped)
       perl -pi -e "s/inv\.id \|\| ':m' \|\| \(m\.month \+ 1\) AS reference_id/inv.id || ':m' || (m.month + 1) || ':' || extract(epoch FROM p_now)::bigint AS reference_id/" db/functions/yearly_allowances.sql
       grep -q 'extract(epoch FROM p_now)::bigint AS reference_id' db/functions/yearly_allowances.sql ;;
+    allowance-after-cancel-granted)
+      perl -pi -e 's/AND \(s\.canceled_at IS NULL OR ms\.month_start <= s\.canceled_at\)/AND true/' db/functions/yearly_allowances.sql
+      ! grep -q 's.canceled_at IS NULL OR ms.month_start <= s.canceled_at' db/functions/yearly_allowances.sql ;;
     credit-batch-events-unfiltered)
       perl -0pi -e "s/\n\s*WHERE n\.kind IN \('reset', 'add', 'revoke'\)//" db/functions/events.sql
       ! grep -q "WHERE n.kind IN ('reset', 'add', 'revoke')" db/functions/events.sql ;;

@@ -101,6 +101,11 @@ public sealed class PortalRefusalTests : IAsyncLifetime
         Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows + " || '|' || (SELECT count(*) FROM coupon_redemptions)"));
     }
 
+    /// <summary>The credits page's buy form for <paramref name="pack"/>, sent with a fresh form key.</summary>
+    private static Task<HttpResponseMessage> BuyPackAsync(ConsoleSession browser, Guid pack) =>
+        PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{pack}/buy",
+            (BillingCycle.Api.Portal.Handlers.PackHandlers.KeyField, BillingCycle.Api.Portal.PortalTokens.New()));
+
     [Fact]
     public async Task An_inactive_or_unknown_credit_pack_id_is_refused_and_changes_nothing()
     {
@@ -112,9 +117,7 @@ public sealed class PortalRefusalTests : IAsyncLifetime
 
         foreach (var pack in new[] { retired, Guid.NewGuid() })
         {
-            using var res = await PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{pack}/buy",
-                ("idempotency_key", Convert.ToBase64String(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray())
-                    .TrimEnd('=').Replace('+', '-').Replace('/', '_')));
+            using var res = await BuyPackAsync(browser, pack);
             Assert.Equal(HttpStatusCode.NotFound, res.StatusCode);
             Assert.Contains("Paket kredit itu tidak tersedia", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
@@ -133,8 +136,7 @@ public sealed class PortalRefusalTests : IAsyncLifetime
         var browser = await PortalWorld.EnterAsync(_w, "u_cheap_pack");
         var before = await _w.H.Db.ScalarAsync<string>(Rows);
 
-        using var res = await PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{cheap}/buy",
-            ("idempotency_key", BillingCycle.Api.Portal.PortalTokens.New()));
+        using var res = await BuyPackAsync(browser, cheap);
         Assert.Equal(HttpStatusCode.Conflict, res.StatusCode);
         Assert.Contains("di bawah tagihan minimum", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows));

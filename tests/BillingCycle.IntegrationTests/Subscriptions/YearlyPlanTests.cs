@@ -120,22 +120,35 @@ public sealed class YearlyPlanTests : IAsyncLifetime
     public async Task A_month_beginning_at_the_instant_of_a_cancellation_is_granted_whether_housekeeping_or_the_cancel_comes_first()
     {
         // contract §11.1: never for a month that starts *after* a cancellation. One starting at the very
-        // instant is not, so which of the two runs first must not matter (a frozen clock makes them equal).
+        // instant is not, so which of the two runs first must not matter (a frozen clock makes them
+        // equal); a cancel one tick before the month begins still withholds it.
         await CheckOutAndPayAsync("u_grant_first");
         await CheckOutAndPayAsync("u_cancel_first");
+        await CheckOutAndPayAsync("u_cancel_before");
         var monthTwo = _w.H.Api.Clock.GetUtcNow().AddMonths(1);
+        _w.H.Api.Clock.SetUtcNow(monthTwo.AddTicks(-10)); // a microsecond, PostgreSQL's resolution
+        await CancelNowAsync("u_cancel_before");
         _w.H.Api.Clock.SetUtcNow(monthTwo);
-        Assert.Equal(HttpStatusCode.OK, (await _w.As("u_cancel_first").PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).StatusCode);
+        await CancelNowAsync("u_cancel_first");
         await HousekeepingAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _w.As("u_grant_first").PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).StatusCode);
+        await CancelNowAsync("u_grant_first");
         _w.H.Api.Clock.Advance(TimeSpan.FromDays(40));
         await HousekeepingAsync();
 
+        // The premise: each cancel is at (or a tick before) month 2's start as the grant computes it.
+        Assert.Equal("u_cancel_before:-1,u_cancel_first:0,u_grant_first:0", await _w.H.Db.ScalarAsync<string>("""
+            SELECT string_agg(user_id || ':' || sign(extract(epoch FROM canceled_at - billing_add_months(billing_anchor, 1))), ',' ORDER BY user_id)
+              FROM subscriptions WHERE user_id IN ('u_grant_first', 'u_cancel_first', 'u_cancel_before')
+            """));
         Assert.Equal("m2", await AllowancesAsync("u_grant_first"));
         Assert.Equal("m2", await AllowancesAsync("u_cancel_first"));
+        Assert.Equal("", await AllowancesAsync("u_cancel_before"));
         var violations = await InvariantChecker.CheckAsync(_w.H.Db.DataSource, clockNow: _w.H.Api.Clock.GetUtcNow());
         Assert.DoesNotContain(violations, v => v.Rule.StartsWith("monthly allowances", StringComparison.Ordinal));
     }
+
+    private async Task CancelNowAsync(string user) =>
+        Assert.Equal(HttpStatusCode.OK, (await _w.As(user).PostAsJsonAsync("/api/subscriptions/current/cancel", new { at_period_end = false })).StatusCode);
 
     [Fact]
     public async Task Moving_from_monthly_to_yearly_is_scheduled_for_the_next_renewal_which_bills_a_whole_year()

@@ -215,6 +215,19 @@ public sealed class InvariantCheckerTests
             ["monthly allowances granted once each, after their month began and never after cancel"]
         },
         {
+            "a yearly allowance granted for a month that began after the cancellation",
+            $"""
+            INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, seq, created_at)
+            SELECT i.user_id, x.credit_type, x.kind, 0, 0, i.id::text || ':m2', 'test', 1000000 + x.n, i.period_start + interval '40 days'
+              FROM invoices i CROSS JOIN (VALUES ('interaction', 'reset', 1), ('scraper', 'add', 2)) x(credit_type, kind, n)
+             WHERE i.id = {OnePaidInvoice};
+            UPDATE subscriptions s SET canceled_at = billing_add_months(s.billing_anchor, billing_month_index(s.billing_anchor, i.period_start) + 1)
+                                                     - interval '1 microsecond'
+              FROM invoices i WHERE i.id = {OnePaidInvoice} AND s.id = i.subscription_id;
+            """,
+            ["monthly allowances granted once each, after their month began and never after cancel"]
+        },
+        {
             "a stored callback left without an outcome",
             "UPDATE webhook_events SET outcome = NULL WHERE id = (SELECT id FROM webhook_events ORDER BY reference_id LIMIT 1)",
             ["every stored webhook event has an outcome"]
