@@ -4,8 +4,10 @@ using System.Text.Json;
 
 namespace BillingCycle.Bench;
 
-/// <summary>A target of the issue: its value, its bound, whether it was met, and what bounds the value (in numbers).</summary>
-/// <summary>A target and its verdict; Value and Met are null when the bench has no workload for it yet (BoundedBy says why).</summary>
+/// <summary>
+/// A target of the issue: its value, its bound, whether it was met, and what bounds the value (in
+/// numbers); Value and Met are null when this run did not measure it (BoundedBy says why).
+/// </summary>
 public sealed record Target(string Name, double? Value, string Comparison, double Bound, bool? Met, string Unit, string? BoundedBy = null);
 
 /// <summary>The bench's figures: a table on stdout and bench/results/latest.json with the same numbers.</summary>
