@@ -187,7 +187,7 @@ async Task<RenewalResult> PlainRenewalAsync(int size, CpuMeter cpu, bool houseke
     report.Cpu($"renewal {size} instant", r.Cpu!, size);
     if (housekeeping)
     {
-        report.Cpu($"plain day {size} (+housekeeping)", r.DayCpu!, size);
+        report.Cpu($"renew+housekeeping {size}", r.DayCpu!, size);
     }
     report.Renewals.Add(r);
     Say($"renewal {size} instant: {r.PerSecond:F0}/s, {r.MsPerSubscription:F2} ms/sub, peak RSS {r.PeakRssMb:F0} MB" +
