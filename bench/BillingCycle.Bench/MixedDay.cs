@@ -51,9 +51,9 @@ public static class MixedDay
         await Statements.ResetAsync(stack);
         var day = await Workloads.TimedDayAsync(stack, meter, Workloads.RenewPath, Workloads.HousekeepingPath);
         return new MixedDayResult(size, LatencyMs, day.Seconds, day.Seconds * 1000 / size, day.LapSeconds[0], day.LapSeconds[1], day.PeakRssMb,
-            await stack.CountAsync($"SELECT count(*) {Workloads.DayInvoices}", Stack.DueAt),
-            await stack.CountAsync($"SELECT count(*) {Workloads.DayInvoices} AND i.line_items ? 'discount'", Stack.DueAt),
-            await stack.CountAsync($"SELECT count(*) {Workloads.DayInvoices} AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = i.subscription_id AND s.trial_end = i.period_start)", Stack.DueAt),
+            await stack.CountAsync(Workloads.CountDayInvoices, Stack.DueAt),
+            await stack.CountAsync(Workloads.CountDayInvoices + " AND i.line_items ? 'discount'", Stack.DueAt),
+            await stack.CountAsync(Workloads.CountDayInvoices + " AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = i.subscription_id AND s.trial_end = i.period_start)", Stack.DueAt),
             await stack.CountAsync("SELECT count(*) FROM credit_transactions WHERE kind = 'reset' AND reference_id LIKE '%:m2'"),
             await Workloads.PendingLinksAsync(stack)) { Cpu = day.Cpu };
     }

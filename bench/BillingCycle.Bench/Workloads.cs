@@ -7,7 +7,7 @@ namespace BillingCycle.Bench;
 
 /// <param name="Seconds">The renewal call alone (what renewals per second are over), with or without housekeeping after it.</param>
 /// <param name="Invoices">Every invoice in the database after the day: the seeded history's and the day's.</param>
-/// <param name="RenewalInvoices">The day's renewal invoices (<see cref="Workloads.DayInvoices"/>).</param>
+/// <param name="RenewalInvoices">The day's renewal invoices (<see cref="Workloads.CountDayInvoices"/>).</param>
 /// <param name="HousekeepingSeconds">The housekeeping call after the renewal, when the day has one (the plain day at the mixed day's size); 0 otherwise.</param>
 public sealed record RenewalResult(int Size, int GatewayLatencyMs, double Seconds, double PerSecond, double MsPerSubscription,
     double PeakRssMb, long Invoices, long PendingPayment, long RenewalInvoices, double HousekeepingSeconds)
@@ -53,13 +53,16 @@ public static class Workloads
 {
     public const string RenewPath = "/api/billing/renew", HousekeepingPath = "/api/billing/housekeeping";
 
-    /// <summary>The day's renewal invoices ($1: <see cref="Stack.DueAt"/>), for a count's FROM and WHERE.</summary>
-    public const string DayInvoices = "FROM invoices i WHERE i.kind = 'renewal' AND i.period_start = $1";
+    /// <summary>
+    /// Counts the day's renewal invoices ($1: <see cref="Stack.DueAt"/>); a constant, so a caller may
+    /// append a constant AND to it (never a value: values are parameters).
+    /// </summary>
+    public const string CountDayInvoices = "SELECT count(*) FROM invoices i WHERE i.kind = 'renewal' AND i.period_start = $1";
 
     /// <summary>Open payment links handed out by the gateway: what the callback storm pays.</summary>
     private const string PendingLinks = "FROM payments WHERE status = 'pending' AND session_id IS NOT NULL";
 
-    public static Task<long> PendingLinksAsync(Stack stack) => stack.CountAsync($"SELECT count(*) {PendingLinks}");
+    public static Task<long> PendingLinksAsync(Stack stack) => stack.CountAsync("SELECT count(*) " + PendingLinks);
 
     public static async Task SetGatewayLatencyAsync(int ms)
     {
@@ -80,7 +83,7 @@ public static class Workloads
         var s = day.LapSeconds[0];
         return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, day.PeakRssMb,
             await stack.CountAsync("SELECT count(*) FROM invoices"), await PendingLinksAsync(stack),
-            await stack.CountAsync($"SELECT count(*) {DayInvoices}", Stack.DueAt), housekeeping ? day.LapSeconds[1] : 0)
+            await stack.CountAsync(CountDayInvoices, Stack.DueAt), housekeeping ? day.LapSeconds[1] : 0)
         {
             Cpu = day.LapCpu.FirstOrDefault(),
             DayCpu = day.Cpu,
@@ -130,7 +133,7 @@ public static class Workloads
     {
         await SetGatewayLatencyAsync(0);
         var sessions = new List<string>();
-        await using (var cmd = stack.Db.CreateCommand($"SELECT session_id {PendingLinks} ORDER BY reference_id"))
+        await using (var cmd = stack.Db.CreateCommand("SELECT session_id " + PendingLinks + " ORDER BY reference_id"))
         await using (var r = await cmd.ExecuteReaderAsync())
         {
             while (await r.ReadAsync())
