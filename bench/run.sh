@@ -15,7 +15,8 @@
 # runs last; alone, it takes about 10 minutes and writes bench/results/console.json:
 #   BENCH_ONLY=console bash bench/run.sh     (BENCH_SKIP_CONSOLE=1 leaves it out of a full run)
 # The mixed day (30% discounted, 10% yearly with an allowance month due, 5% trials ending) runs
-# after the callback storm, about a minute at 10,000 (estimated); alone, with the plain day it is judged against:
+# right after the plain 10,000 day and its callback storm, about a minute at 10,000 (estimated);
+# alone, with the plain day it is judged against:
 #   BENCH_ONLY=mixed BENCH_SIZES=10000 bash bench/run.sh   (bench/results/mixed.json, git-ignored;
 #                                     BENCH_SKIP_MIXED=1 leaves it out of a full run)
 set -euo pipefail

@@ -7,6 +7,9 @@ public sealed record CpuSplit(double Api, double StandIn, double Baseline, doubl
 {
     public double Total => Api + StandIn + Baseline + Postgres + Driver;
 
+    /// <summary>Two phases' CPU as one (a day's cron calls, each metered on its own).</summary>
+    public CpuSplit Plus(CpuSplit o) => new(Api + o.Api, StandIn + o.StandIn, Baseline + o.Baseline, Postgres + o.Postgres, Driver + o.Driver);
+
     /// <summary>Core-milliseconds per request, by process.</summary>
     public Dictionary<string, double> PerRequest(long requests) => new()
     {

@@ -4,8 +4,10 @@ using System.Text.Json;
 
 namespace BillingCycle.Bench;
 
-/// <summary>A target of the issue: its value, its bound, whether it was met, and what bounds the value (in numbers).</summary>
-/// <summary>A target and its verdict; Value and Met are null when the bench has no workload for it yet (BoundedBy says why).</summary>
+/// <summary>
+/// A target of the issue: its value, its bound, whether it was met, and what bounds the value (in
+/// numbers); Value and Met are null when this run did not measure it (BoundedBy says why).
+/// </summary>
 public sealed record Target(string Name, double? Value, string Comparison, double Bound, bool? Met, string Unit, string? BoundedBy = null);
 
 /// <summary>The bench's figures: a table on stdout and bench/results/latest.json with the same numbers.</summary>
@@ -75,9 +77,14 @@ public sealed class Report
         }
         if (MixedDay is { } m)
         {
-            sb.AppendLine(c, $"Mixed day          {m.Size,8} {0,6} ms {m.Seconds,11:F1} {m.Size / m.Seconds,12:F0} {m.MsPerSubscription,8:F2} {m.PeakRssMb,13:F0}");
+            sb.AppendLine(c, $"Mixed day          {m.Size,8} {m.GatewayLatencyMs,6} ms {m.Seconds,11:F1} {m.Size / m.Seconds,12:F0} {m.MsPerSubscription,8:F2} {m.PeakRssMb,13:F0}");
             sb.AppendLine(c, $"  renewal call {m.RenewalSeconds:F1} s: {m.RenewalInvoices} invoices ({m.Discounted} discounted, {m.TrialsBilled} trials' first), " +
                 $"{m.PendingPayment} payment links; housekeeping call {m.HousekeepingSeconds:F1} s: {m.AllowancesGranted} yearly allowance months");
+            if (Renewals.FirstOrDefault(r => r.HousekeepingSeconds > 0) is { } p)
+            {
+                sb.AppendLine(c, $"  its plain day at {p.Size}: renewal call {p.Seconds:F1} s ({p.RenewalInvoices} invoices), housekeeping call {p.HousekeepingSeconds:F1} s: {p.DaySeconds * 1000 / p.Size:F2} ms/sub");
+                sb.AppendLine(c, $"  renewal call per invoice, mixed / plain (informational): {m.RenewalMsPerInvoice:F2} / {p.RenewalMsPerInvoice:F2} ms = {m.RenewalPerInvoiceRatio:F3}");
+            }
         }
         if (Storm is { } s)
         {

@@ -12,6 +12,16 @@ namespace BillingCycle.Bench;
 public sealed class Stack : IAsyncDisposable
 {
     public const string CronSecret = "bench-cron-secret-0123456789-abcde";
+
+    /// <summary>
+    /// The day every renewal workload bills: the seeded periods end here, the API's clock
+    /// (BILLING_TEST_CLOCK) stands two hours after it, and the mixed day's seed dates count back from it.
+    /// </summary>
+    public static readonly DateTimeOffset DueAt = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The bench's plans: the plain day's monthly Pro; the mixed day adds the yearly and the trial plan (MixedDay.cs).</summary>
+    public const string ProPlan = "00000000-0000-0000-0000-00000000b001", YearlyPlan = "00000000-0000-0000-0000-00000000b002",
+        TrialPlan = "00000000-0000-0000-0000-00000000b003";
     // BENCH_API_PORT, BENCH_STANDIN_PORT, BENCH_BASELINE_PORT move them (another bench on the machine).
     public static readonly int ApiPort = Port("BENCH_API_PORT", 18080), StandInPort = Port("BENCH_STANDIN_PORT", 18090),
         BaselinePort = Port("BENCH_BASELINE_PORT", 18070);
@@ -74,7 +84,7 @@ public sealed class Stack : IAsyncDisposable
             ["APP_URL"] = "http://app.bench.test",
             ["BILLING_CRON_SECRET"] = CronSecret,
             ["BILLING_SCHEDULER_ENABLED"] = "false",
-            ["BILLING_TEST_CLOCK"] = "2026-11-01T02:00:00Z",
+            ["BILLING_TEST_CLOCK"] = DueAt.AddHours(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["CLERK_JWT_KEY"] = Tokens.PublicKeyPem,
             ["CREDITS_SELF_SERVICE"] = "true",
             // The storm comes from one address, as iPaymu's would; the per-address limit (contract §10.4, 120 a
@@ -104,9 +114,13 @@ public sealed class Stack : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
     }
 
-    public async Task<long> CountAsync(string sql)
+    public async Task<long> CountAsync(string sql, params object[] args)
     {
         await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        }
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
@@ -122,21 +136,20 @@ public sealed class Stack : IAsyncDisposable
         res.EnsureSuccessStatusCode();
     }
 
-    /// <summary>N users with subscriptions whose period ended at 2026-11-01 00:00 UTC (due on the bench's clock).</summary>
+    /// <summary>N users with monthly subscriptions whose period ended at <see cref="DueAt"/> (due on the bench's clock).</summary>
     /// <param name="reshape">Run after the history and before the quiescing (the mixed day's extra subscriptions, MixedDay.cs).</param>
     public async Task SeedDueAsync(int count, Func<Task>? reshape = null)
     {
         await ExecAsync("""
             INSERT INTO subscription_plans (id, name, price, interaction_credits, scraper_credits)
-            VALUES ('00000000-0000-0000-0000-00000000b001', 'Pro', 149000, 1000, 500) ON CONFLICT DO NOTHING
-            """);
+            VALUES ($1::uuid, 'Pro', 149000, 1000, 500) ON CONFLICT DO NOTHING
+            """, ProPlan);
         await SeedUsersAsync(1, count);
         await ExecAsync("""
             INSERT INTO subscriptions (user_id, plan_id, billing_anchor, current_period_start, current_period_end)
-            SELECT 'bench_' || g, '00000000-0000-0000-0000-00000000b001',
-                   timestamptz '2026-10-01 00:00Z', timestamptz '2026-10-01 00:00Z', timestamptz '2026-11-01 00:00Z'
+            SELECT 'bench_' || g, $2::uuid, $3::timestamptz - interval '1 month', $3::timestamptz - interval '1 month', $3::timestamptz
               FROM generate_series(1, $1) g
-            """, count);
+            """, count, ProPlan, DueAt);
         await SeedHistoryAsync();
         if (reshape is not null)
         {
@@ -175,7 +188,7 @@ public sealed class Stack : IAsyncDisposable
         await ExecAsync("""
             INSERT INTO invoices (invoice_number, user_id, subscription_id, period_start, period_end, amount, status, line_items,
                                   attempt_count, paid_at, created_at, updated_at)
-            SELECT 'INV-202610-H' || lpad((row_number() OVER ())::text, 7, '0'), s.user_id, s.id, s.current_period_start,
+            SELECT 'INV-' || to_char(s.current_period_start AT TIME ZONE 'UTC', 'YYYYMM') || '-H' || lpad((row_number() OVER ())::text, 7, '0'), s.user_id, s.id, s.current_period_start,
                    s.current_period_end, 149000, 'paid', '{"type":"subscription_renewal"}', 1, s.current_period_start,
                    s.current_period_start, s.current_period_start
               FROM subscriptions s
@@ -189,9 +202,9 @@ public sealed class Stack : IAsyncDisposable
             """);
         await ExecAsync("""
             INSERT INTO credit_balances (user_id, credit_type, balance, last_seq, updated_at)
-            SELECT u.id, t.type, t.amount, 1, timestamptz '2026-10-01 00:00Z'
+            SELECT u.id, t.type, t.amount, 1, $1::timestamptz - interval '1 month'
               FROM users u, (VALUES ('interaction', 1000), ('scraper', 500)) t(type, amount)
-            """);
+            """, DueAt);
         await ExecAsync("""
             INSERT INTO credit_transactions (user_id, credit_type, kind, amount, balance_after, reference_id, description, created_at, seq)
             SELECT i.user_id, t.type, t.kind, t.amount, t.amount, i.id::text, 'history', i.paid_at, 1

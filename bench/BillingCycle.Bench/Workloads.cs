@@ -5,11 +5,36 @@ using BillingCycle.TestSupport;
 
 namespace BillingCycle.Bench;
 
+/// <param name="Seconds">The renewal call alone (what renewals per second are over), with or without housekeeping after it.</param>
+/// <param name="Invoices">Every invoice in the database after the day: the seeded history's and the day's.</param>
+/// <param name="RenewalInvoices">The day's renewal invoices (<see cref="Workloads.CountDayInvoices"/>).</param>
+/// <param name="HousekeepingSeconds">The housekeeping call after the renewal, when the day has one (the plain day at the mixed day's size); 0 otherwise.</param>
 public sealed record RenewalResult(int Size, int GatewayLatencyMs, double Seconds, double PerSecond, double MsPerSubscription,
-    double PeakRssMb, long Invoices, long PendingPayment);
+    double PeakRssMb, long Invoices, long PendingPayment, long RenewalInvoices, double HousekeepingSeconds)
+{
+    /// <summary>The renewal call's CPU.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CpuSplit? Cpu { get; init; }
 
-/// <summary>The seconds of a day's cron calls in all and each (in the order they were called), and the API's peak RSS.</summary>
-public sealed record TimedDay(double Seconds, double[] LapSeconds, double PeakRssMb);
+    /// <summary>The whole day's CPU: the renewal call's and, when it ran, housekeeping's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public CpuSplit? DayCpu { get; init; }
+
+    /// <summary>Renewal and housekeeping, end to end: what the mixed day is judged against.</summary>
+    public double DaySeconds => Seconds + HousekeepingSeconds;
+
+    /// <summary>The renewal call's ms per invoice it made.</summary>
+    public double RenewalMsPerInvoice => Seconds * 1000 / Math.Max(1, RenewalInvoices);
+}
+
+/// <summary>
+/// The seconds of a day's cron calls in all and each (in the order they were called), the API's
+/// peak RSS, and each call's CPU (empty without a meter).
+/// </summary>
+public sealed record TimedDay(double Seconds, double[] LapSeconds, double PeakRssMb, CpuSplit[] LapCpu)
+{
+    public CpuSplit? Cpu => LapCpu.Length == 0 ? null : LapCpu.Aggregate((a, b) => a.Plus(b));
+}
 
 public sealed record StormResult(LoadResult Max, LoadResult HalfRate, long PaidInvoices)
 {
@@ -26,6 +51,19 @@ public sealed record CreditsResult(WrkResult Max, LoadResult HalfRate, long Non2
 /// <summary>The three workloads of a billing day: renewal, the callback storm, credits.</summary>
 public static class Workloads
 {
+    public const string RenewPath = "/api/billing/renew", HousekeepingPath = "/api/billing/housekeeping";
+
+    /// <summary>
+    /// Counts the day's renewal invoices ($1: <see cref="Stack.DueAt"/>); a constant, so a caller may
+    /// append a constant AND to it (never a value: values are parameters).
+    /// </summary>
+    public const string CountDayInvoices = "SELECT count(*) FROM invoices i WHERE i.kind = 'renewal' AND i.period_start = $1";
+
+    /// <summary>Open payment links handed out by the gateway: what the callback storm pays.</summary>
+    private const string PendingLinks = "FROM payments WHERE status = 'pending' AND session_id IS NOT NULL";
+
+    public static Task<long> PendingLinksAsync(Stack stack) => stack.CountAsync("SELECT count(*) " + PendingLinks);
+
     public static async Task SetGatewayLatencyAsync(int ms)
     {
         using var http = new HttpClient { BaseAddress = Stack.StandInUrl };
@@ -34,44 +72,55 @@ public static class Workloads
     }
 
     /// <summary>N due subscriptions, one POST /api/billing/renew, timed; the API's RSS sampled throughout.</summary>
-    /// <param name="meter">Started just before the renew call (after seeding); the caller stops it.</param>
-    public static async Task<RenewalResult> RenewalAsync(Stack stack, int size, int latencyMs, CpuMeter? meter = null)
+    /// <param name="meter">Metered over the day's calls only (TimedDayAsync starts and stops it).</param>
+    /// <param name="housekeeping">Housekeeping after the renewal, timed on its own: the plain day the mixed day is judged against.</param>
+    public static async Task<RenewalResult> RenewalAsync(Stack stack, int size, int latencyMs, CpuMeter? meter = null, bool housekeeping = false)
     {
         await stack.ResetAsync();
         await stack.SeedDueAsync(size);
         await SetGatewayLatencyAsync(latencyMs);
-        var day = await TimedDayAsync(stack, meter, "/api/billing/renew");
-        var invoices = await stack.CountAsync("SELECT count(*) FROM invoices");
-        var pending = await stack.CountAsync("SELECT count(*) FROM payments WHERE session_id IS NOT NULL AND status = 'pending'");
-        var s = day.Seconds;
-        return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, day.PeakRssMb, invoices, pending);
+        var day = await TimedDayAsync(stack, meter, housekeeping ? [RenewPath, HousekeepingPath] : [RenewPath]);
+        var s = day.LapSeconds[0];
+        return new RenewalResult(size, latencyMs, s, size / s, s * 1000 / size, day.PeakRssMb,
+            await stack.CountAsync("SELECT count(*) FROM invoices"), await PendingLinksAsync(stack),
+            await stack.CountAsync(CountDayInvoices, Stack.DueAt), housekeeping ? day.LapSeconds[1] : 0)
+        {
+            Cpu = day.LapCpu.FirstOrDefault(),
+            DayCpu = day.Cpu,
+        };
     }
 
     /// <summary>
     /// The day's cron calls, one after another, timed end to end (and each on its own), the API's
-    /// RSS sampled throughout. The renewal day is one call; the mixed day adds housekeeping.
+    /// RSS sampled throughout. The renewal day is one call; the mixed day and the plain day it is
+    /// judged against add housekeeping.
     /// </summary>
-    /// <param name="meter">Started just before the first call; the caller stops it.</param>
+    /// <param name="meter">Started before each call and stopped after it, so each call's CPU is its own.</param>
     public static async Task<TimedDay> TimedDayAsync(Stack stack, CpuMeter? meter, params string[] cronPaths)
     {
         using var cron = stack.Cron(TimeSpan.FromMinutes(60));
         var laps = new double[cronPaths.Length];
+        var cpu = new List<CpuSplit>();
         double peak;
-        meter?.Start();
         var clock = Stopwatch.StartNew();
         await using (var rss = new RssSampler(stack.Api))
         {
             for (var i = 0; i < cronPaths.Length; i++)
             {
+                meter?.Start();
                 var start = clock.Elapsed;
                 using var res = await cron.PostAsync(new Uri(cronPaths[i], UriKind.Relative), null);
                 res.EnsureSuccessStatusCode();
                 laps[i] = (clock.Elapsed - start).TotalSeconds;
+                if (meter is not null)
+                {
+                    cpu.Add(meter.Stop());
+                }
             }
             clock.Stop();
             peak = rss.PeakBytes / (1024.0 * 1024.0);
         }
-        return new TimedDay(clock.Elapsed.TotalSeconds, laps, peak);
+        return new TimedDay(clock.Elapsed.TotalSeconds, laps, peak, [.. cpu]);
     }
 
     /// <summary>
@@ -84,7 +133,7 @@ public static class Workloads
     {
         await SetGatewayLatencyAsync(0);
         var sessions = new List<string>();
-        await using (var cmd = stack.Db.CreateCommand("SELECT session_id FROM payments WHERE status = 'pending' AND session_id IS NOT NULL ORDER BY reference_id"))
+        await using (var cmd = stack.Db.CreateCommand("SELECT session_id " + PendingLinks + " ORDER BY reference_id"))
         await using (var r = await cmd.ExecuteReaderAsync())
         {
             while (await r.ReadAsync())
