@@ -18,6 +18,15 @@ public sealed class DedicatedPostgres : IAsyncDisposable
     /// </summary>
     public const string CrashSettings = "-c synchronous_commit=on -c wal_writer_delay=10s -c wal_writer_flush_after=1GB";
 
+    /// <summary>
+    /// <see cref="CrashSettings"/> without waiting for the disk: the server process crashes, never the
+    /// machine, and what PostgreSQL handed the kernel survives such a crash. A commit that waits for
+    /// its WAL has written it by the time it returns, so it is kept; an asynchronous commit whose WAL
+    /// is still in PostgreSQL's own buffers is lost, as in production. For the simulated year, whose
+    /// thousands of commits a day would otherwise each wait for an fsync.
+    /// </summary>
+    public const string ProcessCrashSettings = CrashSettings + " -c fsync=off -c full_page_writes=off";
+
     private readonly string _dir;
     private readonly string _settings;
 

@@ -39,7 +39,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
         ResilienceReport.Scenario();
 
         // The year's database is a cluster of its own (production's commit settings), so crashing it disturbs nobody.
-        await using var pg = await DedicatedPostgres.StartAsync(settings: DedicatedPostgres.CrashSettings);
+        await using var pg = await DedicatedPostgres.StartAsync(settings: DedicatedPostgres.ProcessCrashSettings);
         await using var world = await ProcessWorld.StartAsync(o => o.HistoryByDate = true, await CrashCluster.MigratedAsync(pg));
         await InvariantChangeLog.InstallAsync(world.Db.DataSource); // before the first row, so every change is seen
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
