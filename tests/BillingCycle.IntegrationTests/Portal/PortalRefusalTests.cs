@@ -101,6 +101,18 @@ public sealed class PortalRefusalTests : IAsyncLifetime
         Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows + " || '|' || (SELECT count(*) FROM coupon_redemptions)"));
     }
 
+    /// <summary>
+    /// <paramref name="user"/> in the portal beside a pack stored at Rp1.000 (under the minimum charge:
+    /// the admin API refuses to make one, contract §11.4), and the rows before anything is bought.
+    /// </summary>
+    private async Task<(ConsoleSession Browser, Guid Pack, string Before)> EnterWithStoredPackAsync(string user, bool active)
+    {
+        await Seed.UserAsync(_w.H.Db, user);
+        var pack = await _w.H.Db.ScalarAsync<Guid>(
+            "INSERT INTO credit_packs (name, credit_type, credits, price, is_active) VALUES ('Stored', 'scraper', 10, 1000, $1) RETURNING id", active);
+        return (await PortalWorld.EnterAsync(_w, user), pack, await _w.H.Db.ScalarAsync<string>(Rows));
+    }
+
     /// <summary>The credits page's buy form for <paramref name="pack"/>, sent with a fresh form key.</summary>
     private static Task<HttpResponseMessage> BuyPackAsync(ConsoleSession browser, Guid pack) =>
         PortalWorld.PostFormAsync(browser, "/portal/credits", $"/portal/credits/{pack}/buy",
@@ -109,11 +121,7 @@ public sealed class PortalRefusalTests : IAsyncLifetime
     [Fact]
     public async Task An_inactive_or_unknown_credit_pack_id_is_refused_and_changes_nothing()
     {
-        await Seed.UserAsync(_w.H.Db, "u_packs");
-        var retired = await _w.H.Db.ScalarAsync<Guid>(
-            "INSERT INTO credit_packs (name, credit_type, credits, price, is_active) VALUES ('Old', 'scraper', 10, 1000, false) RETURNING id");
-        var browser = await PortalWorld.EnterAsync(_w, "u_packs");
-        var before = await _w.H.Db.ScalarAsync<string>(Rows);
+        var (browser, retired, before) = await EnterWithStoredPackAsync("u_packs", active: false);
 
         foreach (var pack in new[] { retired, Guid.NewGuid() })
         {
@@ -130,11 +138,7 @@ public sealed class PortalRefusalTests : IAsyncLifetime
     public async Task A_stored_pack_priced_under_the_minimum_charge_is_refused_with_its_reason_and_changes_nothing()
     {
         // The admin API no longer makes such a pack (contract §11.4); one made before can still be listed.
-        await Seed.UserAsync(_w.H.Db, "u_cheap_pack");
-        var cheap = await _w.H.Db.ScalarAsync<Guid>(
-            "INSERT INTO credit_packs (name, credit_type, credits, price, is_active) VALUES ('Cheap', 'scraper', 10, 1000, true) RETURNING id");
-        var browser = await PortalWorld.EnterAsync(_w, "u_cheap_pack");
-        var before = await _w.H.Db.ScalarAsync<string>(Rows);
+        var (browser, cheap, before) = await EnterWithStoredPackAsync("u_cheap_pack", active: true);
 
         using var res = await BuyPackAsync(browser, cheap);
         Assert.Equal(HttpStatusCode.Conflict, res.StatusCode);
