@@ -80,7 +80,7 @@ public sealed partial record PortalText
         ["refused.trial_used"] = "Anda sudah pernah memakai masa percobaan. Pilih paket itu lagi untuk berlangganan berbayar.",
         ["refused.too_many_packs"] = $"Anda sudah punya {Subscriptions.CreditPackStore.MaxOpenInvoices} tagihan paket kredit yang belum dibayar. Bayar salah satunya atau tunggu sampai kedaluwarsa.",
         ["refused.pack_not_found"] = "Paket kredit itu tidak tersedia.",
-        ["refused.pack_under_minimum"] = "Paket kredit itu dihargai di bawah tagihan minimum, jadi tidak bisa dibeli.",
+        ["refused.pack_under_minimum"] = "Harga paket kredit itu di bawah tagihan minimum, jadi tidak bisa dibeli.",
         ["refused.form_reused"] = "Formulir ini sudah dikirim untuk pembelian lain atau masih diproses. Muat ulang halaman lalu coba lagi.",
         ["offers.none"] = "Belum ada paket kredit yang dijual.", ["days.one"] = "1 hari", ["days.many"] = "{0} hari",
     });

@@ -142,8 +142,10 @@ public sealed class PortalRefusalTests : IAsyncLifetime
 
         using var res = await BuyPackAsync(browser, cheap);
         Assert.Equal(HttpStatusCode.Conflict, res.StatusCode);
-        Assert.Contains("di bawah tagihan minimum", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Harga paket kredit itu di bawah tagihan minimum", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await _w.H.Db.ScalarAsync<string>(Rows));
+        // The form's key is not kept either: the refusal rolled its claim back, so a corrected pack could be bought with it.
+        Assert.Equal(0, await _w.H.Db.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys WHERE user_id = 'u_cheap_pack'"));
     }
 
     [Fact]

@@ -50,7 +50,8 @@ public static class PackHandlers
             KeyedRun.Ran or KeyedRun.Replayed => await InvoiceHandlers.PayPageAsync(request, s.Reader, JsonSerializer.Deserialize<PackBought>(json!)!.InvoiceId),
             KeyedRun.Refused when refusal == PackPurchaseOutcome.TooManyOpen => OverviewHandlers.Refused(request, 409, "refused.too_many_packs"),
             KeyedRun.Refused when refusal == PackPurchaseOutcome.UnderMinCharge => OverviewHandlers.Refused(request, 409, "refused.pack_under_minimum"),
-            KeyedRun.Refused => OverviewHandlers.Refused(request, 404, "refused.pack_not_found"),
+            KeyedRun.Refused when refusal == PackPurchaseOutcome.PackNotFound => OverviewHandlers.Refused(request, 404, "refused.pack_not_found"),
+            KeyedRun.Refused => throw new InvalidOperationException($"a pack purchase outcome without a page: {refusal}"),
             // The same form's key for another pack, or its first request still running.
             _ => OverviewHandlers.Refused(request, 409, "refused.form_reused"),
         };
