@@ -54,7 +54,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             AcceptDownloads = true,
             Locale = "en-US",
         });
-        context.SetDefaultTimeout(30_000); // CI shares two cores with everything else
+        context.SetDefaultTimeout(60_000); // CI shares two cores with everything else (30 s once ran out on /admin under a mutation run)
         var page = await context.NewPageAsync();
         await page.GotoAsync("/admin/sign-in");
         await page.FillAsync("#token", H.Api.Tokens.Admin(userId));

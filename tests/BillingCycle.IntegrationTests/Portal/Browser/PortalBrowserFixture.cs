@@ -51,7 +51,7 @@ public sealed class PortalBrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = width > 600 ? 900 : 844 },
             AcceptDownloads = true,
         });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(60_000); // as the console's: CI shares two cores with everything else
         var page = await context.NewPageAsync();
         var (_, link) = await PortalWorld.LinkAsync(W, user, locale is null ? new { } : new { locale });
         await page.GotoAsync(PortalWorld.PathOf(link));
