@@ -36,8 +36,7 @@ public static class PackHandlers
         var (run, json) = await s.Keys.RunOnceAsync(request.UserId, Endpoint, key, Convert.ToHexStringLower(SHA256.HashData(id.ToByteArray())),
             async ct =>
             {
-                // iPaymu away: the pay page makes the link later, as the API's purchase says.
-                var (purchase, _) = await s.Checkout.BuyAsync(request.UserId, id, ct);
+                var (purchase, _) = await s.Checkout.BuyAsync(request.UserId, id, ct); // link unused: the pay page shows it
                 if (purchase.Outcome != PackPurchaseOutcome.Created)
                 {
                     refusal = purchase.Outcome;
